@@ -1,0 +1,65 @@
+// The data model: ground truth and detections as flat arrays with dense indices.
+//
+// Images and categories are kept sorted by their file ids, so dense index order
+// is id order (pycocotools iterates `sorted(getImgIds())` and `sorted(getCatIds())`).
+// Annotations and detections keep file order; ids may be 0, negative or above 2^31.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "deteval/box.hpp"
+#include "deteval/rle.hpp"
+#include "deteval/shape.hpp"
+
+namespace deteval {
+
+struct Image {
+  std::int64_t id = 0;
+  std::int32_t width = 0, height = 0;
+  std::string file_name;
+};
+
+struct Category {
+  std::int64_t id = 0;
+  std::string name;
+  std::string supercategory;
+};
+
+/// Ground truth of a dataset (COCO "instances"). Annotation `j` is
+/// (image[j], category[j], box[j], area[j], iscrowd[j]); `masks`/`shapes` are
+/// either empty or hold one entry per annotation.
+struct GroundTruth {
+  std::vector<Image> images;          ///< sorted by id
+  std::vector<Category> categories;   ///< sorted by id
+
+  std::vector<std::int64_t> ann_id;
+  std::vector<std::uint32_t> image;     ///< dense image index
+  std::vector<std::uint32_t> category;  ///< dense category index
+  std::vector<Box> box;
+  std::vector<double> area;             ///< the annotation's `area`, used for area ranges
+  std::vector<std::uint8_t> iscrowd;    ///< also pycocotools' `ignore` (it overwrites `ignore`)
+  RleStore masks;                       ///< segm: one RLE per annotation, at its image's size
+  ShapeStore shapes;                    ///< rotated/polygon: one shape per annotation
+
+  std::size_t size() const { return ann_id.size(); }
+  /// Dense index of an image/category id, or -1.
+  std::int64_t image_index(std::int64_t id) const;
+  std::int64_t category_index(std::int64_t id) const;
+};
+
+/// Detection results, in file order. Detection `j` has id j + 1 (as `loadRes` numbers them).
+struct Detections {
+  std::vector<std::uint32_t> image;     ///< dense image index into GroundTruth::images
+  std::vector<std::uint32_t> category;  ///< dense category index
+  std::vector<double> score;
+  std::vector<Box> box;
+  std::vector<double> area;  ///< w*h when the result had a box, else the mask's pixel count
+  RleStore masks;            ///< segm: empty or one per detection
+  ShapeStore shapes;         ///< rotated/polygon: empty or one per detection
+
+  std::size_t size() const { return score.size(); }
+};
+
+}  // namespace deteval

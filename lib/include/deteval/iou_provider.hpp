@@ -1,0 +1,40 @@
+// The IoU stage's interface: an evaluation asks a provider for the IoU blocks of
+// all its (image, category) cells at once, so a backend can batch them.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "deteval/dataset.hpp"
+#include "deteval/params.hpp"
+
+namespace deteval {
+
+/// One block of IoUs: the detections x ground truths of one cell.
+struct IouTask {
+  std::span<const std::uint32_t> dt;  ///< detection indices (rows), in score order
+  std::span<const std::uint32_t> gt;  ///< ground-truth indices (columns), in file order
+  double* out;                        ///< dt.size() x gt.size(), row-major
+};
+
+/// Computes IoU blocks. The crowd rule (union = detection area) applies to every
+/// ground truth with `iscrowd`. Results must not depend on how tasks are batched.
+class IouProvider {
+ public:
+  virtual ~IouProvider() = default;
+  virtual void compute(std::span<const IouTask> tasks) const = 0;
+  /// Where the IoUs are computed, e.g. "cpu" or "cuda:0 NVIDIA H100 80GB HBM3".
+  virtual std::string device() const { return "cpu"; }
+};
+
+/// Box IoU (pycocotools' `bbIou`) on GroundTruth::box and Detections::box.
+std::unique_ptr<IouProvider> make_box_iou_provider(const GroundTruth& gt, const Detections& dt);
+
+/// The provider for `type`, or nullptr with `error` set when the data lacks what the
+/// type needs (masks for segm, shapes for rotated/polygon).
+std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt,
+                                               IouType type, std::string& error);
+
+}  // namespace deteval

@@ -1,0 +1,313 @@
+// COCOeval.evaluate() + accumulate(), on flat arrays.
+//
+// Stages: (1) group ground truth and detections into (category, image) cells with
+// counting sorts that keep pycocotools' orders; (2) sort each cell's detections by
+// score (stable) and truncate to maxDets[-1]; (3) ask the IoU provider for every
+// cell's block at once; (4) greedy matching per cell and area range, in parallel,
+// into per-cell slots; (5) per-category accumulation of precision and recall.
+// Every parallel stage writes to its own slots, so results are bit-identical for
+// any number of threads.
+#include "deteval/evaluate.hpp"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+namespace deteval {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// Stable counting sort of `idx` by key(idx[j]) in [0, nkeys); returns the key offsets.
+template <class Key>
+std::vector<std::uint64_t> counting_sort(std::vector<std::uint32_t>& idx, std::size_t nkeys, Key key) {
+  std::vector<std::uint64_t> off(nkeys + 1, 0);
+  for (std::uint32_t j : idx) ++off[key(j) + 1];
+  for (std::size_t k = 0; k < nkeys; ++k) off[k + 1] += off[k];
+  std::vector<std::uint32_t> out(idx.size());
+  std::vector<std::uint64_t> pos(off.begin(), off.end() - 1);
+  for (std::uint32_t j : idx) out[pos[key(j)]++] = j;
+  idx.swap(out);
+  return off;
+}
+
+struct Cells {
+  std::size_t count = 0;
+  std::vector<std::uint32_t> gt, dt;        // indices grouped by cell
+  std::vector<std::uint64_t> gt_off, dt_off;  // cell c: [off[c], off[c+1])
+  std::vector<std::uint32_t> num_dt;        // detections kept per cell (<= maxDets[-1])
+};
+
+// Cell c = k * I + i. Within a cell, pycocotools' order: file order, or with
+// use_cats off, category order then file order (its pooled lists).
+Cells make_cells(const GroundTruth& gt, const Detections& dt, const Params& p, std::size_t Kc) {
+  const std::size_t I = gt.images.size(), K = gt.categories.size();
+  Cells c;
+  c.count = Kc * I;
+  auto cell_of = [&](std::uint32_t img, std::uint32_t cat) -> std::size_t {
+    return (p.use_cats ? cat : 0) * I + img;
+  };
+  c.gt.resize(gt.size());
+  std::iota(c.gt.begin(), c.gt.end(), 0u);
+  c.dt.resize(dt.size());
+  std::iota(c.dt.begin(), c.dt.end(), 0u);
+  if (!p.use_cats) {
+    counting_sort(c.gt, K, [&](std::uint32_t j) { return gt.category[j]; });
+    counting_sort(c.dt, K, [&](std::uint32_t j) { return dt.category[j]; });
+  }
+  c.gt_off = counting_sort(c.gt, c.count, [&](std::uint32_t j) { return cell_of(gt.image[j], gt.category[j]); });
+  c.dt_off = counting_sort(c.dt, c.count, [&](std::uint32_t j) { return cell_of(dt.image[j], dt.category[j]); });
+
+  // Stable sort by descending score (numpy's mergesort of -score), then truncate.
+  const std::size_t keep = static_cast<std::size_t>(p.max_dets.back());
+  c.num_dt.assign(c.count, 0);
+  tbb::parallel_for(std::size_t{0}, c.count, [&](std::size_t cell) {
+    auto b = c.dt.begin() + c.dt_off[cell], e = c.dt.begin() + c.dt_off[cell + 1];
+    std::stable_sort(b, e, [&](std::uint32_t x, std::uint32_t y) { return dt.score[x] > dt.score[y]; });
+    c.num_dt[cell] = static_cast<std::uint32_t>(std::min<std::size_t>(e - b, keep));
+  });
+  return c;
+}
+
+struct Scratch {
+  std::vector<std::uint32_t> order;   // gt positions within the cell, non-ignored first
+  std::vector<std::uint8_t> ignore;   // per ordered gt
+  std::vector<std::uint8_t> matched;  // per ordered gt, for one threshold
+};
+
+}  // namespace
+
+Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& params, const IouProvider& iou,
+                    const EvalOptions& options) {
+  if (std::string err = validate(params); !err.empty()) throw std::invalid_argument(err);
+
+  Evaluation ev;
+  ev.params = params;
+  const Params& p = ev.params;
+  const std::size_t I = gt.images.size();
+  const std::size_t T = p.iou_thrs.size(), R = p.rec_thrs.size(), A = p.area_ranges.size(), M = p.max_dets.size();
+  const std::size_t K = p.use_cats ? gt.categories.size() : 1;
+  ev.T = T; ev.R = R; ev.K = K; ev.A = A; ev.M = M;
+  if (p.use_cats)
+    for (const auto& c : gt.categories) ev.category_ids.push_back(c.id);
+  else
+    ev.category_ids = {-1};
+  ev.device = iou.device();
+
+  tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
+  arena.execute([&] {
+    // (1, 2) cells
+    auto t0 = Clock::now();
+    Cells cells = make_cells(gt, dt, p, K);
+    ev.timings.cells = seconds_since(t0);
+
+    // (3) IoU blocks of all cells with detections and ground truth
+    t0 = Clock::now();
+    std::vector<std::uint64_t> iou_off(cells.count + 1, 0);
+    for (std::size_t c = 0; c < cells.count; ++c) {
+      const std::uint64_t G = cells.gt_off[c + 1] - cells.gt_off[c];
+      iou_off[c + 1] = iou_off[c] + G * cells.num_dt[c];
+    }
+    std::vector<double> ious(iou_off.back());
+    std::vector<IouTask> tasks;
+    for (std::size_t c = 0; c < cells.count; ++c) {
+      if (iou_off[c + 1] == iou_off[c]) continue;
+      tasks.push_back({std::span<const std::uint32_t>(cells.dt.data() + cells.dt_off[c], cells.num_dt[c]),
+                       std::span<const std::uint32_t>(cells.gt.data() + cells.gt_off[c],
+                                                      cells.gt_off[c + 1] - cells.gt_off[c]),
+                       ious.data() + iou_off[c]});
+    }
+    iou.compute(tasks);
+    ev.timings.iou = seconds_since(t0);
+
+    // (4) matching. Entries (COCOeval.evalImgs) exist for cells with gt or dt, ordered k, a, i.
+    t0 = Clock::now();
+    std::vector<std::uint32_t> nonempty;  // cells, in k-major, image order
+    std::vector<std::uint64_t> per_k(K + 1, 0);
+    for (std::size_t c = 0; c < cells.count; ++c)
+      if (cells.gt_off[c + 1] > cells.gt_off[c] || cells.dt_off[c + 1] > cells.dt_off[c]) {
+        nonempty.push_back(static_cast<std::uint32_t>(c));
+        ++per_k[c / I + 1];
+      }
+    for (std::size_t k = 0; k < K; ++k) per_k[k + 1] += per_k[k];
+    const std::size_t N = nonempty.size() * A;
+    ev.image_evals.resize(N);
+    std::uint64_t ndt = 0, ngt = 0, nmatch = 0;
+    for (std::size_t k = 0; k < K; ++k)
+      for (std::size_t a = 0; a < A; ++a)
+        for (std::uint64_t j = per_k[k]; j < per_k[k + 1]; ++j) {
+          const std::uint32_t c = nonempty[j];
+          ImageEval& e = ev.image_evals[per_k[k] * A + a * (per_k[k + 1] - per_k[k]) + (j - per_k[k])];
+          e.category = static_cast<std::uint32_t>(k);
+          e.area = static_cast<std::uint32_t>(a);
+          e.image = static_cast<std::uint32_t>(c % I);
+          e.num_dt = cells.num_dt[c];
+          e.num_gt = static_cast<std::uint32_t>(cells.gt_off[c + 1] - cells.gt_off[c]);
+          e.dt_begin = ndt;
+          e.gt_begin = ngt;
+          e.match_begin = nmatch;
+          ndt += e.num_dt;
+          ngt += e.num_gt;
+          nmatch += T * e.num_dt;
+        }
+    ev.dt_index.resize(ndt);
+    ev.gt_index.resize(ngt);
+    ev.gt_ignore.resize(ngt);
+    ev.dt_match.assign(nmatch, -1);
+    ev.dt_ignore.assign(nmatch, 0);
+
+    tbb::enumerable_thread_specific<Scratch> scratch;
+    tbb::parallel_for(std::size_t{0}, N, [&](std::size_t n) {
+      ImageEval& e = ev.image_evals[n];
+      const std::size_t c = e.category * I + e.image;
+      const AreaRange& ar = p.area_ranges[e.area];
+      const std::uint32_t* cdt = cells.dt.data() + cells.dt_off[c];
+      const std::uint32_t* cgt = cells.gt.data() + cells.gt_off[c];
+      const std::size_t D = e.num_dt, G = e.num_gt;
+      Scratch& s = scratch.local();
+
+      // pycocotools: _ignore = ignore (= iscrowd) or area outside [lo, hi]; then a
+      // stable argsort puts non-ignored gt first.
+      s.order.resize(G);
+      s.ignore.resize(G);
+      std::size_t pos = 0;
+      for (int pass = 0; pass < 2; ++pass)
+        for (std::size_t g = 0; g < G; ++g) {
+          const std::uint32_t j = cgt[g];
+          const bool ig = gt.iscrowd[j] || gt.area[j] < ar.lo || gt.area[j] > ar.hi;
+          if (ig == (pass == 1)) { s.order[pos] = static_cast<std::uint32_t>(g); s.ignore[pos] = ig; ++pos; }
+        }
+      for (std::size_t g = 0; g < G; ++g) {
+        ev.gt_index[e.gt_begin + g] = cgt[s.order[g]];
+        ev.gt_ignore[e.gt_begin + g] = s.ignore[g];
+      }
+      std::copy(cdt, cdt + D, ev.dt_index.begin() + static_cast<std::ptrdiff_t>(e.dt_begin));
+
+      std::int32_t* match = ev.dt_match.data() + e.match_begin;
+      std::uint8_t* dig = ev.dt_ignore.data() + e.match_begin;
+      if (D > 0 && G > 0) {
+        const double* block = ious.data() + iou_off[c];  // D x G, gt in cell order
+        s.matched.resize(G);
+        for (std::size_t t = 0; t < T; ++t) {
+          std::fill(s.matched.begin(), s.matched.end(), 0);
+          const double thr = std::min(p.iou_thrs[t], 1 - 1e-10);
+          for (std::size_t d = 0; d < D; ++d) {
+            double best = thr;
+            std::ptrdiff_t m = -1;
+            const double* row = block + d * G;
+            for (std::size_t g = 0; g < G; ++g) {
+              const std::uint32_t j = cgt[s.order[g]];
+              if (s.matched[g] && !gt.iscrowd[j]) continue;
+              if (m > -1 && !s.ignore[m] && s.ignore[g]) break;
+              const double v = row[s.order[g]];
+              if (v < best) continue;
+              best = v;
+              m = static_cast<std::ptrdiff_t>(g);
+            }
+            if (m == -1) continue;
+            dig[t * D + d] = s.ignore[m];
+            match[t * D + d] = static_cast<std::int32_t>(cgt[s.order[m]]);
+            s.matched[m] = 1;
+          }
+        }
+      }
+      // Unmatched detections outside the area range are ignored.
+      for (std::size_t d = 0; d < D; ++d) {
+        const double area = dt.area[cdt[d]];
+        if (area < ar.lo || area > ar.hi)
+          for (std::size_t t = 0; t < T; ++t)
+            if (match[t * D + d] < 0) dig[t * D + d] = 1;
+      }
+    });
+    ev.timings.matching = seconds_since(t0);
+
+    // (5) accumulation, one category per task.
+    t0 = Clock::now();
+    ev.precision.assign(T * R * K * A * M, -1.0);
+    ev.recall.assign(T * K * A * M, -1.0);
+    ev.scores.assign(T * R * K * A * M, -1.0);
+    struct Ranked { double score; std::uint32_t entry, rank; };
+    struct AccScratch { std::vector<Ranked> ranked; std::vector<double> pr, rc, score; };
+    tbb::enumerable_thread_specific<AccScratch> acc_scratch;
+    tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
+      const std::uint64_t nk = per_k[k + 1] - per_k[k];
+      if (nk == 0) return;
+      AccScratch& s = acc_scratch.local();
+      // All of the category's detections: the same for every area range. pycocotools
+      // concatenates images in id order and stable-sorts by -score.
+      s.ranked.clear();
+      const ImageEval* first = ev.image_evals.data() + per_k[k] * A;  // area 0
+      for (std::uint64_t j = 0; j < nk; ++j)
+        for (std::uint32_t d = 0; d < first[j].num_dt; ++d)
+          s.ranked.push_back({dt.score[ev.dt_index[first[j].dt_begin + d]], static_cast<std::uint32_t>(j), d});
+      std::sort(s.ranked.begin(), s.ranked.end(), [](const Ranked& x, const Ranked& y) {
+        if (x.score != y.score) return x.score > y.score;
+        if (x.entry != y.entry) return x.entry < y.entry;
+        return x.rank < y.rank;
+      });
+      for (std::size_t a = 0; a < A; ++a) {
+        const ImageEval* ents = ev.image_evals.data() + per_k[k] * A + a * nk;
+        std::uint64_t npig = 0;
+        for (std::uint64_t j = 0; j < nk; ++j)
+          for (std::uint32_t g = 0; g < ents[j].num_gt; ++g) npig += ev.gt_ignore[ents[j].gt_begin + g] == 0;
+        if (npig == 0) continue;
+        for (std::size_t m = 0; m < M; ++m) {
+          const std::uint32_t max_det = static_cast<std::uint32_t>(p.max_dets[m]);
+          for (std::size_t t = 0; t < T; ++t) {
+            // One entry per kept detection, ignored ones included (they repeat the
+            // previous counts), exactly as pycocotools' cumulative sums.
+            s.pr.clear();
+            s.rc.clear();
+            s.score.clear();
+            double tp = 0, fp = 0;
+            for (const Ranked& r : s.ranked) {
+              if (r.rank >= max_det) continue;
+              const ImageEval& e = ents[r.entry];
+              const std::uint64_t at = e.match_begin + t * e.num_dt + r.rank;
+              if (!ev.dt_ignore[at]) (ev.dt_match[at] >= 0 ? tp : fp) += 1;
+              s.rc.push_back(tp / static_cast<double>(npig));
+              s.pr.push_back(tp / (fp + tp + std::numeric_limits<double>::epsilon()));
+              s.score.push_back(r.score);
+            }
+            const std::size_t nd = s.pr.size();
+            ev.recall[((t * K + k) * A + a) * M + m] = nd ? s.rc.back() : 0;
+            for (std::size_t i = nd; i-- > 1;)
+              if (s.pr[i] > s.pr[i - 1]) s.pr[i - 1] = s.pr[i];
+            // searchsorted(rc, recThrs, 'left'); recall points never reached keep 0.
+            auto from = s.rc.begin();
+            for (std::size_t r = 0; r < R; ++r) {
+              from = std::lower_bound(from, s.rc.end(), p.rec_thrs[r]);
+              const std::size_t pi = static_cast<std::size_t>(from - s.rc.begin());
+              const std::size_t at = (((t * R + r) * K + k) * A + a) * M + m;
+              ev.precision[at] = pi < nd ? s.pr[pi] : 0;
+              ev.scores[at] = pi < nd ? s.score[pi] : 0;
+            }
+          }
+        }
+      }
+    });
+    ev.timings.accumulation = seconds_since(t0);
+  });
+  return ev;
+}
+
+Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& params,
+                    const EvalOptions& options) {
+  std::string error;
+  auto provider = make_iou_provider(gt, dt, params.iou_type, error);
+  if (!provider) throw std::invalid_argument(error);
+  return evaluate(gt, dt, params, *provider, options);
+}
+
+}  // namespace deteval
