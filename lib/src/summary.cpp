@@ -13,7 +13,7 @@ double mean_valid(const std::vector<double>& values) {
   for (double v : values)
     if (v > -1) valid.push_back(v);
   if (valid.empty()) return -1;
-  return detail::pairwise_sum(valid.data(), valid.size()) / static_cast<double>(valid.size());
+  return detail::numpy_sum(valid.data(), valid.size()) / static_cast<double>(valid.size());
 }
 
 namespace {

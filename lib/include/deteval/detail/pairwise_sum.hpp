@@ -27,4 +27,14 @@ inline double pairwise_sum(const double* a, std::size_t n) {
   return pairwise_sum(a, n2) + pairwise_sum(a + n2, n - n2);
 }
 
+/// np.add.reduce of a 1-D float64 array: numpy's iterator hands the inner loop
+/// blocks of 8192 elements (its buffer size), each summed pairwise, and adds the
+/// block sums in order to the identity 0.
+inline double numpy_sum(const double* a, std::size_t n) {
+  constexpr std::size_t kBuffer = 8192;
+  double res = 0.;
+  for (std::size_t i = 0; i < n; i += kBuffer) res += pairwise_sum(a + i, n - i < kBuffer ? n - i : kBuffer);
+  return res;
+}
+
 }  // namespace deteval::detail
