@@ -1,20 +1,36 @@
-// deteval: the command-line tool. Parses arguments and dispatches; `main` alone
-// catches exceptions and maps them to exit codes.
+// deteval: the command-line tool. Parses arguments and dispatches; main() alone
+// catches exceptions and maps them to exit codes (formats/error.hpp, ExitCode).
 #include <CLI/CLI.hpp>
 
+#include <exception>
 #include <iostream>
+#include <new>
 
+#include "commands.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/version.hpp"
 
 int main(int argc, char** argv) {
+  using deteval::ExitCode;
   CLI::App app{"deteval: object detection and instance segmentation evaluation"};
   app.set_version_flag("--version", std::string("deteval ") + deteval::version());
   app.require_subcommand(1);
+  deteval::cli::add_coco_command(app);
+  deteval::cli::add_info_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : static_cast<int>(deteval::ExitCode::usage);
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : static_cast<int>(ExitCode::usage);
+  } catch (const deteval::Error& e) {
+    std::cerr << "deteval: error: " << e.what() << "\n";
+    return static_cast<int>(e.exit_code());
+  } catch (const std::bad_alloc&) {
+    std::cerr << "deteval: error: out of memory\n";
+    return static_cast<int>(ExitCode::failure);
+  } catch (const std::exception& e) {
+    std::cerr << "deteval: internal error: " << e.what() << "\n";
+    return static_cast<int>(ExitCode::failure);
   }
   return 0;
 }
