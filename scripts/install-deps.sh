@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu packages deteval builds and tests with (run as root).
 # Installs nothing when everything is already there, so repeated runs are quick.
 set -eu
-pkgs="cmake ninja-build g++ make nlohmann-json3-dev libboost-dev libtbb-dev libcli11-dev libgtest-dev libgmock-dev libsqlite3-dev"
+pkgs="cmake ninja-build g++ make nlohmann-json3-dev libboost-dev libtbb-dev libcli11-dev libgtest-dev libgmock-dev libsqlite3-dev libsimdjson-dev"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -8,6 +8,7 @@
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
 #include "deteval/mask.hpp"
+#include "coco_fast.hpp"
 #include "json_util.hpp"
 
 namespace deteval {
@@ -288,9 +289,11 @@ GroundTruth read_coco_gt(const std::string& path, IouType type) {
   return parse_coco_gt(read_file(path), path, type);
 }
 
-Detections parse_coco_results(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
-                              ResultsReport* report) {
-  check_shape_types(type);
+namespace detail {
+
+// The DOM reader: every shape of input, every located error message.
+Detections parse_results_dom(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
+                             ResultsReport* report) {
   const json root = detail::parse_json(text, file);
   if (!root.is_array()) throw InputError::expected(file, "(root)", "a list of detection results", describe(root));
   Detections dt;
@@ -356,8 +359,34 @@ Detections parse_coco_results(std::string_view text, const std::string& file, co
   return dt;
 }
 
+}  // namespace detail
+
+namespace {
+
+// Valid files in the common shapes take the simdjson path; anything it declines is
+// read again by the DOM reader, which accepts it identically or explains what is wrong.
+Detections parse_results(const simdjson::padded_string& text, const std::string& file, const GroundTruth& gt,
+                         IouType type, ResultsReport* report) {
+  check_shape_types(type);
+  Detections dt;
+  ResultsReport local;
+  if (detail::fast_parse_coco_results(text, gt, type, dt, local)) {
+    if (report) *report = local;
+    return dt;
+  }
+  return detail::parse_results_dom(std::string_view(text.data(), text.size()), file, gt, type, report);
+}
+
+}  // namespace
+
+Detections parse_coco_results(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
+                              ResultsReport* report) {
+  return parse_results(simdjson::padded_string(text), file, gt, type, report);
+}
+
 Detections read_coco_results(const std::string& path, const GroundTruth& gt, IouType type, ResultsReport* report) {
-  return parse_coco_results(read_file(path), path, gt, type, report);
+  const std::string data = read_file(path);  // refuses directories, devices and oversized files
+  return parse_results(simdjson::padded_string(data), path, gt, type, report);
 }
 
 void parse_coco_params(std::string_view text, const std::string& file, Params& params) {
