@@ -32,6 +32,10 @@ class IouProvider {
 /// Box IoU (pycocotools' `bbIou`) on GroundTruth::box and Detections::box.
 std::unique_ptr<IouProvider> make_box_iou_provider(const GroundTruth& gt, const Detections& dt);
 
+/// Exact geometric IoU (rotated boxes, simple polygons) on GroundTruth::shapes and
+/// Detections::shapes, which must hold one polygon per annotation / detection.
+std::unique_ptr<IouProvider> make_shape_iou_provider(const GroundTruth& gt, const Detections& dt);
+
 /// The provider for `type`, or nullptr with `error` set when the data lacks what the
 /// type needs (masks for segm, shapes for rotated/polygon).
 std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt,
