@@ -19,6 +19,6 @@ bool fast_parse_coco_results(const simdjson::padded_string& text, const GroundTr
 
 /// The DOM reader alone (tests compare both paths).
 Detections parse_results_dom(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
-                             ResultsReport* report);
+                             ResultsReport* report, const CocoReadOptions& opt = {});
 
 }  // namespace deteval::detail
