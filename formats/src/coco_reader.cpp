@@ -416,8 +416,10 @@ Detections parse_coco_results(std::string_view text, const std::string& file, co
 
 Detections read_coco_results(const std::string& path, const GroundTruth& gt, IouType type, ResultsReport* report,
                              const CocoReadOptions& opt) {
-  const std::string data = read_file(path);  // refuses directories, devices and oversized files
-  return parse_results(simdjson::padded_string(data), path, gt, type, report, opt);
+  // Read straight into simdjson's padded buffer: one copy of a file that may be 200 MB.
+  simdjson::padded_string data(regular_file_size(path));  // refuses directories, devices, oversized files
+  read_file_into(path, data.data(), data.size());
+  return parse_results(data, path, gt, type, report, opt);
 }
 
 void parse_coco_params(std::string_view text, const std::string& file, Params& params) {
