@@ -44,6 +44,49 @@ TEST(CocoResultsReader, FastPathEqualsDomPathOnEveryFixture) {
   EXPECT_GE(fast_taken, 20);  // the common shapes do take the fast path
 }
 
+void expect_same(const GroundTruth& a, const GroundTruth& b) {
+  ASSERT_EQ(a.images.size(), b.images.size());
+  for (std::size_t i = 0; i < a.images.size(); ++i) {
+    EXPECT_EQ(a.images[i].id, b.images[i].id);
+    EXPECT_EQ(a.images[i].width, b.images[i].width);
+    EXPECT_EQ(a.images[i].height, b.images[i].height);
+    EXPECT_EQ(a.images[i].file_name, b.images[i].file_name);
+  }
+  ASSERT_EQ(a.categories.size(), b.categories.size());
+  for (std::size_t i = 0; i < a.categories.size(); ++i) {
+    EXPECT_EQ(a.categories[i].id, b.categories[i].id);
+    EXPECT_EQ(a.categories[i].name, b.categories[i].name);
+  }
+  EXPECT_EQ(a.ann_id, b.ann_id);
+  EXPECT_EQ(a.image, b.image);
+  EXPECT_EQ(a.category, b.category);
+  EXPECT_EQ(a.box, b.box);
+  EXPECT_EQ(a.area, b.area);
+  EXPECT_EQ(a.iscrowd, b.iscrowd);
+  ASSERT_EQ(a.masks.size(), b.masks.size());
+  for (std::size_t i = 0; i < a.masks.size(); ++i)
+    EXPECT_TRUE(std::equal(a.masks[i].counts.begin(), a.masks[i].counts.end(), b.masks[i].counts.begin(),
+                           b.masks[i].counts.end()));
+}
+
+TEST(CocoGtReader, FastPathEqualsDomPathOnEveryFixture) {
+  int fast_taken = 0;
+  for (const auto& dir : std::filesystem::directory_iterator(test::fixture("coco"))) {
+    if (!dir.is_directory()) continue;
+    for (IouType type : {IouType::bbox, IouType::segm}) {
+      SCOPED_TRACE(dir.path().filename().string() + " " + to_string(type));
+      const std::string text = test::slurp(dir.path() / "gt.json");
+      const GroundTruth slow = detail::parse_gt_dom(text, "gt.json", type, {});
+      GroundTruth fast;
+      if (detail::fast_parse_coco_gt(simdjson::padded_string(text), type, fast)) {
+        ++fast_taken;
+        expect_same(fast, slow);
+      }
+    }
+  }
+  EXPECT_GE(fast_taken, 28);
+}
+
 TEST(CocoResultsReader, FastPathDeclinesWhatItDoesNotHandle) {
   GroundTruth gt = parse_coco_gt(R"({"images":[{"id":1,"width":10,"height":10}],"categories":[{"id":1}]})", "gt.json",
                                  IouType::bbox);

@@ -163,8 +163,9 @@ std::vector<double> parse_shape(const json& obj, const std::string& file, const 
 
 }  // namespace
 
-GroundTruth parse_coco_gt(std::string_view text, const std::string& file, IouType type,
-                          const CocoReadOptions& opt) {
+namespace detail {
+
+GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType type, const CocoReadOptions& opt) {
   const json root = detail::parse_json(text, file);
   if (!root.is_object())
     throw InputError::expected(file, "(root)", "an object with images, categories and annotations", describe(root));
@@ -311,8 +312,27 @@ GroundTruth parse_coco_gt(std::string_view text, const std::string& file, IouTyp
   return gt;
 }
 
+}  // namespace detail
+
+namespace {
+
+GroundTruth parse_gt(const simdjson::padded_string& text, const std::string& file, IouType type,
+                     const CocoReadOptions& opt) {
+  GroundTruth gt;
+  if (detail::fast_parse_coco_gt(text, type, gt)) return gt;
+  return detail::parse_gt_dom(std::string_view(text.data(), text.size()), file, type, opt);
+}
+
+}  // namespace
+
+GroundTruth parse_coco_gt(std::string_view text, const std::string& file, IouType type, const CocoReadOptions& opt) {
+  return parse_gt(simdjson::padded_string(text), file, type, opt);
+}
+
 GroundTruth read_coco_gt(const std::string& path, IouType type, const CocoReadOptions& opt) {
-  return parse_coco_gt(read_file(path), path, type, opt);
+  simdjson::padded_string data(regular_file_size(path));
+  read_file_into(path, data.data(), data.size());
+  return parse_gt(data, path, type, opt);
 }
 
 namespace detail {
