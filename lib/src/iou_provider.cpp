@@ -39,6 +39,13 @@ std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Dete
     case IouType::bbox:
       return make_box_iou_provider(gt, dt);
     case IouType::segm:
+      if (gt.masks.size() != gt.size() || dt.masks.size() != dt.size()) {
+        error = "segm evaluation needs a mask for every annotation and detection (" +
+                std::to_string(gt.masks.size()) + " of " + std::to_string(gt.size()) + " annotations, " +
+                std::to_string(dt.masks.size()) + " of " + std::to_string(dt.size()) + " detections have one)";
+        return nullptr;
+      }
+      return make_mask_iou_provider(gt, dt);
     case IouType::rotated:
     case IouType::polygon:
       break;
