@@ -166,7 +166,7 @@ bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, Groun
     for (dom::element item : anns) {
       dom::object a;
       if (item.get_object().get(a)) return false;
-      std::int64_t id, image_id, cat_id;
+      std::int64_t id = 0, image_id = 0, cat_id = 0;
       bool seen_id = false, seen_image = false, seen_cat = false, seen_box = false, seen_area = false, crowd = false;
       Box box;
       double area = 0;
