@@ -1,0 +1,433 @@
+// COCO JSON -> GroundTruth / Detections / Params, with located errors.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <vector>
+
+#include "deteval/formats/coco.hpp"
+#include "deteval/formats/error.hpp"
+#include "deteval/formats/file.hpp"
+#include "deteval/mask.hpp"
+#include "json_util.hpp"
+
+namespace deteval {
+
+using detail::describe;
+using detail::get_flag;
+using detail::get_id;
+using detail::get_number;
+using detail::json;
+using detail::path_index;
+using detail::path_key;
+
+namespace {
+
+const json* member(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+const json& require(const json& obj, const char* key, const std::string& file, const std::string& path,
+                    const char* what) {
+  const json* v = member(obj, key);
+  if (!v) throw InputError::expected(file, path_key(path, key), what, "nothing (the field is missing)");
+  return *v;
+}
+
+void require_object(const json& v, const std::string& file, const std::string& path) {
+  if (!v.is_object()) throw InputError::expected(file, path, "an object", describe(v));
+}
+
+Box parse_box(const json& v, const std::string& file, const std::string& path) {
+  if (!v.is_array() || v.size() != 4)
+    throw InputError::expected(file, path, "4 numbers [x, y, width, height]", describe(v));
+  return Box{get_number(v[0], file, path_index(path, 0)), get_number(v[1], file, path_index(path, 1)),
+             get_number(v[2], file, path_index(path, 2)), get_number(v[3], file, path_index(path, 3))};
+}
+
+std::vector<double> parse_polygon(const json& v, const std::string& file, const std::string& path) {
+  if (!v.is_array() || v.empty()) throw InputError::expected(file, path, "a polygon [x1, y1, x2, y2, ...]", describe(v));
+  if (v.size() % 2) throw InputError::expected(file, path, "an even number of polygon coordinates", describe(v));
+  std::vector<double> xy(v.size());
+  for (std::size_t i = 0; i < v.size(); ++i) xy[i] = get_number(v[i], file, path_index(path, i));
+  return xy;
+}
+
+struct ImageSize {
+  std::uint32_t height, width;
+  std::int64_t id;
+};
+
+// One RLE dict {"size": [h, w], "counts": "..." | [...]}, which must be at the image's size.
+Rle parse_rle(const json& v, const std::string& file, const std::string& path, const ImageSize& img) {
+  const json& size = require(v, "size", file, path, "[height, width]");
+  if (!size.is_array() || size.size() != 2 || !size[0].is_number_integer() || !size[1].is_number_integer())
+    throw InputError::expected(file, path_key(path, "size"), "[height, width]", describe(size));
+  const std::int64_t h = size[0].get<std::int64_t>(), w = size[1].get<std::int64_t>();
+  if (h != img.height || w != img.width)
+    throw InputError::expected(file, path_key(path, "size"),
+                               "the size of image " + std::to_string(img.id) + ", [" + std::to_string(img.height) +
+                                   ", " + std::to_string(img.width) + "]",
+                               size.dump());
+  const json& counts = require(v, "counts", file, path, "RLE counts");
+  Rle rle;
+  std::string error;
+  if (counts.is_string()) {
+    if (!rle_from_string(counts.get_ref<const std::string&>(), img.height, img.width, rle, error))
+      throw InputError::at(file, path_key(path, "counts"), "invalid compressed RLE: " + error);
+  } else if (counts.is_array()) {
+    std::vector<std::uint64_t> runs(counts.size());
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      const json& c = counts[i];
+      if (!c.is_number_integer() || c.get<std::int64_t>() < 0)
+        throw InputError::expected(file, path_index(path_key(path, "counts"), i), "a non-negative integer",
+                                   describe(c));
+      runs[i] = c.get<std::uint64_t>();
+    }
+    if (!rle_from_counts(runs, img.height, img.width, rle, error))
+      throw InputError::at(file, path_key(path, "counts"), "invalid RLE: " + error);
+  } else {
+    throw InputError::expected(file, path_key(path, "counts"), "a string or a list of run lengths", describe(counts));
+  }
+  return rle;
+}
+
+// A segmentation in any form pycocotools' annToRLE takes: polygons (merged), an RLE
+// dict, or a list of RLE dicts (merged). pycocotools reads a polygon list whose first
+// polygon has exactly 4 numbers as boxes [x, y, w, h]; so do we.
+Rle parse_segmentation(const json& v, const std::string& file, const std::string& path, const ImageSize& img) {
+  if (v.is_object()) return parse_rle(v, file, path, img);
+  if (!v.is_array() || v.empty())
+    throw InputError::expected(file, path, "polygons or an RLE object", describe(v));
+  if (v[0].is_number()) {  // a single flat polygon
+    std::vector<double> xy = parse_polygon(v, file, path);
+    if (xy.size() == 4) return rle_from_box(Box{xy[0], xy[1], xy[2], xy[3]}, img.height, img.width);
+    return rle_from_polygon(xy, img.height, img.width);
+  }
+  std::vector<Rle> parts;
+  parts.reserve(v.size());
+  const bool boxes = v[0].is_array() && v[0].size() == 4;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    const std::string p = path_index(path, i);
+    if (v[i].is_object()) {
+      parts.push_back(parse_rle(v[i], file, p, img));
+    } else {
+      std::vector<double> xy = parse_polygon(v[i], file, p);
+      if (boxes) {
+        if (xy.size() != 4) throw InputError::expected(file, p, "4 numbers (a box, like the first entry)", describe(v[i]));
+        parts.push_back(rle_from_box(Box{xy[0], xy[1], xy[2], xy[3]}, img.height, img.width));
+      } else {
+        parts.push_back(rle_from_polygon(xy, img.height, img.width));
+      }
+    }
+  }
+  if (parts.size() == 1) return std::move(parts[0]);
+  std::vector<RleView> views(parts.begin(), parts.end());
+  return rle_merge(views, false);
+}
+
+bool needs_image_size(IouType type) { return type == IouType::segm; }
+
+ImageSize image_size(const GroundTruth& gt, std::uint32_t index) {
+  const Image& im = gt.images[index];
+  return {static_cast<std::uint32_t>(im.height), static_cast<std::uint32_t>(im.width), im.id};
+}
+
+void check_shape_types(IouType type) {
+  if (type == IouType::rotated || type == IouType::polygon)
+    throw UsageError(std::string("--iou-type ") + to_string(type) + " is not supported by this build yet");
+}
+
+}  // namespace
+
+GroundTruth parse_coco_gt(std::string_view text, const std::string& file, IouType type) {
+  check_shape_types(type);
+  const json root = detail::parse_json(text, file);
+  if (!root.is_object())
+    throw InputError::expected(file, "(root)", "an object with images, categories and annotations", describe(root));
+  GroundTruth gt;
+
+  // images, sorted by id (pycocotools iterates sorted(getImgIds())).
+  const json& images = require(root, "images", file, "", "a list of images");
+  if (!images.is_array()) throw InputError::expected(file, "images", "a list of images", describe(images));
+  gt.images.resize(images.size());
+  std::vector<std::size_t> image_pos(images.size());
+  for (std::size_t i = 0; i < images.size(); ++i) {
+    const std::string p = path_index("images", i);
+    const json& im = images[i];
+    require_object(im, file, p);
+    Image& out = gt.images[i];
+    out.id = get_id(require(im, "id", file, p, "an integer id"), file, path_key(p, "id"));
+    for (auto [key, dst] : {std::pair{"width", &out.width}, std::pair{"height", &out.height}}) {
+      const json* v = member(im, key);
+      if (!v) {
+        if (needs_image_size(type))
+          throw InputError::expected(file, path_key(p, key), "the image size (masks are rasterised at it)",
+                                     "nothing (the field is missing)");
+        continue;
+      }
+      if (!v->is_number_integer() || v->get<std::int64_t>() < 0 || v->get<std::int64_t>() > 1000000)
+        throw InputError::expected(file, path_key(p, key), "an integer from 0 to 1000000", describe(*v));
+      *dst = static_cast<std::int32_t>(v->get<std::int64_t>());
+      if (needs_image_size(type) && *dst == 0)
+        throw InputError::expected(file, path_key(p, key), "a positive image size for masks", "0");
+    }
+    if (needs_image_size(type) &&
+        static_cast<std::uint64_t>(out.width) * static_cast<std::uint64_t>(out.height) >= (std::uint64_t(1) << 32))
+      throw InputError::at(file, p, "image too large for masks: width * height must be below 2^32");
+    if (const json* fn = member(im, "file_name"); fn && fn->is_string()) out.file_name = fn->get<std::string>();
+    image_pos[i] = i;
+  }
+  std::stable_sort(image_pos.begin(), image_pos.end(),
+                   [&](std::size_t a, std::size_t b) { return gt.images[a].id < gt.images[b].id; });
+  for (std::size_t j = 1; j < image_pos.size(); ++j)
+    if (gt.images[image_pos[j]].id == gt.images[image_pos[j - 1]].id)
+      throw InputError::at(file, path_key(path_index("images", image_pos[j]), "id"),
+                           "duplicate image id " + std::to_string(gt.images[image_pos[j]].id) + " (also at images[" +
+                               std::to_string(image_pos[j - 1]) + "])");
+  {
+    std::vector<Image> sorted;
+    sorted.reserve(gt.images.size());
+    for (std::size_t j : image_pos) sorted.push_back(std::move(gt.images[j]));
+    gt.images = std::move(sorted);
+  }
+
+  // categories, sorted by id.
+  const json& cats = require(root, "categories", file, "", "a list of categories");
+  if (!cats.is_array()) throw InputError::expected(file, "categories", "a list of categories", describe(cats));
+  std::vector<std::pair<Category, std::size_t>> cat_pos;
+  for (std::size_t i = 0; i < cats.size(); ++i) {
+    const std::string p = path_index("categories", i);
+    const json& c = cats[i];
+    require_object(c, file, p);
+    Category out;
+    out.id = get_id(require(c, "id", file, p, "an integer id"), file, path_key(p, "id"));
+    if (const json* n = member(c, "name")) {
+      if (!n->is_string()) throw InputError::expected(file, path_key(p, "name"), "a string", describe(*n));
+      out.name = n->get<std::string>();
+    }
+    if (const json* s = member(c, "supercategory"); s && s->is_string()) out.supercategory = s->get<std::string>();
+    cat_pos.emplace_back(std::move(out), i);
+  }
+  std::stable_sort(cat_pos.begin(), cat_pos.end(), [](const auto& a, const auto& b) { return a.first.id < b.first.id; });
+  for (std::size_t j = 1; j < cat_pos.size(); ++j)
+    if (cat_pos[j].first.id == cat_pos[j - 1].first.id)
+      throw InputError::at(file, path_key(path_index("categories", cat_pos[j].second), "id"),
+                           "duplicate category id " + std::to_string(cat_pos[j].first.id));
+  for (auto& [c, pos] : cat_pos) gt.categories.push_back(std::move(c));
+
+  // annotations, in file order.
+  const json* anns = member(root, "annotations");
+  if (anns && !anns->is_array()) throw InputError::expected(file, "annotations", "a list of annotations", describe(*anns));
+  const std::size_t n = anns ? anns->size() : 0;
+  gt.ann_id.reserve(n);
+  gt.image.reserve(n);
+  gt.category.reserve(n);
+  gt.box.reserve(n);
+  gt.area.reserve(n);
+  gt.iscrowd.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string p = path_index("annotations", i);
+    const json& a = (*anns)[i];
+    require_object(a, file, p);
+    const std::int64_t id = get_id(require(a, "id", file, p, "an integer id"), file, path_key(p, "id"));
+    const std::int64_t image_id = get_id(require(a, "image_id", file, p, "an image id"), file, path_key(p, "image_id"));
+    const std::int64_t image = gt.image_index(image_id);
+    if (image < 0)
+      throw InputError::expected(file, path_key(p, "image_id"), "an id listed in images", std::to_string(image_id));
+    const std::int64_t cat_id =
+        get_id(require(a, "category_id", file, p, "a category id"), file, path_key(p, "category_id"));
+    const std::int64_t cat = gt.category_index(cat_id);
+    if (cat < 0)
+      throw InputError::expected(file, path_key(p, "category_id"), "an id listed in categories", std::to_string(cat_id));
+    Box box;
+    const json* bbox = member(a, "bbox");
+    if (bbox) box = parse_box(*bbox, file, path_key(p, "bbox"));
+    else if (type == IouType::bbox)
+      throw InputError::expected(file, path_key(p, "bbox"), "4 numbers [x, y, width, height]",
+                                 "nothing (the field is missing)");
+    bool crowd = false;
+    if (const json* c = member(a, "iscrowd")) crowd = get_flag(*c, file, path_key(p, "iscrowd"));
+
+    double area = 0;
+    const json* area_v = member(a, "area");
+    if (area_v) area = get_number(*area_v, file, path_key(p, "area"));
+
+    if (type == IouType::segm) {
+      const json& seg = require(a, "segmentation", file, p, "a segmentation (polygons or RLE)");
+      Rle rle = parse_segmentation(seg, file, path_key(p, "segmentation"),
+                                   image_size(gt, static_cast<std::uint32_t>(image)));
+      if (!area_v) area = static_cast<double>(rle_area(rle));
+      if (!bbox) box = rle_to_bbox(rle);
+      gt.masks.push_back(rle);
+    } else if (!area_v) {
+      area = box.area();  // pycocotools requires `area`; without it, the box's area is the natural stand-in
+    }
+    gt.ann_id.push_back(id);
+    gt.image.push_back(static_cast<std::uint32_t>(image));
+    gt.category.push_back(static_cast<std::uint32_t>(cat));
+    gt.box.push_back(box);
+    gt.area.push_back(area);
+    gt.iscrowd.push_back(crowd);
+  }
+  // pycocotools keys annotations by id; duplicates would silently alias. Refuse them.
+  std::vector<std::size_t> order(gt.ann_id.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+    return gt.ann_id[x] != gt.ann_id[y] ? gt.ann_id[x] < gt.ann_id[y] : x < y;
+  });
+  for (std::size_t j = 1; j < order.size(); ++j)
+    if (gt.ann_id[order[j]] == gt.ann_id[order[j - 1]])
+      throw InputError::at(file, path_key(path_index("annotations", order[j]), "id"),
+                           "duplicate annotation id " + std::to_string(gt.ann_id[order[j]]) + " (also at annotations[" +
+                               std::to_string(order[j - 1]) + "])");
+  return gt;
+}
+
+GroundTruth read_coco_gt(const std::string& path, IouType type) {
+  return parse_coco_gt(read_file(path), path, type);
+}
+
+Detections parse_coco_results(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
+                              ResultsReport* report) {
+  check_shape_types(type);
+  const json root = detail::parse_json(text, file);
+  if (!root.is_array()) throw InputError::expected(file, "(root)", "a list of detection results", describe(root));
+  Detections dt;
+  const std::size_t n = root.size();
+  dt.image.reserve(n);
+  dt.category.reserve(n);
+  dt.score.reserve(n);
+  dt.box.reserve(n);
+  dt.area.reserve(n);
+  // pycocotools' loadRes picks its branch from the first result: with a non-empty
+  // `bbox` there, a result's area is w*h of its box; otherwise the mask's pixel count.
+  bool box_mode = false;
+  if (n > 0 && root[0].is_object())
+    if (const json* b = member(root[0], "bbox"); b && !(b->is_array() && b->empty())) box_mode = true;
+  ResultsReport local;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string p = path_index("", i);
+    const json& r = root[i];
+    require_object(r, file, p);
+    const std::int64_t image_id = get_id(require(r, "image_id", file, p, "an image id"), file, path_key(p, "image_id"));
+    const std::int64_t image = gt.image_index(image_id);
+    if (image < 0)
+      throw InputError::expected(file, path_key(p, "image_id"), "an image id of the ground truth",
+                                 std::to_string(image_id));
+    const std::int64_t cat_id =
+        get_id(require(r, "category_id", file, p, "a category id"), file, path_key(p, "category_id"));
+    const std::int64_t cat = gt.category_index(cat_id);
+    const double score = get_number(require(r, "score", file, p, "a score"), file, path_key(p, "score"));
+    const json* bbox = member(r, "bbox");
+    if (bbox && bbox->is_array() && bbox->empty()) bbox = nullptr;
+    const json* seg = member(r, "segmentation");
+    Box box;
+    if (bbox) box = parse_box(*bbox, file, path_key(p, "bbox"));
+    if (cat < 0) {  // evaluated nowhere (pycocotools filters by the GT's category ids)
+      ++local.dropped_unknown_category;
+      continue;
+    }
+    double area = box.area();
+    // Without box mode, pycocotools takes every area from the mask, box or not.
+    const bool need_mask = type == IouType::segm || !bbox || !box_mode;
+    if (need_mask) {
+      if (!seg)
+        throw InputError::expected(file, path_key(p, "segmentation"),
+                                   type == IouType::segm ? "a segmentation for a segm evaluation"
+                                                         : "a bbox or a segmentation",
+                                   "nothing (the field is missing)");
+      const ImageSize size = image_size(gt, static_cast<std::uint32_t>(image));
+      if (size.height == 0 || size.width == 0)
+        throw InputError::at(file, path_key(p, "segmentation"),
+                             "image " + std::to_string(image_id) + " has no size in the ground truth to read a mask at");
+      Rle rle = parse_segmentation(*seg, file, path_key(p, "segmentation"), size);
+      if (!box_mode || !bbox) area = static_cast<double>(rle_area(rle));
+      if (!bbox) box = rle_to_bbox(rle);
+      if (type == IouType::segm) dt.masks.push_back(rle);
+    }
+    dt.image.push_back(static_cast<std::uint32_t>(image));
+    dt.category.push_back(static_cast<std::uint32_t>(cat));
+    dt.score.push_back(score);
+    dt.box.push_back(box);
+    dt.area.push_back(area);
+  }
+  if (report) *report = local;
+  return dt;
+}
+
+Detections read_coco_results(const std::string& path, const GroundTruth& gt, IouType type, ResultsReport* report) {
+  return parse_coco_results(read_file(path), path, gt, type, report);
+}
+
+void parse_coco_params(std::string_view text, const std::string& file, Params& params) {
+  const json root = detail::parse_json(text, file);
+  if (!root.is_object()) throw InputError::expected(file, "(root)", "an object of COCOeval parameters", describe(root));
+  auto numbers = [&](const json& v, const std::string& path) {
+    if (!v.is_array() || v.empty()) throw InputError::expected(file, path, "a non-empty list of numbers", describe(v));
+    std::vector<double> out;
+    for (std::size_t i = 0; i < v.size(); ++i) out.push_back(get_number(v[i], file, path_index(path, i)));
+    return out;
+  };
+  std::vector<std::string> labels;
+  std::vector<std::pair<double, double>> ranges;
+  bool have_ranges = false, have_labels = false;
+  for (auto it = root.begin(); it != root.end(); ++it) {
+    const std::string& key = it.key();
+    const json& v = it.value();
+    if (key == "useCats") {
+      params.use_cats = get_flag(v, file, key);
+    } else if (key == "iouThrs") {
+      params.iou_thrs = numbers(v, key);
+    } else if (key == "recThrs") {
+      params.rec_thrs = numbers(v, key);
+    } else if (key == "maxDets") {
+      if (!v.is_array() || v.empty()) throw InputError::expected(file, key, "a non-empty list of integers", describe(v));
+      params.max_dets.clear();
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        if (!v[i].is_number_integer() || v[i].get<std::int64_t>() < 1 || v[i].get<std::int64_t>() > 1000000000)
+          throw InputError::expected(file, path_index(key, i), "a positive integer", describe(v[i]));
+        params.max_dets.push_back(static_cast<int>(v[i].get<std::int64_t>()));
+      }
+    } else if (key == "areaRng") {
+      if (!v.is_array() || v.empty()) throw InputError::expected(file, key, "a list of [lo, hi] pairs", describe(v));
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        std::vector<double> pair = numbers(v[i], path_index(key, i));
+        if (pair.size() != 2) throw InputError::expected(file, path_index(key, i), "[lo, hi]", describe(v[i]));
+        ranges.emplace_back(pair[0], pair[1]);
+      }
+      have_ranges = true;
+    } else if (key == "areaRngLbl") {
+      if (!v.is_array()) throw InputError::expected(file, key, "a list of labels", describe(v));
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        if (!v[i].is_string()) throw InputError::expected(file, path_index(key, i), "a string", describe(v[i]));
+        labels.push_back(v[i].get<std::string>());
+      }
+      have_labels = true;
+    } else if (key == "iouType") {
+      if (!v.is_string() || !parse_iou_type(v.get<std::string>(), params.iou_type))
+        throw InputError::expected(file, key, "one of bbox, segm, rotated, polygon", describe(v));
+    } else if (key == "imgIds" || key == "catIds") {
+      throw InputError::at(file, key, "subsets of images or categories are not supported here");
+    } else {
+      throw InputError::expected(file, key,
+                                 "one of useCats, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, iouType",
+                                 "an unknown parameter");
+    }
+  }
+  if (have_ranges || have_labels) {
+    if (!have_ranges) for (const auto& a : params.area_ranges) ranges.emplace_back(a.lo, a.hi);
+    if (!have_labels) for (const auto& a : params.area_ranges) labels.push_back(a.label);
+    if (labels.size() != ranges.size())
+      throw InputError::expected(file, "areaRngLbl", "one label per area range (" + std::to_string(ranges.size()) + ")",
+                                 std::to_string(labels.size()) + " labels");
+    params.area_ranges.clear();
+    for (std::size_t i = 0; i < ranges.size(); ++i)
+      params.area_ranges.push_back({labels[i], ranges[i].first, ranges[i].second});
+  }
+  if (std::string err = validate(params); !err.empty()) throw InputError::whole(file, err);
+}
+
+void read_coco_params(const std::string& path, Params& params) { parse_coco_params(read_file(path), path, params); }
+
+}  // namespace deteval

@@ -1,0 +1,47 @@
+#include <nlohmann/json.hpp>
+
+#include "deteval/formats/coco.hpp"
+
+namespace deteval {
+
+namespace {
+nlohmann::json value_or_null(bool has, double v) { return has ? nlohmann::json(v) : nlohmann::json(nullptr); }
+}  // namespace
+
+std::string coco_evaluation_json(const Evaluation& e, const Summary& s, const std::vector<CategoryMetrics>& cats,
+                                 const GroundTruth& gt) {
+  using nlohmann::json;
+  const Params& p = e.params;
+  json params = {{"iouType", to_string(p.iou_type)},
+                 {"useCats", p.use_cats ? 1 : 0},
+                 {"maxDets", p.max_dets},
+                 {"iouThrs", p.iou_thrs},
+                 {"recThrs", p.rec_thrs}};
+  json rng = json::array(), lbl = json::array();
+  for (const auto& a : p.area_ranges) {
+    rng.push_back({a.lo, a.hi});
+    lbl.push_back(a.label);
+  }
+  params["areaRng"] = rng;
+  params["areaRngLbl"] = lbl;
+
+  json stats = json::object();
+  for (std::size_t i = 0; i < s.stats.size(); ++i) stats[kStatNames[i]] = s.stats[i];
+
+  json per_cat = json::array();
+  for (const auto& c : cats)
+    per_cat.push_back({{"id", c.id},
+                       {"name", gt.categories[c.category].name},
+                       {"AP", c.ap},
+                       {"AP50", value_or_null(c.has_ap50, c.ap50)},
+                       {"AP75", value_or_null(c.has_ap75, c.ap75)},
+                       {"AR100", c.ar}});
+  json doc = {{"iou_type", to_string(p.iou_type)},
+              {"params", params},
+              {"stats", stats},
+              {"per_category", per_cat},
+              {"device", e.device}};
+  return doc.dump(1) + "\n";
+}
+
+}  // namespace deteval

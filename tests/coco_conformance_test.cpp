@@ -1,0 +1,143 @@
+// Every public pycocotools conformance case (fixtures/coco), through the library
+// and through the CLI: stats, per-category values and parameters to 1e-12, and the
+// summary text byte for byte.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "deteval/evaluate.hpp"
+#include "deteval/formats/coco.hpp"
+#include "deteval/summary.hpp"
+#include "test_util.hpp"
+
+namespace deteval {
+namespace {
+
+using nlohmann::json;
+using test::fixture;
+
+constexpr double kTol = 1e-12;
+
+struct Case {
+  std::string name, iou_type;
+};
+
+std::vector<Case> all_cases() {
+  std::vector<Case> out;
+  for (const auto& dir : std::filesystem::directory_iterator(fixture("coco"))) {
+    if (!dir.is_directory()) continue;
+    for (const char* t : {"bbox", "segm"})
+      if (std::filesystem::exists(dir.path() / (std::string("expected_") + t + ".json")))
+        out.push_back({dir.path().filename().string(), t});
+  }
+  std::sort(out.begin(), out.end(), [](const Case& a, const Case& b) {
+    return std::tie(a.name, a.iou_type) < std::tie(b.name, b.iou_type);
+  });
+  return out;
+}
+
+Params case_params(const std::filesystem::path& dir, IouType type) {
+  Params p;
+  p.iou_type = type;
+  if (std::filesystem::exists(dir / "params.json")) read_coco_params((dir / "params.json").string(), p);
+  return p;
+}
+
+class CocoConformance : public ::testing::TestWithParam<Case> {};
+
+TEST_P(CocoConformance, LibraryMatchesPycocotools) {
+  const Case& c = GetParam();
+  const auto dir = fixture("coco/" + c.name);
+  IouType type;
+  ASSERT_TRUE(parse_iou_type(c.iou_type, type));
+  const json expected = json::parse(test::slurp(dir / ("expected_" + c.iou_type + ".json")));
+  const Params params = case_params(dir, type);
+
+  const GroundTruth gt = read_coco_gt((dir / "gt.json").string(), type);
+  const Detections dt = read_coco_results((dir / "dt.json").string(), gt, type);
+  const Evaluation ev = evaluate(gt, dt, params);
+
+  const json& ep = expected["effective_params"];
+  EXPECT_EQ(ev.params.iou_thrs, ep["iouThrs"].get<std::vector<double>>());
+  EXPECT_EQ(ev.params.rec_thrs, ep["recThrs"].get<std::vector<double>>());
+  EXPECT_EQ(ev.params.max_dets, ep["maxDets"].get<std::vector<int>>());
+  EXPECT_EQ(ev.params.use_cats ? 1 : 0, ep["useCats"].get<int>());
+
+  const Summary s = summarize(ev);
+  const auto stats = expected["stats"].get<std::vector<double>>();
+  ASSERT_EQ(stats.size(), 12u);
+  for (std::size_t i = 0; i < 12; ++i) EXPECT_NEAR(s.stats[i], stats[i], kTol) << kStatNames[i];
+  EXPECT_EQ(s.text, test::slurp(dir / ("expected_summary_" + c.iou_type + ".txt")));
+
+  const auto cats = per_category(ev);
+  if (!expected.contains("per_category")) {
+    EXPECT_TRUE(cats.empty());
+    return;
+  }
+  const json& pc = expected["per_category"];
+  ASSERT_EQ(cats.size(), pc.size());
+  for (const auto& m : cats) {
+    const json& e = pc.at(std::to_string(m.id));
+    EXPECT_NEAR(m.ap, e["AP"].get<double>(), kTol) << "category " << m.id;
+    EXPECT_NEAR(m.ar, e["AR100"].get<double>(), kTol) << "category " << m.id;
+    EXPECT_EQ(m.has_ap50, e.contains("AP50"));
+    EXPECT_EQ(m.has_ap75, e.contains("AP75"));
+    if (m.has_ap50) EXPECT_NEAR(m.ap50, e["AP50"].get<double>(), kTol) << "category " << m.id;
+    if (m.has_ap75) EXPECT_NEAR(m.ap75, e["AP75"].get<double>(), kTol) << "category " << m.id;
+  }
+}
+
+TEST_P(CocoConformance, CommandLineMatchesPycocotools) {
+  const Case& c = GetParam();
+  const auto dir = fixture("coco/" + c.name);
+  const json expected = json::parse(test::slurp(dir / ("expected_" + c.iou_type + ".json")));
+  test::TempDir tmp;
+  std::string args = "coco --gt " + test::q(dir / "gt.json") + " --dt " + test::q(dir / "dt.json") +
+                     " --iou-type " + c.iou_type + " --json " + test::q(tmp / "out.json");
+  if (std::filesystem::exists(dir / "params.json")) args += " --params " + test::q(dir / "params.json");
+  const auto r = test::run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string summary = test::slurp(dir / ("expected_summary_" + c.iou_type + ".txt"));
+  EXPECT_EQ(r.out.substr(0, summary.size()), summary);
+
+  const json got = json::parse(test::slurp(tmp / "out.json"));
+  EXPECT_EQ(got["iou_type"], c.iou_type);
+  const auto stats = expected["stats"].get<std::vector<double>>();
+  for (std::size_t i = 0; i < 12; ++i) EXPECT_NEAR(got["stats"][kStatNames[i]].get<double>(), stats[i], kTol);
+  EXPECT_EQ(got["params"]["iouThrs"], expected["effective_params"]["iouThrs"]);
+  EXPECT_EQ(got["params"]["recThrs"], expected["effective_params"]["recThrs"]);
+  EXPECT_EQ(got["params"]["maxDets"], expected["effective_params"]["maxDets"]);
+  EXPECT_EQ(got["params"]["areaRngLbl"], expected["effective_params"]["areaRngLbl"]);
+  if (expected.contains("per_category")) {
+    ASSERT_EQ(got["per_category"].size(), expected["per_category"].size());
+    for (const json& m : got["per_category"]) {
+      const json& e = expected["per_category"].at(std::to_string(m["id"].get<std::int64_t>()));
+      EXPECT_NEAR(m["AP"].get<double>(), e["AP"].get<double>(), kTol);
+      EXPECT_NEAR(m["AR100"].get<double>(), e["AR100"].get<double>(), kTol);
+      if (e.contains("AP50")) EXPECT_NEAR(m["AP50"].get<double>(), e["AP50"].get<double>(), kTol);
+      if (e.contains("AP75")) EXPECT_NEAR(m["AP75"].get<double>(), e["AP75"].get<double>(), kTol);
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, CocoConformance, ::testing::ValuesIn(all_cases()),
+                         [](const auto& info) { return info.param.name + "_" + info.param.iou_type; });
+
+// Results must not depend on the number of threads: every array bit-identical.
+TEST(CocoDeterminism, OneThreadEqualsMany) {
+  const auto dir = fixture("coco/random_large_1000img");
+  const GroundTruth gt = read_coco_gt((dir / "gt.json").string(), IouType::bbox);
+  const Detections dt = read_coco_results((dir / "dt.json").string(), gt, IouType::bbox);
+  EvalOptions one, many;
+  one.threads = 1;
+  many.threads = 8;
+  const Evaluation a = evaluate(gt, dt, Params{}, one), b = evaluate(gt, dt, Params{}, many);
+  EXPECT_EQ(a.precision, b.precision);
+  EXPECT_EQ(a.recall, b.recall);
+  EXPECT_EQ(a.scores, b.scores);
+  EXPECT_EQ(a.dt_match, b.dt_match);
+  EXPECT_EQ(summarize(a).stats, summarize(b).stats);
+}
+
+}  // namespace
+}  // namespace deteval
