@@ -85,4 +85,10 @@ VocInput load_voc(const VocPaths& paths);
 /// `pattern` with every "{class}" replaced by `cls`.
 std::string voc_detection_path(const std::string& pattern, const std::string& cls);
 
+/// The `--json` document of `deteval voc`:
+///   {"iou_threshold", "mAP_voc07", "mAP_area", "map_classes": [...],
+///    "per_class": {"<class>": {"npos", "num_detections", "tp", "fp", "ignored", "ap_voc07", "ap_area"}}}
+/// in class order; NaN (undefined) is written as null.
+std::string voc_evaluation_json(const VocResult& result, const VocDataset& dataset);
+
 }  // namespace deteval
