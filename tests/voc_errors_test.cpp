@@ -10,6 +10,7 @@
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
 #include "deteval/formats/voc.hpp"
+#include "test_util.hpp"
 
 namespace deteval {
 namespace {
@@ -213,12 +214,9 @@ TEST(VocDetectionsRead, Errors) {
 // load_voc over files: errors carry the real paths, the first bad file in list order wins.
 class VocFiles : public ::testing::Test {
  protected:
-  fs::path dir;
+  test::TempDir tmp;
+  fs::path dir = tmp.path();
   void SetUp() override {
-    dir = fs::temp_directory_path() /
-          ("deteval_voc_errors_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
-           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir);
     fs::create_directories(dir / "Annotations");
     fs::create_directories(dir / "results");
     write("test.txt", "a\nb\n");
@@ -226,7 +224,6 @@ class VocFiles : public ::testing::Test {
     write("Annotations/b.xml", kGood);
     write("results/det_dog.txt", "a 0.9 10 20 30 40\n");
   }
-  void TearDown() override { fs::remove_all(dir); }
   void write(const std::string& rel, const std::string& text) { write_file_atomic((dir / rel).string(), text); }
   VocPaths paths(std::vector<std::string> classes = {}) const {
     return {(dir / "Annotations").string(), (dir / "test.txt").string(), (dir / "results/det_{class}.txt").string(),
