@@ -211,11 +211,16 @@ bool check_total(std::uint64_t sum, std::uint32_t height, std::uint32_t width, s
 
 }  // namespace
 
-bool rle_from_string(std::string_view s, std::uint32_t height, std::uint32_t width, Rle& out, std::string& error) {
-  std::vector<std::uint32_t> counts;
-  counts.reserve(s.size());
+std::size_t rle_string_length(std::string_view s) {
+  std::size_t n = 0;
+  for (char ch : s) n += ((static_cast<unsigned char>(ch) - 48u) & 0x20u) == 0;  // values end without 0x20
+  return n;
+}
+
+bool rle_from_string_into(std::string_view s, std::uint32_t height, std::uint32_t width, std::uint32_t* counts,
+                          std::size_t n, std::string& error) {
   std::uint64_t sum = 0;
-  std::size_t p = 0;
+  std::size_t p = 0, m = 0;
   while (p < s.size()) {
     const std::size_t start = p;
     std::int64_t x = 0;
@@ -243,17 +248,34 @@ bool rle_from_string(std::string_view s, std::uint32_t height, std::uint32_t wid
       ++p;
       if (!more && (c & 0x10)) x |= static_cast<std::int64_t>(-1) * (std::int64_t{1} << (5 * (k + 1)));
     }
-    const std::size_t m = counts.size();
+    if (m == n) {  // only when the caller's length is wrong: a string that decodes has exactly n
+      error = "more values than expected";
+      return false;
+    }
     if (m > 2) x += counts[m - 2];
     if (x < 0 || static_cast<std::uint64_t>(x) > kMaxRun) {
       error = "count " + std::to_string(m) + " (ending at offset " + std::to_string(p) + ") is " +
               std::to_string(x) + ", outside 0..2^32-1";
       return false;
     }
-    counts.push_back(static_cast<std::uint32_t>(x));
+    counts[m++] = static_cast<std::uint32_t>(x);
     sum += static_cast<std::uint64_t>(x);
   }
-  if (!check_total(sum, height, width, error)) return false;
+  return check_total(sum, height, width, error);
+}
+
+RleView RleStore::view(std::size_t i, std::vector<std::uint32_t>& scratch) const {
+  if (!is_compressed(i)) return (*this)[i];
+  const std::string_view s = compressed(i);
+  scratch.resize(rle_string_length(s));
+  std::string error;
+  if (!rle_from_string_into(s, height_[i], width_[i], scratch.data(), scratch.size(), error)) scratch.clear();
+  return {height_[i], width_[i], scratch};
+}
+
+bool rle_from_string(std::string_view s, std::uint32_t height, std::uint32_t width, Rle& out, std::string& error) {
+  std::vector<std::uint32_t> counts(rle_string_length(s));  // exactly sized: masks add up at COCO scale
+  if (!rle_from_string_into(s, height, width, counts.data(), counts.size(), error)) return false;
   out.height = height;
   out.width = width;
   out.counts = std::move(counts);

@@ -2,6 +2,7 @@
 // blocks, with the pixel counting delegated to a backend.
 #include "deteval/mask_iou.hpp"
 
+#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
 #include <vector>
@@ -12,10 +13,18 @@ namespace deteval {
 
 void mask_iou_counts_cpu(const RleStore& dts, const RleStore& gts, std::span<const MaskPair> pairs,
                          IouCounts* out) {
+  // Pairs come grouped by detection: decode a compressed mask once per group.
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pairs.size(), 64), [&](const auto& r) {
+    std::vector<std::uint32_t> dscratch, gscratch;
+    std::uint32_t current = ~0u;
+    RleView dm;
     for (std::size_t i = r.begin(); i != r.end(); ++i) {
       const MaskPair& p = pairs[i];
-      out[i] = rle_iou_counts(dts[p.dt], gts[p.gt], p.crowd != 0);
+      if (p.dt != current) {
+        dm = dts.view(p.dt, dscratch);
+        current = p.dt;
+      }
+      out[i] = rle_iou_counts(dm, gts.view(p.gt, gscratch), p.crowd != 0);
     }
   });
 }
@@ -24,7 +33,10 @@ namespace {
 
 std::vector<Box> mask_boxes(const RleStore& masks) {
   std::vector<Box> boxes(masks.size());
-  tbb::parallel_for(std::size_t{0}, masks.size(), [&](std::size_t i) { boxes[i] = rle_to_bbox(masks[i]); });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, masks.size()), [&](const auto& r) {
+    std::vector<std::uint32_t> scratch;
+    for (std::size_t i = r.begin(); i != r.end(); ++i) boxes[i] = rle_to_bbox(masks.view(i, scratch));
+  });
   return boxes;
 }
 
@@ -73,7 +85,7 @@ class MaskIouProvider final : public IouProvider {
     for (std::size_t d = 0; d < t.dt.size(); ++d) {
       const std::uint32_t di = t.dt[d];
       const Box& db = dt_box_[di];
-      const RleView dm = dt_.masks[di];
+      const RleStore& dms = dt_.masks;
       for (std::size_t g = 0; g < G; ++g) {
         const std::uint32_t gi = t.gt[g];
         const bool crowd = gt_.iscrowd[gi] != 0;
@@ -82,8 +94,7 @@ class MaskIouProvider final : public IouProvider {
           *o = 0;
           continue;
         }
-        const RleView gm = gt_.masks[gi];
-        if (dm.height != gm.height || dm.width != gm.width) {
+        if (dms.height(di) != gt_.masks.height(gi) || dms.width(di) != gt_.masks.width(gi)) {
           *o = -1;
           continue;
         }
