@@ -25,26 +25,22 @@ struct RunCursor {
   bool exhausted() const { return left == 0 && next >= counts.size(); }
   /// maskApi's `ca-=c; if(!ca && a<m) { ca=cnts[a++]; va=!va; }`.
   void consume(std::uint64_t c) {
-    left -= c;
+    left -= std::min(left, c);  // c <= left, except for a mask already out of runs
     if (left == 0 && next < counts.size()) {
       left = counts[next++];
       value = !value;
     }
+    // Out of runs: 0s from here on (only counts short of h*w get here before the
+    // other mask is done too, and then maskApi would loop forever).
+    if (exhausted()) value = false;
   }
 };
 
-/// The length of the next step of a joint walk: the shorter current run. maskApi
-/// loops forever when one mask runs out first (counts short of h*w); here that
-/// mask reads as 0s and the other's run is taken whole.
-std::uint64_t joint_step(RunCursor& a, RunCursor& b) {
-  if (a.exhausted()) {
-    a.value = false;
-    return b.left;
-  }
-  if (b.exhausted()) {
-    b.value = false;
-    return a.left;
-  }
+/// The length of the next step of a joint walk: the shorter current run, or when
+/// one mask is out of runs (counts short of h*w) the other's whole run.
+std::uint64_t joint_step(const RunCursor& a, const RunCursor& b) {
+  if (a.exhausted()) return b.left;
+  if (b.exhausted()) return a.left;
   return std::min(a.left, b.left);
 }
 
