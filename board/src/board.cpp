@@ -275,6 +275,7 @@ std::vector<GradeLevel> parse_grade_scale(const std::string& text) {
 void Board::init(const std::string& db_path) {
   sql::Db db(db_path, true);
   db.exec("PRAGMA journal_mode = WAL");
+  db.exec("PRAGMA synchronous = FULL");
   sql::Transaction tx(db, true);
   {
     // A foreign SQLite file must not silently become half a board.
@@ -295,6 +296,7 @@ Board::Board(const std::string& db_path) : db_path_(db_path) {
   if (::stat(db_path.c_str(), &st) != 0)
     throw UsageError(db_path + ": no such board (create it with `deteval board init --db " + db_path + "`)");
   db_ = std::make_unique<sql::Db>(db_path, false);
+  db_->exec("PRAGMA synchronous = FULL");  // a commit is on disk before submit reports it
   std::string version;
   try {
     sql::Stmt s(*db_, "SELECT value FROM meta WHERE key = 'schema'");
