@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -274,14 +275,6 @@ TEST_F(BoardTest, RefusesTooManyDetectionsPerImageAndOversizedFiles) {
   EXPECT_NE(parse_out(big)["error"].get<std::string>().find("too large"), std::string::npos);
 }
 
-TEST_F(BoardTest, VocMetricsAreRefusedInThisBuild) {
-  const Data d = make_data(3, 1, 9);
-  const auto gt = write("gt.json", d.gt);
-  RunResult r = run_cli("board task add --db " + db() + " --task v --gt " + q(gt) + " --metric voc07");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("not available in this build"), std::string::npos);
-}
-
 // --- scores ---------------------------------------------------------------------------------------
 
 // The board's score of a split equals `deteval coco` on the same file and the same images.
@@ -316,6 +309,95 @@ TEST_F(BoardTest, ScoresEqualDetevalCocoOnTheSameImages) {
     EXPECT_EQ(is_public ? pub : priv, ap) << (is_public ? "public" : "private");
   }
   EXPECT_NE(pub, priv);
+}
+
+// coco-segm: masks, on the segm conformance fixture.
+TEST_F(BoardTest, SegmScoresEqualDetevalCocoOnTheSameImages) {
+  const json gt = json::parse(test::slurp(test::fixture("coco/random_medium_200img/gt.json")));
+  const json dt = json::parse(test::slurp(test::fixture("coco/random_medium_200img/dt.json")));
+  const auto gt_path = write("segm_gt.json", gt);
+  ASSERT_EQ(run_cli("board task add --db " + db() + " --task segm --gt " + q(gt_path) +
+                    " --metric coco-segm --public-fraction 0.25 --seed 3")
+                .exit_code,
+            0);
+  reg("alice", "Alice");
+  RunResult s = submit("alice", write("a.json", dt), "", "segm");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  const auto ids = parse_out(run_cli("board task info --db " + db() + " --task segm --json --organizer"))
+                       ["public_image_ids"].get<std::vector<std::int64_t>>();
+  const std::set<std::int64_t> keep(ids.begin(), ids.end());
+  json sub_gt = gt, sub_dt = json::array();
+  sub_gt["images"] = json::array();
+  sub_gt["annotations"] = json::array();
+  for (const auto& im : gt["images"]) if (keep.count(im["id"])) sub_gt["images"].push_back(im);
+  for (const auto& a : gt["annotations"]) if (keep.count(a["image_id"])) sub_gt["annotations"].push_back(a);
+  for (const auto& r : dt) if (keep.count(r["image_id"])) sub_dt.push_back(r);
+  RunResult c = run_cli("coco --iou-type segm --gt " + q(write("sub_gt.json", sub_gt)) + " --dt " +
+                        q(write("sub_dt.json", sub_dt)) + " --json " + q(tmp / "coco.json"));
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_EQ(parse_out(s)["public_score"].get<double>(),
+            json::parse(test::slurp(tmp / "coco.json"))["stats"]["AP"].get<double>());
+}
+
+// voc07 / voc12 tasks: the same COCO files, scored as `deteval voc` scores the same boxes
+// written as VOC files (corners x + 1, y + 1, x + w, y + h; crowd = difficult).
+TEST_F(BoardTest, VocScoresEqualDetevalVocOnTheSameImages) {
+  const Data d = make_data(40, 3, 22, 2);
+  const auto gt_path = write("voc_gt.json", d.gt);
+  for (const char* m : {"voc07", "voc12"})
+    ASSERT_EQ(run_cli("board task add --db " + db() + " --task " + m + " --gt " + q(gt_path) + " --metric " + m +
+                      " --seed 42")
+                  .exit_code,
+              0);
+  reg("alice", "Alice");
+  const auto dt_path = write("a.json", d.dt);
+  RunResult s07 = submit("alice", dt_path, "", "voc07"), s12 = submit("alice", dt_path, "", "voc12");
+  ASSERT_EQ(s07.exit_code, 0) << s07.err;
+  ASSERT_EQ(s12.exit_code, 0) << s12.err;
+  const auto ids = parse_out(run_cli("board task info --db " + db() + " --task voc07 --json --organizer"))
+                       ["public_image_ids"].get<std::vector<std::int64_t>>();
+  const std::set<std::int64_t> keep(ids.begin(), ids.end());
+  std::map<int, std::string> cat_name;
+  for (const auto& c : d.gt["categories"]) cat_name[c["id"]] = c["name"];
+  auto num = [](double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return std::string(buf);
+  };
+  std::filesystem::create_directories(tmp / "Annotations");
+  std::string set;
+  std::map<std::int64_t, std::string> xml;
+  for (const auto& a : d.gt["annotations"]) {
+    const std::int64_t id = a["image_id"];
+    if (!keep.count(id)) continue;
+    const auto& b = a["bbox"];
+    const double x = b[0], y = b[1], w = b[2], h = b[3];
+    xml[id] += "<object><name>" + cat_name[a["category_id"]] + "</name><difficult>" +
+               std::to_string(a["iscrowd"].get<int>()) + "</difficult><bndbox><xmin>" + num(x + 1) + "</xmin><ymin>" +
+               num(y + 1) + "</ymin><xmax>" + num(x + w) + "</xmax><ymax>" + num(y + h) + "</ymax></bndbox></object>\n";
+  }
+  for (std::int64_t id : ids) {
+    set += std::to_string(id) + "\n";
+    test::spit(tmp / "Annotations" / (std::to_string(id) + ".xml"), "<annotation>\n" + xml[id] + "</annotation>\n");
+  }
+  test::spit(tmp / "set.txt", set);
+  std::map<std::string, std::string> dets;
+  for (const auto& r : d.dt) {
+    const std::int64_t id = r["image_id"];
+    if (!keep.count(id)) continue;
+    const auto& b = r["bbox"];
+    const double x = b[0], y = b[1], w = b[2], h = b[3];
+    dets[cat_name[r["category_id"]]] += std::to_string(id) + " " + num(r["score"]) + " " + num(x + 1) + " " +
+                                        num(y + 1) + " " + num(x + w) + " " + num(y + h) + "\n";
+  }
+  for (const auto& [cls, text] : dets) test::spit(tmp / ("det_" + cls + ".txt"), text);
+  RunResult v = run_cli("voc --annotations " + q(tmp / "Annotations") + " --image-set " + q(tmp / "set.txt") +
+                        " --dets " + q(tmp / "det_{class}.txt") + " --json " + q(tmp / "voc.json"));
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  const json vj = json::parse(test::slurp(tmp / "voc.json"));
+  EXPECT_EQ(parse_out(s07)["public_score"].get<double>(), vj["mAP_voc07"].get<double>());
+  EXPECT_EQ(parse_out(s12)["public_score"].get<double>(), vj["mAP_area"].get<double>());
+  EXPECT_NE(vj["mAP_voc07"].get<double>(), vj["mAP_area"].get<double>());
 }
 
 TEST_F(BoardTest, SplitIsDeterministicInTheSeedAndFractionOneIsAllPublic) {

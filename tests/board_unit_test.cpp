@@ -88,10 +88,12 @@ TEST(Labels, IdsAndNamesAreBoundedUtf8WithoutControls) {
   EXPECT_THROW(check_label("\xff\xfe", "--user"), UsageError);
 }
 
-TEST(Metrics, VocIsNotAvailableInThisBuild) {
+TEST(Metrics, NamesAndAvailability) {
   Metric m;
   ASSERT_TRUE(parse_metric("voc07", m));
-  EXPECT_FALSE(metric_available(m));
+  EXPECT_TRUE(metric_available(m));
+  ASSERT_TRUE(parse_metric("voc12", m));
+  EXPECT_EQ(std::string(to_string(m)), "voc12");
   ASSERT_TRUE(parse_metric("coco-segm", m));
   EXPECT_TRUE(metric_available(m));
   EXPECT_FALSE(parse_metric("coco", m));

@@ -147,13 +147,21 @@ std::string render_leaderboard(const Leaderboard& lb, Format f) {
 
 namespace {
 
+const char* score_description(Metric m) {
+  switch (m) {
+    case Metric::voc07: return "mAP, VOC2007 11-point AP at IoU > 0.5, mean over classes with ground truth";
+    case Metric::voc12: return "mAP, VOC2010+ area AP at IoU > 0.5, mean over classes with ground truth";
+    default: return "AP (stats[0]: IoU 0.50:0.95, all areas, 100 detections per image)";
+  }
+}
+
 json task_object(const Task& t, std::int64_t now, bool organizer) {
   json cats = json::array();
   for (const auto& c : t.categories) cats.push_back({{"id", c.id}, {"name", c.name}});
   json o = {{"name", t.name},
             {"metric", to_string(t.metric)},
             {"metric_available", metric_available(t.metric)},
-            {"score", "AP (stats[0]: IoU 0.50:0.95, all areas, 100 detections per image)"},
+            {"score", score_description(t.metric)},
             {"deadline", t.deadline ? json(format_iso8601(*t.deadline)) : json(nullptr)},
             {"open", t.open(now)},
             {"daily_limit", opt_int(t.daily_limit)},
@@ -191,7 +199,7 @@ std::string task_text(const Task& t, std::int64_t now, bool organizer) {
   o << "task " << t.name << "\n";
   o << "  metric:            " << to_string(t.metric) << (metric_available(t.metric) ? "" : " (not available in this build)")
     << "\n";
-  o << "  score:             AP (IoU 0.50:0.95, all areas, 100 detections per image)\n";
+  o << "  score:             " << score_description(t.metric) << "\n";
   o << "  deadline:          " << (t.deadline ? format_iso8601(*t.deadline) : std::string("none"))
     << (t.open(now) ? " (open)" : " (closed)") << "\n";
   o << "  daily limit:       "

@@ -78,19 +78,46 @@ Detections restrict_dt(const Detections& dt, const std::vector<std::uint8_t>& ke
   return out;
 }
 
+VocDataset to_voc(const GroundTruth& gt, const Detections& dt) {
+  VocDataset ds;
+  ds.num_images = gt.images.size();
+  ds.classes.resize(gt.categories.size());
+  for (std::size_t k = 0; k < gt.categories.size(); ++k) ds.classes[k].name = gt.categories[k].name;
+  auto corners = [](const Box& b) { return VocBox{b.x + 1, b.y + 1, b.x + b.w, b.y + b.h}; };
+  for (std::size_t j = 0; j < gt.size(); ++j) {  // file order: per image, as the annotation lists them
+    VocClassData& c = ds.classes[gt.category[j]];
+    c.gt_image.push_back(gt.image[j]);
+    c.gt_box.push_back(corners(gt.box[j]));
+    c.gt_difficult.push_back(gt.iscrowd[j]);
+  }
+  for (std::size_t j = 0; j < dt.size(); ++j) {
+    VocClassData& c = ds.classes[dt.category[j]];
+    c.det_image.push_back(dt.image[j]);
+    c.det_score.push_back(dt.score[j]);
+    c.det_box.push_back(corners(dt.box[j]));
+  }
+  return ds;
+}
+
 SplitScore score_split(const GroundTruth& gt, const Detections& dt, const std::vector<std::uint8_t>& keep,
-                       IouType type) {
+                       IouType type, ScoreKind kind) {
   SplitScore s;
-  s.stats.fill(-1);
   if (std::find(keep.begin(), keep.end(), 1) == keep.end()) return s;
   const GroundTruth sub_gt = restrict_gt(gt, keep);
   const Detections sub_dt = restrict_dt(dt, keep);
+  s.evaluated = true;
+  if (kind != ScoreKind::coco) {
+    const VocResult r = voc_evaluate(to_voc(sub_gt, sub_dt), 0.5);
+    s.stats = {{"mAP_voc07", r.map_voc07}, {"mAP_area", r.map_area}};
+    const double v = kind == ScoreKind::voc07 ? r.map_voc07 : r.map_area;
+    if (!std::isnan(v)) s.score = v;
+    return s;
+  }
   Params params;  // pycocotools' defaults, as `deteval coco` without options
   params.iou_type = type;
   const Evaluation ev = evaluate(sub_gt, sub_dt, params);
   const Summary summary = summarize(ev);
-  s.evaluated = true;
-  s.stats = summary.stats;
+  for (std::size_t i = 0; i < summary.stats.size(); ++i) s.stats.emplace_back(kStatNames[i], summary.stats[i]);
   if (summary.stats[0] > -1) s.score = summary.stats[0];
   return s;
 }

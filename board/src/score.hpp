@@ -5,10 +5,13 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "deteval/dataset.hpp"
 #include "deteval/params.hpp"
+#include "deteval/voc.hpp"
 
 namespace deteval::board {
 
@@ -23,14 +26,24 @@ GroundTruth restrict_gt(const GroundTruth& gt, const std::vector<std::uint8_t>& 
 /// Detections on kept images, in file order, with image indices into restrict_gt's result.
 Detections restrict_dt(const Detections& dt, const std::vector<std::uint8_t>& keep);
 
+enum class ScoreKind { coco, voc07, voc12 };
+
 struct SplitScore {
-  bool evaluated = false;            ///< false when the split has no image
-  std::optional<double> score;       ///< AP (stats[0]); none when undefined
-  std::array<double, 12> stats{};    ///< summarize()'s 12 numbers, -1 where undefined
+  bool evaluated = false;       ///< false when the split has no image
+  std::optional<double> score;  ///< the task's score; none when undefined
+  /// Everything computed, by name: COCO's 12 stats (-1 where undefined) or VOC's two mAPs
+  /// (NaN where undefined).
+  std::vector<std::pair<std::string, double>> stats;
 };
 
-/// Scores `dt` on the images with keep[i] != 0.
+/// Scores `dt` on the images with keep[i] != 0. coco: AP (stats[0]) of evaluate() +
+/// summarize() with pycocotools' defaults for `type`. voc07 / voc12: the 11-point / area
+/// mAP of voc_evaluate() at IoU 0.5, one class per category, COCO boxes [x, y, w, h]
+/// taken as VOC corners (x + 1, y + 1, x + w, y + h), crowd objects as difficult.
 SplitScore score_split(const GroundTruth& gt, const Detections& dt, const std::vector<std::uint8_t>& keep,
-                       IouType type);
+                       IouType type, ScoreKind kind = ScoreKind::coco);
+
+/// The VOC dataset of `gt` and `dt` (all images), as score_split builds it.
+VocDataset to_voc(const GroundTruth& gt, const Detections& dt);
 
 }  // namespace deteval::board

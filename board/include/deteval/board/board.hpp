@@ -25,7 +25,7 @@ enum class Metric { coco_bbox, coco_segm, voc07, voc12 };
 const char* to_string(Metric);
 /// "coco-bbox", "coco-segm", "voc07", "voc12"; false when unknown.
 bool parse_metric(const std::string& text, Metric& out);
-/// Whether this build can score `m` (VOC needs the VOC evaluator, not in this build).
+/// Whether this build can score `m` (all four today; kept for builds without an evaluator).
 bool metric_available(Metric m);
 
 inline constexpr std::int64_t kDefaultMaxSubmissionBytes = std::int64_t(256) << 20;
