@@ -56,6 +56,14 @@ json parse_json(std::string_view text, const std::string& file) {
     if (detail.size() > 200) detail = detail.substr(0, 200) + "...";
     const std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
     throw InputError::at(file, line_col(text, byte), "invalid JSON: " + detail);
+  } catch (const json::out_of_range& e) {
+    // A number beyond double's range (1e999): nlohmann gives no position, only the token.
+    std::string what = e.what();
+    const std::size_t open = what.find('\''), close = what.rfind('\'');
+    const std::string token = open != std::string::npos && close > open ? what.substr(open + 1, close - open - 1) : "";
+    const std::size_t at = token.empty() ? std::string_view::npos : text.find(token);
+    const std::string where = at == std::string_view::npos ? "(number)" : line_col(text, at);
+    throw InputError::at(file, where, "expected a finite number, got " + (token.empty() ? "an overflowing number" : token));
   }
 }
 
