@@ -56,7 +56,7 @@ GroundTruth restrict_gt(const GroundTruth& gt, const std::vector<std::uint8_t>& 
     out.box.push_back(gt.box[j]);
     out.area.push_back(gt.area[j]);
     out.iscrowd.push_back(gt.iscrowd[j]);
-    if (!gt.masks.empty()) out.masks.push_back(gt.masks[j]);
+    if (!gt.masks.empty()) out.masks.append(gt.masks, j);
     if (!gt.shapes.empty()) out.shapes.push_back(gt.shapes[j]);
   }
   return out;
@@ -72,7 +72,7 @@ Detections restrict_dt(const Detections& dt, const std::vector<std::uint8_t>& ke
     out.score.push_back(dt.score[j]);
     out.box.push_back(dt.box[j]);
     out.area.push_back(dt.area[j]);
-    if (!dt.masks.empty()) out.masks.push_back(dt.masks[j]);
+    if (!dt.masks.empty()) out.masks.append(dt.masks, j);
     if (!dt.shapes.empty()) out.shapes.push_back(dt.shapes[j]);
   }
   return out;

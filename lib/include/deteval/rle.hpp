@@ -5,6 +5,7 @@
 // always starts with a (possibly empty) run of 0s. The counts sum to h * w.
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -51,11 +52,19 @@ class RleStore {
     add(height, width, bytes_.size(), coco.size(), true);
     bytes_.insert(bytes_.end(), coco.begin(), coco.end());
   }
+  /// Copies mask `i` of `other` in whatever form it is held.
+  void append(const RleStore& other, std::size_t i) {
+    if (other.is_compressed(i))
+      push_back_compressed(other.compressed(i), other.height(i), other.width(i));
+    else
+      push_back(other[i]);
+  }
   bool is_compressed(std::size_t i) const { return compressed_[i] != 0; }
   std::uint32_t height(std::size_t i) const { return height_[i]; }
   std::uint32_t width(std::size_t i) const { return width_[i]; }
-  /// A mask held as runs.
+  /// A mask held as runs (see `view` for any mask).
   RleView operator[](std::size_t i) const {
+    assert(!is_compressed(i));
     return {height_[i], width_[i], std::span<const std::uint32_t>(counts_.data() + begin_[i], length_[i])};
   }
   /// Any mask: compressed ones are decoded into `scratch` (valid until its next use).
