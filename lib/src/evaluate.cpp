@@ -13,10 +13,11 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
+#include "deteval/detail/accumulate.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <limits>
 #include <numeric>
 #include <stdexcept>
 
@@ -238,7 +239,11 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
     ev.recall.assign(T * K * A * M, -1.0);
     ev.scores.assign(T * R * K * A * M, -1.0);
     struct Ranked { double score; std::uint32_t entry, rank; };
-    struct AccScratch { std::vector<Ranked> ranked; std::vector<double> pr, rc, score; };
+    struct AccScratch {
+      std::vector<Ranked> ranked;
+      std::vector<double> tp, fp, score;
+      detail::AccumulateScratch acc;
+    };
     tbb::enumerable_thread_specific<AccScratch> acc_scratch;
     tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
       const std::uint64_t nk = per_k[k + 1] - per_k[k];
@@ -267,32 +272,23 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
           for (std::size_t t = 0; t < T; ++t) {
             // One entry per kept detection, ignored ones included (they repeat the
             // previous counts), exactly as pycocotools' cumulative sums.
-            s.pr.clear();
-            s.rc.clear();
+            s.tp.clear();
+            s.fp.clear();
             s.score.clear();
-            double tp = 0, fp = 0;
             for (const Ranked& r : s.ranked) {
               if (r.rank >= max_det) continue;
               const ImageEval& e = ents[r.entry];
               const std::uint64_t at = e.match_begin + t * e.num_dt + r.rank;
-              if (!ev.dt_ignore[at]) (ev.dt_match[at] >= 0 ? tp : fp) += 1;
-              s.rc.push_back(tp / static_cast<double>(npig));
-              s.pr.push_back(tp / (fp + tp + std::numeric_limits<double>::epsilon()));
+              const bool ig = ev.dt_ignore[at] != 0, hit = ev.dt_match[at] >= 0;
+              s.tp.push_back(!ig && hit ? 1.0 : 0.0);
+              s.fp.push_back(!ig && !hit ? 1.0 : 0.0);
               s.score.push_back(r.score);
             }
-            const std::size_t nd = s.pr.size();
-            ev.recall[((t * K + k) * A + a) * M + m] = nd ? s.rc.back() : 0;
-            for (std::size_t i = nd; i-- > 1;)
-              if (s.pr[i] > s.pr[i - 1]) s.pr[i - 1] = s.pr[i];
-            // searchsorted(rc, recThrs, 'left'); recall points never reached keep 0.
-            auto from = s.rc.begin();
-            for (std::size_t r = 0; r < R; ++r) {
-              from = std::lower_bound(from, s.rc.end(), p.rec_thrs[r]);
-              const std::size_t pi = static_cast<std::size_t>(from - s.rc.begin());
-              const std::size_t at = (((t * R + r) * K + k) * A + a) * M + m;
-              ev.precision[at] = pi < nd ? s.pr[pi] : 0;
-              ev.scores[at] = pi < nd ? s.score[pi] : 0;
-            }
+            const std::size_t at = (((t * R + 0) * K + k) * A + a) * M + m;
+            ev.recall[((t * K + k) * A + a) * M + m] =
+                detail::accumulate_curve(s.tp.data(), s.fp.data(), s.score.data(), s.tp.size(),
+                                         static_cast<double>(npig), p.rec_thrs, ev.precision.data() + at,
+                                         ev.scores.data() + at, K * A * M, s.acc);
           }
         }
       }
