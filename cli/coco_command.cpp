@@ -25,7 +25,7 @@ namespace {
 
 struct CocoOptions {
   std::string gt, dt, iou_type = "bbox", params_file, max_dets, iou_thrs, area_ranges, json_out;
-  bool no_cats = false, quiet = false, timings = false, no_per_class = false;
+  bool no_cats = false, degrees = false, quiet = false, timings = false, no_per_class = false;
   int threads = 0;
   // Analyses
   std::string report, curves;
@@ -113,11 +113,13 @@ void run_coco(const CocoOptions& o) {
   }
 
   auto t0 = Clock::now();
-  const GroundTruth gt = read_coco_gt(o.gt, params.iou_type);
+  CocoReadOptions ro;
+  ro.degrees = o.degrees;
+  const GroundTruth gt = read_coco_gt(o.gt, params.iou_type, ro);
   const double t_gt = secs(t0);
   t0 = Clock::now();
   ResultsReport report;
-  const Detections dt = read_coco_results(o.dt, gt, params.iou_type, &report);
+  const Detections dt = read_coco_results(o.dt, gt, params.iou_type, &report, ro);
   const double t_dt = secs(t0);
   if (report.dropped_unknown_category)
     std::cerr << "deteval: warning: " << o.dt << ": ignored " << report.dropped_unknown_category
@@ -194,6 +196,7 @@ void add_coco_command(CLI::App& app) {
   cmd->add_option("--iou-thrs", o->iou_thrs, "IoU thresholds, e.g. 0.5,0.75 (default: linspace(.5, .95, 10))");
   cmd->add_option("--area-ranges", o->area_ranges,
                   "label:lo:hi,... (default all:0:1e10,small:0:1024,medium:1024:9216,large:9216:1e10)");
+  cmd->add_flag("--degrees", o->degrees, "rbox angles are in degrees (default: radians)");
   cmd->add_flag("--no-cats", o->no_cats, "Ignore categories when matching (useCats=0)");
   cmd->add_option("--json", o->json_out, "Write the results as JSON to this file");
   cmd->add_option("--threads", o->threads, "Worker threads (default: all cores)")->check(CLI::Range(0, 1024));

@@ -154,3 +154,40 @@ TEST(CocoErrors, EmptyResultsEvaluateToZero) {
 
 }  // namespace
 }  // namespace deteval
+
+namespace deteval {
+namespace {
+
+TEST(ShapeErrors, BadRotatedBoxesAndPolygonsAreRefused) {
+  const std::string img = R"({"images":[{"id":1,"width":100,"height":100}],"categories":[{"id":1}],"annotations":[)";
+  struct Bad {
+    const char* type;
+    std::string ann, message;
+  };
+  const std::vector<Bad> bad = {
+      {"rotated", R"({"id":1,"image_id":1,"category_id":1,"rbox":[10,10,5,-2,0]})",
+       "gt.json: annotations[0].rbox: expected a positive width and height, got [5, -2]"},
+      {"rotated", R"({"id":1,"image_id":1,"category_id":1,"rbox":[10,10,5,2]})",
+       "gt.json: annotations[0].rbox: expected 5 numbers [cx, cy, w, h, theta], got an array of 4"},
+      {"rotated", R"({"id":1,"image_id":1,"category_id":1})",
+       "gt.json: annotations[0].rbox: expected a rotated box [cx, cy, w, h, theta], got nothing"},
+      {"polygon", R"({"id":1,"image_id":1,"category_id":1,"poly":[0,0,10,10,10,0,0,5]})",
+       "gt.json: annotations[0].poly: invalid polygon: not a simple polygon"},
+      {"polygon", R"({"id":1,"image_id":1,"category_id":1,"poly":[0,0,10,0,10]})",
+       "gt.json: annotations[0].poly: expected an even number of polygon coordinates"},
+  };
+  for (const Bad& b : bad) {
+    SCOPED_TRACE(b.ann);
+    IouType type;
+    ASSERT_TRUE(parse_iou_type(b.type, type));
+    try {
+      parse_coco_gt(img + b.ann + "]}", "gt.json", type);
+      ADD_FAILURE() << "accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(b.message), std::string::npos) << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace deteval

@@ -7,7 +7,9 @@
 #include "deteval/formats/coco.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
+#include "deteval/geometry.hpp"
 #include "deteval/mask.hpp"
+#include "coco_fast.hpp"
 #include "json_util.hpp"
 
 namespace deteval {
@@ -133,15 +135,37 @@ ImageSize image_size(const GroundTruth& gt, std::uint32_t index) {
   return {static_cast<std::uint32_t>(im.height), static_cast<std::uint32_t>(im.width), im.id};
 }
 
-void check_shape_types(IouType type) {
-  if (type == IouType::rotated || type == IouType::polygon)
-    throw UsageError(std::string("--iou-type ") + to_string(type) + " is not supported by this build yet");
+bool is_shape_type(IouType type) { return type == IouType::rotated || type == IouType::polygon; }
+
+// `rbox: [cx, cy, w, h, theta]` (as corners) or `poly: [x1, y1, ...]`, validated.
+std::vector<double> parse_shape(const json& obj, const std::string& file, const std::string& path, IouType type,
+                                const CocoReadOptions& opt) {
+  if (type == IouType::rotated) {
+    const json& v = require(obj, "rbox", file, path, "a rotated box [cx, cy, w, h, theta]");
+    const std::string p = path_key(path, "rbox");
+    if (!v.is_array() || v.size() != 5) throw InputError::expected(file, p, "5 numbers [cx, cy, w, h, theta]", describe(v));
+    double x[5];
+    for (std::size_t i = 0; i < 5; ++i) x[i] = get_number(v[i], file, path_index(p, i));
+    if (!(x[2] > 0) || !(x[3] > 0))
+      throw InputError::expected(file, p, "a positive width and height", "[" + v[2].dump() + ", " + v[3].dump() + "]");
+    const double theta = opt.degrees ? x[4] * (3.14159265358979323846 / 180.0) : x[4];
+    std::vector<double> corners(8);
+    rbox_corners(x[0], x[1], x[2], x[3], theta, corners.data());
+    return corners;
+  }
+  const json& v = require(obj, "poly", file, path, "a polygon [x1, y1, x2, y2, ...]");
+  const std::string p = path_key(path, "poly");
+  std::vector<double> xy = parse_polygon(v, file, p);
+  std::string why;
+  if (!polygon_is_valid(xy, why)) throw InputError::at(file, p, "invalid polygon: " + why);
+  return xy;
 }
 
 }  // namespace
 
-GroundTruth parse_coco_gt(std::string_view text, const std::string& file, IouType type) {
-  check_shape_types(type);
+namespace detail {
+
+GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType type, const CocoReadOptions& opt) {
   const json root = detail::parse_json(text, file);
   if (!root.is_object())
     throw InputError::expected(file, "(root)", "an object with images, categories and annotations", describe(root));
@@ -260,6 +284,10 @@ GroundTruth parse_coco_gt(std::string_view text, const std::string& file, IouTyp
       if (!area_v) area = static_cast<double>(rle_area(rle));
       if (!bbox) box = rle_to_bbox(rle);
       gt.masks.push_back(rle);
+    } else if (is_shape_type(type)) {
+      const std::vector<double> shape = parse_shape(a, file, p, type, opt);
+      if (!area_v) area = polygon_area(shape);  // the shape's area when the GT gives none
+      gt.shapes.push_back(shape);
     } else if (!area_v) {
       area = box.area();  // pycocotools requires `area`; without it, the box's area is the natural stand-in
     }
@@ -284,13 +312,34 @@ GroundTruth parse_coco_gt(std::string_view text, const std::string& file, IouTyp
   return gt;
 }
 
-GroundTruth read_coco_gt(const std::string& path, IouType type) {
-  return parse_coco_gt(read_file(path), path, type);
+}  // namespace detail
+
+namespace {
+
+GroundTruth parse_gt(const simdjson::padded_string& text, const std::string& file, IouType type,
+                     const CocoReadOptions& opt) {
+  GroundTruth gt;
+  if (detail::fast_parse_coco_gt(text, type, gt)) return gt;
+  return detail::parse_gt_dom(std::string_view(text.data(), text.size()), file, type, opt);
 }
 
-Detections parse_coco_results(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
-                              ResultsReport* report) {
-  check_shape_types(type);
+}  // namespace
+
+GroundTruth parse_coco_gt(std::string_view text, const std::string& file, IouType type, const CocoReadOptions& opt) {
+  return parse_gt(simdjson::padded_string(text), file, type, opt);
+}
+
+GroundTruth read_coco_gt(const std::string& path, IouType type, const CocoReadOptions& opt) {
+  simdjson::padded_string data(regular_file_size(path));
+  read_file_into(path, data.data(), data.size());
+  return parse_gt(data, path, type, opt);
+}
+
+namespace detail {
+
+// The DOM reader: every shape of input, every located error message.
+Detections parse_results_dom(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
+                             ResultsReport* report, const CocoReadOptions& opt) {
   const json root = detail::parse_json(text, file);
   if (!root.is_array()) throw InputError::expected(file, "(root)", "a list of detection results", describe(root));
   Detections dt;
@@ -329,8 +378,13 @@ Detections parse_coco_results(std::string_view text, const std::string& file, co
       continue;
     }
     double area = box.area();
+    if (is_shape_type(type)) {
+      const std::vector<double> shape = parse_shape(r, file, p, type, opt);
+      area = polygon_area(shape);  // detections: always the shape's area
+      dt.shapes.push_back(shape);
+    }
     // Without box mode, pycocotools takes every area from the mask, box or not.
-    const bool need_mask = type == IouType::segm || !bbox || !box_mode;
+    const bool need_mask = type == IouType::segm || (type == IouType::bbox && (!bbox || !box_mode));
     if (need_mask) {
       if (!seg)
         throw InputError::expected(file, path_key(p, "segmentation"),
@@ -356,8 +410,36 @@ Detections parse_coco_results(std::string_view text, const std::string& file, co
   return dt;
 }
 
-Detections read_coco_results(const std::string& path, const GroundTruth& gt, IouType type, ResultsReport* report) {
-  return parse_coco_results(read_file(path), path, gt, type, report);
+}  // namespace detail
+
+namespace {
+
+// Valid files in the common shapes take the simdjson path; anything it declines is
+// read again by the DOM reader, which accepts it identically or explains what is wrong.
+Detections parse_results(const simdjson::padded_string& text, const std::string& file, const GroundTruth& gt,
+                         IouType type, ResultsReport* report, const CocoReadOptions& opt) {
+  Detections dt;
+  ResultsReport local;
+  if (detail::fast_parse_coco_results(text, gt, type, dt, local)) {
+    if (report) *report = local;
+    return dt;
+  }
+  return detail::parse_results_dom(std::string_view(text.data(), text.size()), file, gt, type, report, opt);
+}
+
+}  // namespace
+
+Detections parse_coco_results(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
+                              ResultsReport* report, const CocoReadOptions& opt) {
+  return parse_results(simdjson::padded_string(text), file, gt, type, report, opt);
+}
+
+Detections read_coco_results(const std::string& path, const GroundTruth& gt, IouType type, ResultsReport* report,
+                             const CocoReadOptions& opt) {
+  // Read straight into simdjson's padded buffer: one copy of a file that may be 200 MB.
+  simdjson::padded_string data(regular_file_size(path));  // refuses directories, devices, oversized files
+  read_file_into(path, data.data(), data.size());
+  return parse_results(data, path, gt, type, report, opt);
 }
 
 void parse_coco_params(std::string_view text, const std::string& file, Params& params) {

@@ -13,10 +13,16 @@
 
 namespace deteval {
 
+/// How to read shapes.
+struct CocoReadOptions {
+  bool degrees = false;  ///< `rbox` angles are in degrees (default: radians)
+};
+
 /// Reads ground truth for an evaluation of `type`: masks are built only for segm,
-/// shapes (`rbox`/`poly`) only for rotated/polygon.
-GroundTruth read_coco_gt(const std::string& path, IouType type);
-GroundTruth parse_coco_gt(std::string_view text, const std::string& name, IouType type);
+/// shapes (`rbox` corners, `poly`) only for rotated/polygon.
+GroundTruth read_coco_gt(const std::string& path, IouType type, const CocoReadOptions& opt = {});
+GroundTruth parse_coco_gt(std::string_view text, const std::string& name, IouType type,
+                          const CocoReadOptions& opt = {});
 
 /// What reading results noticed without refusing the file.
 struct ResultsReport {
@@ -27,9 +33,9 @@ struct ResultsReport {
 /// images the ground truth lacks are an error; unknown categories are dropped and
 /// counted in `report`.
 Detections read_coco_results(const std::string& path, const GroundTruth& gt, IouType type,
-                             ResultsReport* report = nullptr);
+                             ResultsReport* report = nullptr, const CocoReadOptions& opt = {});
 Detections parse_coco_results(std::string_view text, const std::string& name, const GroundTruth& gt, IouType type,
-                              ResultsReport* report = nullptr);
+                              ResultsReport* report = nullptr, const CocoReadOptions& opt = {});
 
 /// Applies overrides in pycocotools' attribute names (`useCats`, `maxDets`, `iouThrs`,
 /// `recThrs`, `areaRng`, `areaRngLbl`, `iouType`) from a JSON object onto `params`.

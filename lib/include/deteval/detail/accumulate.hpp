@@ -1,6 +1,8 @@
-// One step of COCOeval.accumulate(), shared by the evaluation and by the analyses
-// that re-accumulate with modified flags (error fixes, bootstrap resamples), so
-// that every AP the library reports comes out of the same arithmetic.
+// One step of COCOeval.accumulate(), transcribed literally (cumulative sums,
+// precision envelope, searchsorted), for the analyses that re-accumulate with
+// modified flags or weighted images (error fixes, bootstrap resamples).
+// evaluate() computes the same numbers by a faster route that needs unit
+// increments; tests hold the two to bit-identical results on every fixture.
 #pragma once
 
 #include <cstddef>

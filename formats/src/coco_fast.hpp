@@ -1,0 +1,28 @@
+// The fast path for COCO results: simdjson On-Demand over the padded file, no DOM.
+// It handles well-formed files in the common shapes (boxes, compressed-RLE masks) and
+// returns false on anything else, and then the caller re-reads with the DOM reader,
+// which either accepts the file (same result) or throws the located error.
+#pragma once
+
+#include <simdjson.h>
+
+#include <string>
+
+#include "deteval/dataset.hpp"
+#include "deteval/formats/coco.hpp"
+#include "deteval/params.hpp"
+
+namespace deteval::detail {
+
+bool fast_parse_coco_results(const simdjson::padded_string& text, const GroundTruth& gt, IouType type,
+                             Detections& out, ResultsReport& report);
+
+/// Ground truth, for bbox and segm evaluations.
+bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, GroundTruth& out);
+
+/// The DOM reader alone (tests compare both paths).
+Detections parse_results_dom(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
+                             ResultsReport* report, const CocoReadOptions& opt = {});
+GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType type, const CocoReadOptions& opt);
+
+}  // namespace deteval::detail

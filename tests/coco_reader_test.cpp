@@ -1,0 +1,110 @@
+// The two results readers (simdjson fast path, nlohmann DOM path) must agree exactly.
+#include <gtest/gtest.h>
+
+#include "../formats/src/coco_fast.hpp"
+#include "deteval/formats/coco.hpp"
+#include "test_util.hpp"
+
+namespace deteval {
+namespace {
+
+void expect_same(const Detections& a, const Detections& b) {
+  EXPECT_EQ(a.image, b.image);
+  EXPECT_EQ(a.category, b.category);
+  EXPECT_EQ(a.score, b.score);
+  EXPECT_EQ(a.box, b.box);
+  EXPECT_EQ(a.area, b.area);
+  ASSERT_EQ(a.masks.size(), b.masks.size());
+  for (std::size_t i = 0; i < a.masks.size(); ++i) {
+    EXPECT_EQ(a.masks[i].height, b.masks[i].height);
+    EXPECT_TRUE(std::equal(a.masks[i].counts.begin(), a.masks[i].counts.end(), b.masks[i].counts.begin(),
+                           b.masks[i].counts.end()));
+  }
+}
+
+TEST(CocoResultsReader, FastPathEqualsDomPathOnEveryFixture) {
+  int fast_taken = 0;
+  for (const auto& dir : std::filesystem::directory_iterator(test::fixture("coco"))) {
+    if (!dir.is_directory()) continue;
+    for (IouType type : {IouType::bbox, IouType::segm}) {
+      if (type == IouType::segm && !std::filesystem::exists(dir.path() / "expected_segm.json")) continue;
+      SCOPED_TRACE(dir.path().filename().string() + " " + to_string(type));
+      const GroundTruth gt = read_coco_gt((dir.path() / "gt.json").string(), type);
+      const std::string text = test::slurp(dir.path() / "dt.json");
+      ResultsReport r1, r2;
+      const Detections slow = detail::parse_results_dom(text, "dt.json", gt, type, &r1);
+      Detections fast;
+      if (detail::fast_parse_coco_results(simdjson::padded_string(text), gt, type, fast, r2)) {
+        ++fast_taken;
+        expect_same(fast, slow);
+        EXPECT_EQ(r1.dropped_unknown_category, r2.dropped_unknown_category);
+      }
+    }
+  }
+  EXPECT_GE(fast_taken, 20);  // the common shapes do take the fast path
+}
+
+void expect_same(const GroundTruth& a, const GroundTruth& b) {
+  ASSERT_EQ(a.images.size(), b.images.size());
+  for (std::size_t i = 0; i < a.images.size(); ++i) {
+    EXPECT_EQ(a.images[i].id, b.images[i].id);
+    EXPECT_EQ(a.images[i].width, b.images[i].width);
+    EXPECT_EQ(a.images[i].height, b.images[i].height);
+    EXPECT_EQ(a.images[i].file_name, b.images[i].file_name);
+  }
+  ASSERT_EQ(a.categories.size(), b.categories.size());
+  for (std::size_t i = 0; i < a.categories.size(); ++i) {
+    EXPECT_EQ(a.categories[i].id, b.categories[i].id);
+    EXPECT_EQ(a.categories[i].name, b.categories[i].name);
+  }
+  EXPECT_EQ(a.ann_id, b.ann_id);
+  EXPECT_EQ(a.image, b.image);
+  EXPECT_EQ(a.category, b.category);
+  EXPECT_EQ(a.box, b.box);
+  EXPECT_EQ(a.area, b.area);
+  EXPECT_EQ(a.iscrowd, b.iscrowd);
+  ASSERT_EQ(a.masks.size(), b.masks.size());
+  for (std::size_t i = 0; i < a.masks.size(); ++i)
+    EXPECT_TRUE(std::equal(a.masks[i].counts.begin(), a.masks[i].counts.end(), b.masks[i].counts.begin(),
+                           b.masks[i].counts.end()));
+}
+
+TEST(CocoGtReader, FastPathEqualsDomPathOnEveryFixture) {
+  int fast_taken = 0;
+  for (const auto& dir : std::filesystem::directory_iterator(test::fixture("coco"))) {
+    if (!dir.is_directory()) continue;
+    for (IouType type : {IouType::bbox, IouType::segm}) {
+      SCOPED_TRACE(dir.path().filename().string() + " " + to_string(type));
+      const std::string text = test::slurp(dir.path() / "gt.json");
+      const GroundTruth slow = detail::parse_gt_dom(text, "gt.json", type, {});
+      GroundTruth fast;
+      if (detail::fast_parse_coco_gt(simdjson::padded_string(text), type, fast)) {
+        ++fast_taken;
+        expect_same(fast, slow);
+      }
+    }
+  }
+  EXPECT_GE(fast_taken, 28);
+}
+
+TEST(CocoResultsReader, FastPathDeclinesWhatItDoesNotHandle) {
+  GroundTruth gt = parse_coco_gt(R"({"images":[{"id":1,"width":10,"height":10}],"categories":[{"id":1}]})", "gt.json",
+                                 IouType::bbox);
+  Detections out;
+  ResultsReport rep;
+  auto declines = [&](const char* text) {
+    return !detail::fast_parse_coco_results(simdjson::padded_string(std::string(text)), gt, IouType::bbox, out, rep);
+  };
+  EXPECT_FALSE(declines(R"([{"image_id":1,"category_id":1,"bbox":[0,0,1,1],"score":0.5}])"));
+  EXPECT_TRUE(declines(R"([{"image_id":1.0,"category_id":1,"bbox":[0,0,1,1],"score":0.5}])"));  // float id
+  EXPECT_TRUE(declines(R"([{"image_id":7,"category_id":1,"bbox":[0,0,1,1],"score":0.5}])"));    // unknown image
+  EXPECT_TRUE(declines(R"([{"image_id":1,"category_id":1,"bbox":[0,0,1],"score":0.5}])"));      // bad box
+  EXPECT_TRUE(declines(R"([{"image_id":1,"category_id":1,"bbox":[0,0,1,1],"score":0.5,"x":[1 2]}])"));  // invalid
+  // The DOM path still accepts the integral float id, as an id.
+  const Detections d = parse_coco_results(R"([{"image_id":1.0,"category_id":1,"bbox":[0,0,1,1],"score":0.5}])",
+                                          "dt.json", gt, IouType::bbox);
+  EXPECT_EQ(d.size(), 1u);
+}
+
+}  // namespace
+}  // namespace deteval
