@@ -1,17 +1,21 @@
 // deteval coco: read GT and results, evaluate, print pycocotools' summary and a
-// per-category table, optionally write the JSON document.
+// per-category table, optionally write the JSON document, analyses (curves,
+// operating point, confusion matrix, errors, bootstrap) and an HTML report.
 #include <tbb/global_control.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <memory>
 
 #include "commands.hpp"
+#include "deteval/analysis.hpp"
 #include "deteval/evaluate.hpp"
 #include "deteval/formats/coco.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
+#include "deteval/formats/report.hpp"
 #include "deteval/summary.hpp"
 #include "options.hpp"
 
@@ -23,7 +27,43 @@ struct CocoOptions {
   std::string gt, dt, iou_type = "bbox", params_file, max_dets, iou_thrs, area_ranges, json_out;
   bool no_cats = false, degrees = false, quiet = false, timings = false, no_per_class = false;
   int threads = 0;
+  // Analyses
+  std::string report, curves;
+  bool analyze = false, analysis_requested = false;
+  double score_thr = 0.5, analysis_iou = 0.5;
+  int bootstrap = 0;
+  std::uint64_t seed = 0;
 };
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+void print_analysis(const Analysis& a, const Evaluation& e) {
+  const Counts& c = a.overall.at_threshold;
+  std::printf("\nAnalysis (IoU=%.2f, area=%s, maxDets=%d):\n", e.params.iou_thrs[a.iou_index],
+              e.params.area_ranges[a.area].label.c_str(), a.max_dets);
+  std::printf(" At score >= %g: TP %llu  FP %llu  FN %llu  precision %.3f  recall %.3f  F1 %.3f\n",
+              a.options.score_threshold, static_cast<unsigned long long>(c.tp), static_cast<unsigned long long>(c.fp),
+              static_cast<unsigned long long>(c.fn), c.precision, c.recall, c.f1);
+  if (a.overall.has_best)
+    std::printf(" Best F1 %.3f at score >= %.4g (precision %.3f, recall %.3f)\n", a.overall.best.f1,
+                a.overall.best_threshold, a.overall.best.precision, a.overall.best.recall);
+  std::printf(" Errors (dAP = AP%.0f gained by fixing only that type; AP%.0f = %.3f):\n",
+              100 * e.params.iou_thrs[a.iou_index], 100 * e.params.iou_thrs[a.iou_index], a.errors.ap);
+  for (std::size_t t = 0; t < kErrorTypes; ++t)
+    std::printf("   %-15s %8llu  dAP %+.3f\n", kErrorNames[t], static_cast<unsigned long long>(a.errors.count[t]),
+                a.errors.delta_ap[t]);
+  std::printf("   %-15s %8s  dAP %+.3f\n", "false positives", "", a.errors.delta_ap_false_positives);
+  std::printf("   %-15s %8s  dAP %+.3f\n", "false negatives", "", a.errors.delta_ap_false_negatives);
+  if (a.has_bootstrap) {
+    const Bootstrap& b = a.bootstrap;
+    std::printf(" Bootstrap 95%% intervals (%d image resamples, seed %llu): AP %.3f [%.3f, %.3f]", b.replicates,
+                static_cast<unsigned long long>(b.seed), b.ap.value, b.ap.lo, b.ap.hi);
+    if (b.has_ap50) std::printf("  AP50 %.3f [%.3f, %.3f]", b.ap50.value, b.ap50.lo, b.ap50.hi);
+    std::printf("\n");
+  }
+}
 
 std::string fmt3(double v) {
   if (v <= -1) return "    -";
@@ -63,6 +103,14 @@ void run_coco(const CocoOptions& o) {
   if (std::string err = validate(params); !err.empty()) throw UsageError(err);
   if (params.max_dets.size() < 3)
     throw UsageError("--max-dets: the summary needs at least 3 values (pycocotools reads maxDets[0..2])");
+  const bool analyses = o.analysis_requested || o.analyze || o.bootstrap > 0 || !o.report.empty() || !o.curves.empty();
+  if (!o.curves.empty() && !ends_with(o.curves, ".csv") && !ends_with(o.curves, ".json"))
+    throw UsageError("--curves: expected a file name ending in .csv or .json, got '" + o.curves + "'");
+  if (analyses) {
+    bool found = false;
+    for (double t : params.iou_thrs) found |= std::abs(t - o.analysis_iou) <= 1e-9;
+    if (!found) throw UsageError("--analysis-iou: " + std::to_string(o.analysis_iou) + " is not one of the IoU thresholds");
+  }
 
   auto t0 = Clock::now();
   CocoReadOptions ro;
@@ -85,15 +133,54 @@ void run_coco(const CocoOptions& o) {
   const auto cats = per_category(ev);
   const double t_sum = secs(t0);
 
+  double t_an = 0;
+  Analysis an;
+  if (analyses) {
+    t0 = Clock::now();
+    AnalysisOptions ao;
+    ao.iou = o.analysis_iou;
+    ao.score_threshold = o.score_thr;
+    ao.bootstrap = o.bootstrap;
+    ao.seed = o.seed;
+    ao.threads = o.threads;
+    an = analyze(gt, dt, ev, ao);
+    t_an = secs(t0);
+  }
+
   std::fputs(summary.text.c_str(), stdout);
   if (!o.no_per_class && !cats.empty()) print_per_category(cats, gt, params);
+  if (o.analyze || o.bootstrap > 0) print_analysis(an, ev);
   std::fflush(stdout);
-  if (!o.json_out.empty()) write_file_atomic(o.json_out, coco_evaluation_json(ev, summary, cats, gt));
+  if (!o.json_out.empty())
+    write_file_atomic(o.json_out, analyses ? coco_evaluation_json(ev, summary, cats, gt, an)
+                                           : coco_evaluation_json(ev, summary, cats, gt));
+  const auto names = category_names(ev, gt);
+  if (!o.curves.empty())
+    write_file_atomic(o.curves, ends_with(o.curves, ".csv") ? curves_csv(ev, an.curves, names)
+                                                            : curves_json(ev, an.curves, names));
+  if (!o.report.empty()) {
+    ReportInput in;
+    in.title = std::string("COCO ") + to_string(params.iou_type) + " evaluation";
+    in.facts = {{"ground truth", o.gt},
+                {"results", o.dt},
+                {"images", std::to_string(gt.images.size())},
+                {"categories", std::to_string(gt.categories.size())},
+                {"annotations", std::to_string(gt.size())},
+                {"detections", std::to_string(dt.size())}};
+    if (!params.use_cats) in.facts.emplace_back("useCats", "0");
+    for (std::size_t i = 0; i < summary.stats.size(); ++i) in.summary.emplace_back(kStatNames[i], summary.stats[i]);
+    in.eval = &ev;
+    in.categories = &cats;
+    in.names = names;
+    in.analysis = &an;
+    write_file_atomic(o.report, report_html(in));
+  }
   if (o.timings)
     std::fprintf(stderr,
                  "timings (s): read gt %.3f | read results %.3f | cells %.3f | iou %.3f | matching %.3f | "
-                 "accumulation %.3f | summary %.3f\n",
-                 t_gt, t_dt, ev.timings.cells, ev.timings.iou, ev.timings.matching, ev.timings.accumulation, t_sum);
+                 "accumulation %.3f | summary %.3f | analyses %.3f\n",
+                 t_gt, t_dt, ev.timings.cells, ev.timings.iou, ev.timings.matching, ev.timings.accumulation, t_sum,
+                 t_an);
 }
 
 }  // namespace
@@ -116,7 +203,22 @@ void add_coco_command(CLI::App& app) {
   cmd->add_flag("--no-per-class", o->no_per_class, "Print only the 12-line summary");
   cmd->add_flag("--quiet,-q", o->quiet, "No progress output");
   cmd->add_flag("--timings", o->timings, "Print the time of each phase on stderr");
-  cmd->callback([o] { run_coco(*o); });
+  cmd->add_option("--report", o->report, "Write a self-contained HTML report (curves, errors, confusion matrix)");
+  cmd->add_option("--curves", o->curves, "Write PR curves per class and overall to FILE.csv or FILE.json");
+  cmd->add_flag("--analyze", o->analyze,
+                "Print the operating point and error breakdown, and add them to --json");
+  auto* thr = cmd->add_option("--score-thr", o->score_thr, "Score threshold of the operating point and confusion matrix")
+                  ->capture_default_str();
+  auto* aiou = cmd->add_option("--analysis-iou", o->analysis_iou,
+                               "IoU threshold of the operating point, confusion matrix and errors (one of --iou-thrs)")
+                   ->capture_default_str();
+  cmd->add_option("--bootstrap", o->bootstrap, "95% intervals of AP and AP50 from N image resamples")
+      ->check(CLI::Range(0, 1000000));
+  cmd->add_option("--seed", o->seed, "Bootstrap seed")->capture_default_str();
+  cmd->callback([o, thr, aiou] {
+    o->analysis_requested = thr->count() > 0 || aiou->count() > 0;
+    run_coco(*o);
+  });
 }
 
 }  // namespace deteval::cli

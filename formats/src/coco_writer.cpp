@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "deteval/formats/coco.hpp"
+#include "report_json.hpp"
 
 namespace deteval {
 
@@ -8,8 +9,8 @@ namespace {
 nlohmann::json value_or_null(bool has, double v) { return has ? nlohmann::json(v) : nlohmann::json(nullptr); }
 }  // namespace
 
-std::string coco_evaluation_json(const Evaluation& e, const Summary& s, const std::vector<CategoryMetrics>& cats,
-                                 const GroundTruth& gt) {
+nlohmann::json detail::coco_evaluation_doc(const Evaluation& e, const Summary& s,
+                                           const std::vector<CategoryMetrics>& cats, const GroundTruth& gt) {
   using nlohmann::json;
   const Params& p = e.params;
   json params = {{"iouType", to_string(p.iou_type)},
@@ -41,7 +42,12 @@ std::string coco_evaluation_json(const Evaluation& e, const Summary& s, const st
               {"stats", stats},
               {"per_category", per_cat},
               {"device", e.device}};
-  return doc.dump(1) + "\n";
+  return doc;
+}
+
+std::string coco_evaluation_json(const Evaluation& e, const Summary& s, const std::vector<CategoryMetrics>& cats,
+                                 const GroundTruth& gt) {
+  return detail::coco_evaluation_doc(e, s, cats, gt).dump(1) + "\n";
 }
 
 }  // namespace deteval

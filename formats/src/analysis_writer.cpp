@@ -1,0 +1,166 @@
+// The analyses as JSON and CSV.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+#include "deteval/formats/report.hpp"
+#include "report_json.hpp"
+
+namespace deteval {
+
+using nlohmann::json;
+
+std::vector<std::string> category_names(const Evaluation& e, const GroundTruth& gt) {
+  if (!e.params.use_cats) return {"all"};
+  std::vector<std::string> out;
+  for (const auto& c : gt.categories) out.push_back(c.name);
+  return out;
+}
+
+namespace {
+
+json counts_doc(const Counts& c) {
+  return {{"tp", c.tp}, {"fp", c.fp}, {"fn", c.fn},
+          {"precision", c.precision}, {"recall", c.recall}, {"f1", c.f1}};
+}
+
+json operating_doc(const OperatingPoint& op) {
+  json j = {{"num_gt", op.num_gt}, {"num_dt", op.num_dt}, {"at_threshold", counts_doc(op.at_threshold)}};
+  if (op.has_best) {
+    json b = counts_doc(op.best);
+    b["threshold"] = op.best_threshold;
+    j["best_f1"] = b;
+  } else {
+    j["best_f1"] = nullptr;
+  }
+  return j;
+}
+
+// Category identity fields: {"id", "name"} (id null without use_cats).
+void identify(json& j, const Evaluation& e, std::size_t k, const std::vector<std::string>& names) {
+  j["id"] = e.params.use_cats ? json(e.category_ids[k]) : json(nullptr);
+  j["name"] = names[k];
+}
+
+std::string g17(double v) {
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+json detail::analysis_doc(const Evaluation& e, const Analysis& a, const std::vector<std::string>& names) {
+  const AnalysisOptions& o = a.options;
+  json doc = {{"iou", e.params.iou_thrs[a.iou_index]},
+              {"area", e.params.area_ranges[a.area].label},
+              {"maxDets", a.max_dets},
+              {"score_threshold", o.score_threshold},
+              {"background_iou", o.background_iou}};
+
+  json per_cat = json::array();
+  for (std::size_t k = 0; k < a.per_category.size(); ++k) {
+    json j = operating_doc(a.per_category[k]);
+    identify(j, e, k, names);
+    per_cat.push_back(j);
+  }
+  doc["operating_point"] = {{"overall", operating_doc(a.overall)}, {"per_category", per_cat}};
+  doc["f1_curve"] = {{"thresholds", a.f1_thresholds},
+                     {"precision", a.overall.f1_precision},
+                     {"recall", a.overall.f1_recall},
+                     {"f1", a.overall.f1}};
+
+  const ConfusionMatrix& cm = a.confusion;
+  json labels = names, rows = json::array();
+  for (std::size_t r = 0; r <= cm.K; ++r) {
+    json row = json::array();
+    for (std::size_t c = 0; c <= cm.K; ++c) row.push_back(cm.at(r, c));
+    rows.push_back(row);
+  }
+  doc["confusion_matrix"] = {{"categories", labels},
+                             {"rows", "ground-truth category; last row: background (no ground truth)"},
+                             {"columns", "predicted category; last column: missed (no detection)"},
+                             {"counts", rows}};
+
+  const ErrorBreakdown& eb = a.errors;
+  json types = json::object();
+  for (std::size_t t = 0; t < kErrorTypes; ++t)
+    types[kErrorNames[t]] = {{"count", eb.count[t]}, {"delta_ap", eb.delta_ap[t]}};
+  json err_cat = json::array();
+  for (std::size_t k = 0; k < eb.per_category.size(); ++k) {
+    const auto& pc = eb.per_category[k];
+    json j;
+    identify(j, e, k, names);
+    j["ap"] = pc.ap;
+    for (std::size_t t = 0; t < kErrorTypes; ++t)
+      j[kErrorNames[t]] = {{"count", pc.count[t]}, {"delta_ap", pc.delta_ap[t]}};  // NaN -> null
+    err_cat.push_back(j);
+  }
+  doc["errors"] = {{"ap", eb.ap},
+                   {"types", types},
+                   {"false_positives", {{"delta_ap", eb.delta_ap_false_positives}}},
+                   {"false_negatives", {{"delta_ap", eb.delta_ap_false_negatives}}},
+                   {"per_category", err_cat}};
+
+  if (a.has_bootstrap) {
+    const Bootstrap& b = a.bootstrap;
+    auto iv = [](const Interval& i) { return json{{"value", i.value}, {"lo", i.lo}, {"hi", i.hi}}; };
+    json bj = {{"replicates", b.replicates}, {"seed", b.seed}, {"confidence", 0.95}, {"AP", iv(b.ap)}};
+    bj["AP50"] = b.has_ap50 ? iv(b.ap50) : json(nullptr);
+    doc["bootstrap"] = bj;
+  }
+  return doc;
+}
+
+std::string coco_evaluation_json(const Evaluation& e, const Summary& s, const std::vector<CategoryMetrics>& cats,
+                                 const GroundTruth& gt, const Analysis& a) {
+  json doc = detail::coco_evaluation_doc(e, s, cats, gt);
+  doc["analysis"] = detail::analysis_doc(e, a, category_names(e, gt));
+  return doc.dump(1) + "\n";
+}
+
+std::string curves_csv(const Evaluation& e, const std::vector<PrCurve>& curves, const std::vector<std::string>& names) {
+  std::string out = "category_id,category,iou,area,max_dets,recall,precision,score\n";
+  const std::string md = std::to_string(e.params.max_dets.back());
+  for (const PrCurve& c : curves) {
+    const bool overall = c.category == PrCurve::kOverall;
+    const std::string head = (overall || !e.params.use_cats ? std::string() : std::to_string(e.category_ids[c.category])) +
+                             "," + csv_field(overall ? "all" : names[c.category]) + "," + c.iou + "," +
+                             csv_field(e.params.area_ranges[c.area].label) + "," + md + ",";
+    for (std::size_t r = 0; r < c.precision.size(); ++r) {
+      out += head;
+      out += g17(e.params.rec_thrs[r]) + "," + g17(c.precision[r]) + ",";
+      if (!c.score.empty()) out += g17(c.score[r]);
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+std::string curves_json(const Evaluation& e, const std::vector<PrCurve>& curves, const std::vector<std::string>& names) {
+  json list = json::array();
+  for (const PrCurve& c : curves) {
+    const bool overall = c.category == PrCurve::kOverall;
+    json j = {{"category_id", overall || !e.params.use_cats ? json(nullptr) : json(e.category_ids[c.category])},
+              {"category", overall ? "all" : names[c.category]},
+              {"iou", c.iou},
+              {"area", e.params.area_ranges[c.area].label},
+              {"precision", c.precision}};
+    if (!c.score.empty()) j["score"] = c.score;
+    list.push_back(j);
+  }
+  json doc = {{"max_dets", e.params.max_dets.back()}, {"rec_thrs", e.params.rec_thrs}, {"curves", list}};
+  return doc.dump(1) + "\n";
+}
+
+}  // namespace deteval

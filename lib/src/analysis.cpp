@@ -1,0 +1,716 @@
+// The analyses of analysis.hpp, on an Evaluation's arrays. See the header for the
+// definitions; comments here say how.
+#include "deteval/analysis.hpp"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+#include "deteval/detail/accumulate.hpp"
+#include "deteval/summary.hpp"
+
+namespace deteval {
+
+// ---- PRNG -----------------------------------------------------------------------
+
+namespace {
+std::uint64_t splitmix64(std::uint64_t& x) {
+  std::uint64_t z = (x += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+}  // namespace
+
+Xoshiro256::Xoshiro256(std::uint64_t seed) {
+  for (auto& s : s_) s = splitmix64(seed);
+}
+
+std::uint64_t Xoshiro256::next() {
+  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+  const std::uint64_t t = s_[1] << 17;
+  s_[2] ^= s_[0];
+  s_[3] ^= s_[1];
+  s_[1] ^= s_[2];
+  s_[0] ^= s_[3];
+  s_[2] ^= t;
+  s_[3] = rotl(s_[3], 45);
+  return result;
+}
+
+std::uint64_t Xoshiro256::below(std::uint64_t n) {
+  // Reject the low values that would make x % n favour small results.
+  const std::uint64_t floor = (0 - n) % n;  // 2^64 mod n
+  for (;;) {
+    const std::uint64_t x = next();
+    if (x >= floor) return x % n;
+  }
+}
+
+// ---- Shared views of the evaluation ---------------------------------------------
+
+std::size_t analysis_area(const Evaluation& e) {
+  for (std::size_t a = 0; a < e.A; ++a)
+    if (e.params.area_ranges[a].label == "all") return a;
+  return 0;
+}
+
+std::ptrdiff_t find_iou_threshold(const Evaluation& e, double iou) {
+  for (std::size_t t = 0; t < e.T; ++t)
+    if (std::abs(e.params.iou_thrs[t] - iou) <= 1e-9) return static_cast<std::ptrdiff_t>(t);
+  return -1;
+}
+
+namespace {
+
+constexpr std::uint8_t kIgnored = 0, kTp = 1, kFp = 2;
+
+// The (category, area) blocks of image_evals: entries [begin[k], begin[k] + count[k]).
+struct Blocks {
+  std::vector<std::uint64_t> begin, count;
+};
+
+Blocks blocks_for_area(const Evaluation& e, std::size_t area) {
+  Blocks b;
+  b.begin.assign(e.K, 0);
+  b.count.assign(e.K, 0);
+  // image_evals is ordered category, area, image: each block is contiguous.
+  for (std::size_t n = 0; n < e.image_evals.size(); ++n) {
+    const ImageEval& ie = e.image_evals[n];
+    if (ie.area != area) continue;
+    if (b.count[ie.category]++ == 0) b.begin[ie.category] = n;
+  }
+  return b;
+}
+
+// One category's kept detections in pycocotools' accumulation order (score
+// descending, then image order, then rank within the image), as evaluate() ranks them.
+struct Ranked {
+  double score;
+  std::uint32_t entry;  // image_evals index
+  std::uint32_t rank;   // within the cell
+};
+
+std::vector<Ranked> rank_category(const Evaluation& e, const Detections& dt, const Blocks& b, std::size_t k) {
+  std::vector<Ranked> out;
+  for (std::uint64_t j = b.begin[k]; j < b.begin[k] + b.count[k]; ++j) {
+    const ImageEval& ie = e.image_evals[j];
+    for (std::uint32_t d = 0; d < ie.num_dt; ++d)
+      out.push_back({dt.score[e.dt_index[ie.dt_begin + d]], static_cast<std::uint32_t>(j), d});
+  }
+  std::sort(out.begin(), out.end(), [](const Ranked& x, const Ranked& y) {
+    if (x.score != y.score) return x.score > y.score;
+    if (x.entry != y.entry) return x.entry < y.entry;
+    return x.rank < y.rank;
+  });
+  return out;
+}
+
+std::uint8_t flag_at(const Evaluation& e, const ImageEval& ie, std::size_t t, std::uint32_t rank) {
+  const std::uint64_t at = ie.match_begin + t * ie.num_dt + rank;
+  if (e.dt_ignore[at]) return kIgnored;
+  return e.dt_match[at] >= 0 ? kTp : kFp;
+}
+
+std::uint64_t npig_of(const Evaluation& e, const ImageEval& ie) {
+  std::uint64_t n = 0;
+  for (std::uint32_t g = 0; g < ie.num_gt; ++g) n += e.gt_ignore[ie.gt_begin + g] == 0;
+  return n;
+}
+
+Counts make_counts(std::uint64_t tp, std::uint64_t fp, std::uint64_t num_gt) {
+  Counts c;
+  c.tp = tp;
+  c.fp = fp;
+  c.fn = num_gt - tp;
+  c.precision = tp + fp ? static_cast<double>(tp) / static_cast<double>(tp + fp) : 0;
+  c.recall = num_gt ? static_cast<double>(tp) / static_cast<double>(num_gt) : 0;
+  c.f1 = c.precision + c.recall > 0 ? 2 * c.precision * c.recall / (c.precision + c.recall) : 0;
+  return c;
+}
+
+// Non-ignored detections of one category (or all) by descending score, with
+// cumulative TP counts: the operating point at any threshold is a binary search.
+struct ScoreLadder {
+  std::vector<double> score;       // descending
+  std::vector<std::uint64_t> ctp;  // TPs among the first i+1
+  std::uint64_t num_gt = 0;
+
+  std::size_t count_at_least(double s) const {
+    return static_cast<std::size_t>(
+        std::partition_point(score.begin(), score.end(), [s](double v) { return v >= s; }) - score.begin());
+  }
+  Counts at(double s) const {
+    const std::size_t n = count_at_least(s);
+    const std::uint64_t tp = n ? ctp[n - 1] : 0;
+    return make_counts(tp, n - tp, num_gt);
+  }
+};
+
+OperatingPoint operating_point(const ScoreLadder& l, double thr, const std::vector<double>& grid) {
+  OperatingPoint op;
+  op.num_gt = l.num_gt;
+  op.num_dt = l.score.size();
+  op.at_threshold = l.at(thr);
+  // F1 only changes at the end of a run of equal scores; the first maximum found
+  // is the highest threshold.
+  double best = 0;
+  for (std::size_t i = 0; i < l.score.size(); ++i) {
+    if (i + 1 < l.score.size() && l.score[i + 1] == l.score[i]) continue;
+    const Counts c = make_counts(l.ctp[i], i + 1 - l.ctp[i], l.num_gt);
+    if (c.f1 > best) {
+      best = c.f1;
+      op.has_best = true;
+      op.best_threshold = l.score[i];
+      op.best = c;
+    }
+  }
+  for (double s : grid) {
+    const Counts c = l.at(s);
+    op.f1_precision.push_back(c.precision);
+    op.f1_recall.push_back(c.recall);
+    op.f1.push_back(c.f1);
+  }
+  return op;
+}
+
+}  // namespace
+
+// ---- PR curves --------------------------------------------------------------------
+
+std::vector<PrCurve> pr_curves(const Evaluation& e) {
+  std::vector<PrCurve> out;
+  const std::size_t m = e.M - 1;
+  struct Sel {
+    std::string label;
+    std::vector<std::size_t> ts;
+  };
+  std::vector<Sel> sels;
+  char buf[64];
+  for (double v : {0.5, 0.75}) {
+    const std::ptrdiff_t t = find_iou_threshold(e, v);
+    if (t < 0) continue;
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    sels.push_back({buf, {static_cast<std::size_t>(t)}});
+  }
+  if (e.T > 1 || sels.empty()) {
+    std::snprintf(buf, sizeof buf, e.T > 1 ? "%.2f:%.2f" : "%.2f", e.params.iou_thrs.front(),
+                  e.params.iou_thrs.back());
+    Sel all{buf, {}};
+    for (std::size_t t = 0; t < e.T; ++t) all.ts.push_back(t);
+    sels.push_back(all);
+  }
+  std::vector<double> vals;
+  for (std::size_t a = 0; a < e.A; ++a)
+    for (const Sel& s : sels) {
+      // Per category first, then the overall mean of the category curves' entries.
+      std::vector<PrCurve> cats;
+      for (std::size_t k = 0; k < e.K; ++k) {
+        PrCurve c;
+        c.category = k;
+        c.area = a;
+        c.iou = s.label;
+        bool defined = false;
+        for (std::size_t r = 0; r < e.R; ++r) {
+          vals.clear();
+          for (std::size_t t : s.ts) vals.push_back(e.precision_at(t, r, k, a, m));
+          const double v = mean_valid(vals);
+          defined |= v > -1;
+          c.precision.push_back(v);
+          if (s.ts.size() == 1) c.score.push_back(e.score_at(s.ts[0], r, k, a, m));
+        }
+        if (defined) cats.push_back(std::move(c));
+      }
+      if (cats.empty()) continue;
+      PrCurve overall;
+      overall.area = a;
+      overall.iou = s.label;
+      for (std::size_t r = 0; r < e.R; ++r) {
+        vals.clear();
+        for (const PrCurve& c : cats) vals.push_back(c.precision[r]);
+        overall.precision.push_back(mean_valid(vals));
+      }
+      out.push_back(std::move(overall));
+      for (auto& c : cats) out.push_back(std::move(c));
+    }
+  return out;
+}
+
+// ---- Bootstrap --------------------------------------------------------------------
+
+namespace {
+
+// numpy.percentile(v, q), method "linear".
+double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return -1;
+  std::sort(v.begin(), v.end());
+  const double pos = q / 100.0 * static_cast<double>(v.size() - 1);
+  const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
+  const std::size_t hi = std::min(lo + 1, v.size() - 1);
+  const double frac = pos - static_cast<double>(lo);
+  return v[lo] + (v[hi] - v[lo]) * frac;
+}
+
+}  // namespace
+
+Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evaluation& e, int replicates, std::uint64_t seed, int threads) {
+  Bootstrap out;
+  out.replicates = replicates;
+  out.seed = seed;
+  const Params& p = e.params;
+  const std::size_t a = analysis_area(e);
+  std::size_t m_ap = e.M - 1, m_50 = e.M - 1;
+  for (std::size_t m = e.M; m-- > 0;)
+    if (p.max_dets[m] == 100) m_ap = m;
+  if (e.M >= 3)
+    for (std::size_t m = e.M; m-- > 0;)
+      if (p.max_dets[m] == p.max_dets[2]) m_50 = m;
+  const std::ptrdiff_t t50 = find_iou_threshold(e, 0.5);
+  out.has_ap50 = t50 >= 0 && p.iou_thrs[static_cast<std::size_t>(t50)] == 0.5;
+  const Blocks blocks = blocks_for_area(e, a);
+  const std::size_t K = e.K, T = e.T, R = e.R;
+
+  // Per category: ranked detections with their image, rank and flags at every t,
+  // and each image's non-ignored GT count.
+  struct Cat {
+    std::vector<double> score;
+    std::vector<std::uint32_t> image, rank;
+    std::vector<std::uint8_t> flag;  // [t][n]
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> npig;  // (image, count)
+  };
+  std::vector<Cat> cats(K);
+  const std::uint32_t num_images = static_cast<std::uint32_t>(gt.images.size());
+  tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
+    Cat& c = cats[k];
+    const auto ranked = rank_category(e, dt, blocks, k);
+    const std::size_t n = ranked.size();
+    c.flag.resize(T * n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const ImageEval& ie = e.image_evals[ranked[i].entry];
+      c.score.push_back(ranked[i].score);
+      c.image.push_back(ie.image);
+      c.rank.push_back(ranked[i].rank);
+      for (std::size_t t = 0; t < T; ++t) c.flag[t * n + i] = flag_at(e, ie, t, ranked[i].rank);
+    }
+    for (std::uint64_t j = blocks.begin[k]; j < blocks.begin[k] + blocks.count[k]; ++j) {
+      const ImageEval& ie = e.image_evals[j];
+      if (const auto n_gt = npig_of(e, ie)) c.npig.emplace_back(ie.image, static_cast<std::uint32_t>(n_gt));
+    }
+  });
+
+  // The statistic for image weights w (all ones: the data itself).
+  struct Scratch {
+    std::vector<double> tp, fp, sc, prec_ap, prec_50, w;
+    detail::AccumulateScratch acc;
+  };
+  auto stats_for = [&](const std::vector<double>& w, Scratch& s, double& ap, double& ap50) {
+    s.prec_ap.assign(T * R * K, -1);
+    s.prec_50.assign(R * K, -1);
+    for (std::size_t k = 0; k < K; ++k) {
+      const Cat& c = cats[k];
+      double npig = 0;
+      for (auto [img, n] : c.npig) npig += w[img] * n;
+      if (npig == 0) continue;
+      const std::size_t n = c.score.size();
+      auto curve = [&](std::size_t t, std::size_t m, double* outp) {
+        const std::uint32_t max_det = static_cast<std::uint32_t>(p.max_dets[m]);
+        s.tp.clear();
+        s.fp.clear();
+        s.sc.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+          const double wi = w[c.image[i]];
+          // A weight of 0 adds nothing: the same as leaving the detection out.
+          if (wi == 0 || c.rank[i] >= max_det) continue;
+          const std::uint8_t f = c.flag[t * n + i];
+          s.tp.push_back(f == kTp ? wi : 0);
+          s.fp.push_back(f == kFp ? wi : 0);
+          s.sc.push_back(c.score[i]);
+        }
+        detail::accumulate_curve(s.tp.data(), s.fp.data(), s.sc.data(), s.tp.size(), npig, p.rec_thrs, outp,
+                                 nullptr, K, s.acc);
+      };
+      for (std::size_t t = 0; t < T; ++t) curve(t, m_ap, s.prec_ap.data() + t * R * K + k);
+      if (out.has_ap50) {
+        if (m_50 == m_ap)
+          for (std::size_t r = 0; r < R; ++r) s.prec_50[r * K + k] = s.prec_ap[(t50 * R + r) * K + k];
+        else
+          curve(static_cast<std::size_t>(t50), m_50, s.prec_50.data() + k);
+      }
+    }
+    ap = mean_valid(s.prec_ap);
+    ap50 = out.has_ap50 ? mean_valid(s.prec_50) : -1;
+  };
+
+  tbb::enumerable_thread_specific<Scratch> scratch;
+  {
+    Scratch& s = scratch.local();
+    s.w.assign(num_images, 1.0);
+    stats_for(s.w, s, out.ap.value, out.ap50.value);
+  }
+  if (replicates <= 0 || num_images == 0) return out;
+  std::vector<double> ap(static_cast<std::size_t>(replicates)), ap50(static_cast<std::size_t>(replicates));
+  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, static_cast<std::size_t>(replicates), [&](std::size_t b) {
+      Scratch& s = scratch.local();
+      std::uint64_t mix = seed;
+      Xoshiro256 rng(splitmix64(mix) ^ (0xD1B54A32D192ED03ULL * (b + 1)));
+      s.w.assign(num_images, 0.0);
+      for (std::uint32_t i = 0; i < num_images; ++i) s.w[rng.below(num_images)] += 1;
+      stats_for(s.w, s, ap[b], ap50[b]);
+    });
+  });
+  auto interval = [](std::vector<double> v, Interval& iv) {
+    v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return x <= -1; }), v.end());
+    iv.lo = percentile(v, 2.5);
+    iv.hi = percentile(v, 97.5);
+  };
+  interval(ap, out.ap);
+  if (out.has_ap50) interval(ap50, out.ap50);
+  return out;
+}
+
+// ---- Everything else ----------------------------------------------------------------
+
+Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const AnalysisOptions& options,
+                 const IouProvider& iou) {
+  const std::ptrdiff_t ti_signed = find_iou_threshold(e, options.iou);
+  if (ti_signed < 0) throw std::invalid_argument("analysis IoU is not one of the evaluation's IoU thresholds");
+  Analysis an;
+  an.options = options;
+  an.area = analysis_area(e);
+  an.max_dets = e.params.max_dets.back();
+  an.iou_index = static_cast<std::size_t>(ti_signed);
+  const std::size_t ti = an.iou_index, K = e.K, R = e.R;
+  const double thr = std::min(e.params.iou_thrs[ti], 1 - 1e-10), bg = options.background_iou;
+  const Blocks blocks = blocks_for_area(e, an.area);
+
+  tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
+  arena.execute([&] {
+    an.curves = pr_curves(e);
+
+    // Every kept detection of the area's cells, category by category in
+    // accumulation order: dets[cat_begin[k] .. cat_begin[k + 1]).
+    struct Det {
+      double score;
+      std::uint32_t det, image, category, entry, rank;
+      std::uint8_t flag;         // at ti
+      std::int32_t gt = -1;      // matched GT (annotation index) when TP
+      double same = 0, other = 0;          // max IoU with GTs of its / other categories
+      std::int32_t same_gt = -1, other_gt = -1;  // annotation indices of those maxima
+      std::int8_t error = -1;
+    };
+    std::vector<std::vector<Ranked>> ranked(K);
+    tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) { ranked[k] = rank_category(e, dt, blocks, k); });
+    std::vector<std::size_t> cat_begin(K + 1, 0);
+    for (std::size_t k = 0; k < K; ++k) cat_begin[k + 1] = cat_begin[k] + ranked[k].size();
+    std::vector<Det> dets(cat_begin[K]);
+    for (std::size_t k = 0; k < K; ++k)
+      for (std::size_t i = 0; i < ranked[k].size(); ++i) {
+        const Ranked& r = ranked[k][i];
+        const ImageEval& ie = e.image_evals[r.entry];
+        Det& d = dets[cat_begin[k] + i];
+        d.score = r.score;
+        d.det = e.dt_index[ie.dt_begin + r.rank];
+        d.image = ie.image;
+        d.category = static_cast<std::uint32_t>(k);
+        d.entry = r.entry;
+        d.rank = r.rank;
+        d.flag = flag_at(e, ie, ti, r.rank);
+        if (d.flag == kTp) d.gt = e.dt_match[ie.match_begin + ti * ie.num_dt + r.rank];
+      }
+    ranked.clear();
+
+    // Non-ignored GTs per image, with their category (the cell's: 0 without use_cats).
+    std::uint32_t I = static_cast<std::uint32_t>(gt.images.size());
+    std::vector<std::uint64_t> npig(K, 0);
+    std::vector<std::vector<std::uint32_t>> img_gt(I), img_dt(I);
+    std::vector<std::uint32_t> gt_cat(gt.size(), 0);
+    for (std::size_t k = 0; k < K; ++k)
+      for (std::uint64_t j = blocks.begin[k]; j < blocks.begin[k] + blocks.count[k]; ++j) {
+        const ImageEval& ie = e.image_evals[j];
+        for (std::uint32_t g = 0; g < ie.num_gt; ++g)
+          if (!e.gt_ignore[ie.gt_begin + g]) {
+            const std::uint32_t ann = e.gt_index[ie.gt_begin + g];
+            img_gt[ie.image].push_back(ann);
+            gt_cat[ann] = static_cast<std::uint32_t>(k);
+            ++npig[k];
+          }
+      }
+    std::vector<std::uint32_t> det_pos(dt.size(), 0);  // detection index -> position in dets
+    for (std::size_t n = 0; n < dets.size(); ++n) {
+      det_pos[dets[n].det] = static_cast<std::uint32_t>(n);
+      if (dets[n].flag != kIgnored) img_dt[dets[n].image].push_back(dets[n].det);
+    }
+    // Which GTs were matched at ti (by any kept detection), and at >= score threshold.
+    std::vector<std::uint8_t> matched(gt.size(), 0), matched_thr(gt.size(), 0);
+    for (const Det& d : dets)
+      if (d.flag == kTp) {
+        matched[d.gt] = 1;
+        if (d.score >= options.score_threshold) matched_thr[d.gt] = 1;
+      }
+
+    // IoU of each image's detections with all its GTs, by the evaluation's IoU type.
+    std::vector<std::uint64_t> iou_off(I + 1, 0);
+    for (std::uint32_t i = 0; i < I; ++i) iou_off[i + 1] = iou_off[i] + img_dt[i].size() * img_gt[i].size();
+    std::vector<double> ious(iou_off[I]);
+    std::vector<IouTask> tasks;
+    for (std::uint32_t i = 0; i < I; ++i)
+      if (iou_off[i + 1] > iou_off[i]) tasks.push_back({img_dt[i], img_gt[i], ious.data() + iou_off[i]});
+    iou.compute(tasks);
+
+    // Maxima of same-/other-category IoU and the error type of each FP.
+    tbb::parallel_for(std::uint32_t{0}, I, [&](std::uint32_t i) {
+      const std::size_t G = img_gt[i].size();
+      for (std::size_t di = 0; di < img_dt[i].size(); ++di) {
+        Det& d = dets[det_pos[img_dt[i][di]]];
+        const double* row = ious.data() + iou_off[i] + di * G;
+        for (std::size_t g = 0; g < G; ++g) {
+          const std::uint32_t ann = img_gt[i][g];
+          const bool same = gt_cat[ann] == d.category;
+          double& best = same ? d.same : d.other;
+          std::int32_t& arg = same ? d.same_gt : d.other_gt;
+          if (row[g] > best || arg < 0) {
+            best = row[g];
+            arg = static_cast<std::int32_t>(ann);
+          }
+        }
+        if (d.flag != kFp) continue;
+        ErrorType t;
+        if (d.same_gt >= 0 && d.same >= bg && d.same < thr) t = ErrorType::localization;
+        else if (d.other >= thr) t = ErrorType::classification;
+        else if (d.same >= thr) t = ErrorType::duplicate;
+        else if (d.other < bg) t = ErrorType::background;
+        else t = ErrorType::both;
+        d.error = static_cast<std::int8_t>(t);
+      }
+    });
+
+    // ---- operating points and F1 curves
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const Det& d : dets)
+      if (d.flag != kIgnored) { lo = std::min(lo, d.score); hi = std::max(hi, d.score); }
+    const int P = std::max(2, options.f1_points);
+    if (lo <= hi)
+      for (int j = 0; j < P; ++j) an.f1_thresholds.push_back(lo + (hi - lo) * j / (P - 1));
+    ScoreLadder all;
+    std::vector<std::pair<double, std::uint8_t>> merged;
+    an.per_category.resize(K);
+    for (std::size_t k = 0; k < K; ++k) {
+      ScoreLadder l;
+      l.num_gt = npig[k];
+      std::uint64_t tp = 0;
+      for (std::size_t n = cat_begin[k]; n < cat_begin[k + 1]; ++n)
+        if (dets[n].flag != kIgnored) {
+          tp += dets[n].flag == kTp;
+          l.score.push_back(dets[n].score);
+          l.ctp.push_back(tp);
+          merged.emplace_back(dets[n].score, dets[n].flag);
+        }
+      an.per_category[k] = operating_point(l, options.score_threshold, an.f1_thresholds);
+      an.per_category[k].category = k;
+      all.num_gt += npig[k];
+    }
+    std::stable_sort(merged.begin(), merged.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+    std::uint64_t tp = 0;
+    for (const auto& [s, f] : merged) {
+      tp += f == kTp;
+      all.score.push_back(s);
+      all.ctp.push_back(tp);
+    }
+    an.overall = operating_point(all, options.score_threshold, an.f1_thresholds);
+
+    // ---- confusion matrix
+    ConfusionMatrix& cm = an.confusion;
+    cm.K = K;
+    cm.counts.assign((K + 1) * (K + 1), 0);
+    std::vector<std::uint8_t> taken(gt.size(), 0);
+    for (std::uint32_t i = 0; i < I; ++i) {
+      std::vector<std::size_t> order;
+      for (std::size_t di = 0; di < img_dt[i].size(); ++di) {
+        const Det& d = dets[det_pos[img_dt[i][di]]];
+        if (d.score < options.score_threshold) continue;
+        if (d.flag == kTp) ++cm.counts[d.category * (K + 1) + d.category];
+        else order.push_back(di);
+      }
+      std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        return dets[det_pos[img_dt[i][x]]].score > dets[det_pos[img_dt[i][y]]].score;
+      });
+      const std::size_t G = img_gt[i].size();
+      for (std::size_t di : order) {
+        const Det& d = dets[det_pos[img_dt[i][di]]];
+        const double* row = ious.data() + iou_off[i] + di * G;
+        std::ptrdiff_t best_g = -1;
+        double best = thr;
+        for (std::size_t g = 0; g < G; ++g) {
+          const std::uint32_t ann = img_gt[i][g];
+          if (gt_cat[ann] == d.category || matched_thr[ann] || taken[ann] || row[g] < best) continue;
+          if (best_g >= 0 && row[g] == best) continue;  // first GT wins ties
+          best = row[g];
+          best_g = static_cast<std::ptrdiff_t>(g);
+        }
+        if (best_g < 0) {
+          ++cm.counts[K * (K + 1) + d.category];
+        } else {
+          const std::uint32_t ann = img_gt[i][static_cast<std::size_t>(best_g)];
+          taken[ann] = 1;
+          ++cm.counts[gt_cat[ann] * (K + 1) + d.category];
+        }
+      }
+      for (std::uint32_t ann : img_gt[i])
+        if (!matched_thr[ann] && !taken[ann]) ++cm.counts[gt_cat[ann] * (K + 1) + K];
+    }
+
+    // ---- errors and their AP cost
+    ErrorBreakdown& eb = an.errors;
+    eb.per_category.resize(K);
+    std::vector<std::uint8_t> covered(gt.size(), 0);
+    for (const Det& d : dets) {
+      if (d.error < 0) continue;
+      ++eb.count[static_cast<std::size_t>(d.error)];
+      ++eb.per_category[d.category].count[static_cast<std::size_t>(d.error)];
+      if (d.error == static_cast<int>(ErrorType::localization)) covered[d.same_gt] = 1;
+      if (d.error == static_cast<int>(ErrorType::classification)) covered[d.other_gt] = 1;
+    }
+    std::vector<std::uint64_t> missed(K, 0), unmatched(K, 0);
+    for (std::uint32_t i = 0; i < I; ++i)
+      for (std::uint32_t ann : img_gt[i])
+        if (!matched[ann]) {
+          ++unmatched[gt_cat[ann]];
+          if (!covered[ann]) ++missed[gt_cat[ann]];
+        }
+    for (std::size_t k = 0; k < K; ++k) {
+      eb.count[static_cast<std::size_t>(ErrorType::missed)] += missed[k];
+      eb.per_category[k].count[static_cast<std::size_t>(ErrorType::missed)] = missed[k];
+    }
+
+    // A scenario: modified flags, TPs added to other categories, GT counts.
+    struct Scenario {
+      std::vector<std::uint8_t> flag;
+      std::vector<std::vector<double>> added;  // per category: scores of added TPs
+      std::vector<double> npig;
+    };
+    auto base = [&] {
+      Scenario s;
+      s.flag.resize(dets.size());
+      for (std::size_t n = 0; n < dets.size(); ++n) s.flag[n] = dets[n].flag;
+      s.added.resize(K);
+      s.npig.assign(npig.begin(), npig.end());
+      return s;
+    };
+    // AP per category and overall ([r][k] order, as summarize() averages).
+    auto ap_of = [&](const Scenario& s, std::vector<double>& per_cat) {
+      std::vector<double> prec(R * K, -1);
+      per_cat.assign(K, -1);
+      tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
+        if (s.npig[k] == 0) return;
+        std::vector<double> add = s.added[k];
+        std::sort(add.begin(), add.end(), std::greater<>());
+        std::vector<double> tpv, fpv, sc;
+        std::size_t ai = 0;
+        for (std::size_t n = cat_begin[k]; n <= cat_begin[k + 1]; ++n) {
+          // Added TPs go after original detections of equal score.
+          const double next = n < cat_begin[k + 1] ? dets[n].score : -std::numeric_limits<double>::infinity();
+          for (; ai < add.size() && (add[ai] > next || n == cat_begin[k + 1]); ++ai) {
+            tpv.push_back(1);
+            fpv.push_back(0);
+            sc.push_back(add[ai]);
+          }
+          if (n == cat_begin[k + 1]) break;
+          tpv.push_back(s.flag[n] == kTp ? 1 : 0);
+          fpv.push_back(s.flag[n] == kFp ? 1 : 0);
+          sc.push_back(dets[n].score);
+        }
+        detail::AccumulateScratch acc;
+        detail::accumulate_curve(tpv.data(), fpv.data(), sc.data(), tpv.size(), s.npig[k], e.params.rec_thrs,
+                                 prec.data() + k, nullptr, K, acc);
+        std::vector<double> col(R);
+        for (std::size_t r = 0; r < R; ++r) col[r] = prec[r * K + k];
+        per_cat[k] = mean_valid(col);
+      });
+      return mean_valid(prec);
+    };
+    std::vector<double> base_cat;
+    eb.ap = ap_of(base(), base_cat);
+    for (std::size_t k = 0; k < K; ++k) eb.per_category[k].ap = base_cat[k];
+
+    auto record = [&](std::size_t type, const Scenario& s, double& delta, bool per_category) {
+      std::vector<double> cat;
+      const double ap = ap_of(s, cat);
+      delta = ap - eb.ap;
+      if (!per_category) return;
+      for (std::size_t k = 0; k < K; ++k)
+        eb.per_category[k].delta_ap[type] =
+            base_cat[k] > -1 && cat[k] > -1 ? cat[k] - base_cat[k] : std::numeric_limits<double>::quiet_NaN();
+    };
+    // Fixes that turn a detection into the TP of a never-matched GT: highest score first.
+    auto fix_to_tp = [&](ErrorType type) {
+      Scenario s = base();
+      std::vector<std::size_t> which;
+      for (std::size_t n = 0; n < dets.size(); ++n)
+        if (dets[n].error == static_cast<int>(type)) which.push_back(n);
+      std::stable_sort(which.begin(), which.end(), [&](std::size_t x, std::size_t y) {
+        return dets[x].score > dets[y].score;
+      });
+      std::vector<std::uint8_t> claimed(gt.size(), 0);
+      for (std::size_t n : which) {
+        const std::int32_t g = type == ErrorType::localization ? dets[n].same_gt : dets[n].other_gt;
+        s.flag[n] = kIgnored;
+        if (matched[g] || claimed[g]) continue;
+        claimed[g] = 1;
+        if (type == ErrorType::localization) s.flag[n] = kTp;
+        else s.added[gt_cat[g]].push_back(dets[n].score);
+      }
+      return s;
+    };
+    auto fix_remove = [&](auto pred) {
+      Scenario s = base();
+      for (std::size_t n = 0; n < dets.size(); ++n)
+        if (pred(dets[n])) s.flag[n] = kIgnored;
+      return s;
+    };
+    using ET = ErrorType;
+    record(static_cast<std::size_t>(ET::localization), fix_to_tp(ET::localization),
+           eb.delta_ap[static_cast<std::size_t>(ET::localization)], true);
+    record(static_cast<std::size_t>(ET::classification), fix_to_tp(ET::classification),
+           eb.delta_ap[static_cast<std::size_t>(ET::classification)], true);
+    for (ET type : {ET::both, ET::duplicate, ET::background}) {
+      const std::size_t ti2 = static_cast<std::size_t>(type);
+      record(ti2, fix_remove([&](const Det& d) { return d.error == static_cast<int>(type); }), eb.delta_ap[ti2], true);
+    }
+    {
+      Scenario s = base();
+      for (std::size_t k = 0; k < K; ++k) s.npig[k] -= static_cast<double>(missed[k]);
+      record(static_cast<std::size_t>(ET::missed), s, eb.delta_ap[static_cast<std::size_t>(ET::missed)], true);
+    }
+    record(0, fix_remove([](const Det& d) { return d.flag == kFp; }), eb.delta_ap_false_positives, false);
+    {
+      Scenario s = base();
+      for (std::size_t k = 0; k < K; ++k) s.npig[k] -= static_cast<double>(unmatched[k]);
+      record(0, s, eb.delta_ap_false_negatives, false);
+    }
+  });
+
+  if (options.bootstrap > 0) {
+    an.has_bootstrap = true;
+    an.bootstrap = bootstrap_ap(gt, dt, e, options.bootstrap, options.seed, options.threads);
+  }
+  return an;
+}
+
+Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const AnalysisOptions& options) {
+  std::string error;
+  auto provider = make_iou_provider(gt, dt, e.params.iou_type, error);
+  if (!provider) throw std::invalid_argument(error);
+  return analyze(gt, dt, e, options, *provider);
+}
+
+}  // namespace deteval
