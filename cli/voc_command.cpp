@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "voc_output.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
 #include "deteval/formats/voc.hpp"
@@ -27,46 +28,6 @@ struct VocOptions {
   bool quiet = false;
 };
 
-std::vector<std::string> parse_classes(const std::string& text) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, ',')) {
-    if (item.empty()) throw UsageError("--classes: expected comma-separated class names, got '" + text + "'");
-    out.push_back(item);
-  }
-  if (out.empty() || text.back() == ',')
-    throw UsageError("--classes: expected comma-separated class names, got '" + text + "'");
-  return out;
-}
-
-std::string fmt4(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.4f", v);
-  return buf;
-}
-
-void print_table(const VocResult& r, const VocDataset& ds) {
-  int width = 5;
-  for (const auto& c : ds.classes) width = std::max(width, static_cast<int>(std::min<std::size_t>(c.name.size(), 30)));
-  std::printf("%-*s  %6s  %6s  %6s  %8s  %8s\n", width, "class", "npos", "TP", "FP", "AP(11pt)", "AP(area)");
-  bool any_without_gt = false;
-  for (std::size_t k = 0; k < r.classes.size(); ++k) {
-    const VocClassResult& c = r.classes[k];
-    // Classes without ground truth have no meaningful AP and are left out of the means.
-    const bool has_gt = c.npos > 0;
-    any_without_gt |= !has_gt;
-    std::printf("%-*.*s  %6zu  %6zu  %6zu  %8s  %8s%s\n", width, width, ds.classes[k].name.c_str(), c.npos, c.tp,
-                c.fp, has_gt ? fmt4(c.ap_voc07).c_str() : "-", has_gt ? fmt4(c.ap_area).c_str() : "-",
-                has_gt ? "" : "  (no ground truth)");
-  }
-  const auto map = [](double v) { return std::isnan(v) ? std::string("n/a") : fmt4(v); };
-  std::printf("\nmAP over %zu classes with ground truth (IoU > %g):\n", r.num_map_classes, r.iou_threshold);
-  std::printf("  mAP VOC2007 11-point: %s\n", map(r.map_voc07).c_str());
-  std::printf("  mAP area (VOC2010+):  %s\n", map(r.map_area).c_str());
-  if (any_without_gt) std::printf("Classes without ground truth are not in the means.\n");
-}
-
 void run_voc(const VocOptions& o) {
   if (!(o.iou >= 0 && o.iou <= 1)) throw UsageError("--iou: expected a number in [0, 1]");  // CLI::Range lets NaN by
   std::unique_ptr<tbb::global_control> limit;
@@ -74,7 +35,7 @@ void run_voc(const VocOptions& o) {
     limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, o.threads);
 
   VocPaths paths{o.annotations, o.image_set, o.dets, {}};
-  if (!o.classes.empty()) paths.classes = parse_classes(o.classes);
+  if (!o.classes.empty()) paths.classes = parse_class_list(o.classes);
   const VocInput in = load_voc(paths);
   if (!o.quiet)
     for (const auto& c : in.classes_without_file)
@@ -86,7 +47,9 @@ void run_voc(const VocOptions& o) {
   EvalOptions eo;
   eo.threads = o.threads;
   const VocResult r = voc_evaluate(in.dataset, o.iou, eo);
-  print_table(r, in.dataset);
+  std::vector<std::string> names;
+  for (const auto& c : in.dataset.classes) names.push_back(c.name);
+  print_voc_table(r, names);
   std::fflush(stdout);
   if (!o.json_out.empty()) write_file_atomic(o.json_out, voc_evaluation_json(r, in.dataset));
 }

@@ -13,12 +13,12 @@ nlohmann::ordered_json number_or_null(double v) {
 }
 }  // namespace
 
-std::string voc_evaluation_json(const VocResult& r, const VocDataset& ds) {
+std::string voc_evaluation_json(const VocResult& r, const std::vector<std::string>& class_names) {
   using json = nlohmann::ordered_json;  // keeps the class order of the evaluation
   json per_class = json::object(), map_classes = json::array();
   for (std::size_t k = 0; k < r.classes.size(); ++k) {
     const VocClassResult& c = r.classes[k];
-    const std::string& name = ds.classes[k].name;
+    const std::string& name = class_names.at(k);
     if (c.npos > 0) map_classes.push_back(name);
     per_class[name] = {{"npos", c.npos},
                        {"num_detections", c.num_detections},
@@ -34,6 +34,13 @@ std::string voc_evaluation_json(const VocResult& r, const VocDataset& ds) {
               {"map_classes", map_classes},
               {"per_class", per_class}};
   return doc.dump(1) + "\n";
+}
+
+std::string voc_evaluation_json(const VocResult& r, const VocDataset& ds) {
+  std::vector<std::string> names;
+  names.reserve(ds.classes.size());
+  for (const auto& c : ds.classes) names.push_back(c.name);
+  return voc_evaluation_json(r, names);
 }
 
 }  // namespace deteval

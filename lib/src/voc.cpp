@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "deteval/detail/pairwise_sum.hpp"
+#include "voc_engine.hpp"
 
 namespace deteval {
 namespace {
@@ -72,36 +73,28 @@ double voc_ap_area(std::span<const double> rec, std::span<const double> prec) {
   return detail::numpy_sum(terms.data(), terms.size());
 }
 
-VocClassResult voc_evaluate_class(const VocClassData& data, std::size_t num_images, double iou_threshold) {
-  const std::size_t G = data.gt_image.size(), D = data.det_image.size();
-  if (data.gt_box.size() != G || data.gt_difficult.size() != G)
-    throw std::invalid_argument("voc_evaluate: class '" + data.name + "': ground-truth arrays differ in length");
-  if (data.det_score.size() != D || data.det_box.size() != D)
-    throw std::invalid_argument("voc_evaluate: class '" + data.name + "': detection arrays differ in length");
-  for (auto i : data.gt_image)
-    if (i >= num_images) throw std::invalid_argument("voc_evaluate: ground-truth image index out of range");
-  for (auto i : data.det_image)
-    if (i >= num_images) throw std::invalid_argument("voc_evaluate: detection image index out of range");
+namespace detail {
 
+void voc_check_images(const VocClassView& c, std::size_t num_images) {
+  for (auto i : c.gt_image)
+    if (i >= num_images) throw std::invalid_argument("voc_evaluate: ground-truth image index out of range");
+  for (auto i : c.det_image)
+    if (i >= num_images) throw std::invalid_argument("voc_evaluate: detection image index out of range");
+}
+
+VocClassResult voc_match_ranked(const VocClassView& c, std::span<const double> ovmax,
+                                std::span<const std::uint32_t> jmax, double iou_threshold) {
+  const std::size_t G = c.gt_image.size(), D = c.det_image.size();
   VocClassResult r;
   r.num_detections = D;
-
-  // Ground truth grouped by image, keeping file order within an image (stable counting sort).
-  std::vector<std::uint32_t> gt_off(num_images + 1, 0), gt_order(G);
-  for (auto i : data.gt_image) ++gt_off[i + 1];
-  for (std::size_t i = 0; i < num_images; ++i) gt_off[i + 1] += gt_off[i];
-  {
-    std::vector<std::uint32_t> fill(gt_off.begin(), gt_off.end() - 1);
-    for (std::size_t g = 0; g < G; ++g) gt_order[fill[data.gt_image[g]]++] = static_cast<std::uint32_t>(g);
-  }
-  for (auto d : data.gt_difficult) r.npos += d ? 0 : 1;
+  for (auto d : c.gt_difficult) r.npos += d ? 0 : 1;
 
   // Descending score; ties in file order. The reference's argsort(-score) is not stable
   // above 16 elements, but its expected values are those of a stable order.
   std::vector<std::uint32_t> ranked(D);
   std::iota(ranked.begin(), ranked.end(), 0u);
   std::stable_sort(ranked.begin(), ranked.end(),
-                   [&](std::uint32_t a, std::uint32_t b) { return data.det_score[a] > data.det_score[b]; });
+                   [&](std::uint32_t a, std::uint32_t b) { return c.det_score[a] > c.det_score[b]; });
 
   std::vector<std::uint8_t> matched(G, 0);
   r.recall.resize(D);
@@ -111,28 +104,12 @@ VocClassResult voc_evaluate_class(const VocClassData& data, std::size_t num_imag
   const double eps = std::numeric_limits<double>::epsilon();
   for (std::size_t k = 0; k < D; ++k) {
     const std::uint32_t d = ranked[k];
-    const VocBox& bb = data.det_box[d];
-    const std::uint32_t img = data.det_image[d];
-    // np.max / np.argmax: the first maximum, and the first NaN if any.
-    double ovmax = -std::numeric_limits<double>::infinity();
-    std::uint32_t jmax = 0;
-    for (std::uint32_t j = gt_off[img]; j < gt_off[img + 1]; ++j) {
-      const double ov = voc_iou(bb, data.gt_box[gt_order[j]]);
-      if (std::isnan(ov)) {
-        ovmax = ov;
-        jmax = gt_order[j];
-        break;
-      }
-      if (ov > ovmax) {
-        ovmax = ov;
-        jmax = gt_order[j];
-      }
-    }
-    if (ovmax > iou_threshold) {
-      if (data.gt_difficult[jmax]) {
+    if (ovmax[d] > iou_threshold) {
+      const std::uint32_t j = jmax[d];
+      if (c.gt_difficult[j]) {
         ++r.ignored;  // neither TP nor FP, even when the difficult object was already hit
-      } else if (!matched[jmax]) {
-        matched[jmax] = 1;
+      } else if (!matched[j]) {
+        matched[j] = 1;
         tp += 1.;
         ++r.tp;
       } else {
@@ -152,16 +129,14 @@ VocClassResult voc_evaluate_class(const VocClassData& data, std::size_t num_imag
   return r;
 }
 
-VocResult voc_evaluate(const VocDataset& dataset, double iou_threshold, const EvalOptions& options) {
+VocResult voc_evaluate_classes(std::size_t K, double iou_threshold, const EvalOptions& options,
+                               const std::function<VocClassResult(std::size_t)>& evaluate_class) {
   VocResult res;
   res.iou_threshold = iou_threshold;
-  const std::size_t K = dataset.classes.size();
   res.classes.resize(K);
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   arena.execute([&] {
-    tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
-      res.classes[k] = voc_evaluate_class(dataset.classes[k], dataset.num_images, iou_threshold);
-    });
+    tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) { res.classes[k] = evaluate_class(k); });
   });
   std::vector<double> ap07, area;
   for (const auto& c : res.classes)
@@ -175,6 +150,26 @@ VocResult voc_evaluate(const VocDataset& dataset, double iou_threshold, const Ev
   res.map_voc07 = detail::numpy_sum(ap07.data(), ap07.size()) / n;
   res.map_area = detail::numpy_sum(area.data(), area.size()) / n;
   return res;
+}
+
+}  // namespace detail
+
+VocClassResult voc_evaluate_class(const VocClassData& data, std::size_t num_images, double iou_threshold) {
+  const std::size_t G = data.gt_image.size(), D = data.det_image.size();
+  if (data.gt_box.size() != G || data.gt_difficult.size() != G)
+    throw std::invalid_argument("voc_evaluate: class '" + data.name + "': ground-truth arrays differ in length");
+  if (data.det_score.size() != D || data.det_box.size() != D)
+    throw std::invalid_argument("voc_evaluate: class '" + data.name + "': detection arrays differ in length");
+  const detail::VocClassView view{data.name, data.gt_image, data.gt_difficult, data.det_image, data.det_score};
+  return detail::voc_evaluate_class_with(view, num_images, iou_threshold, [&] {
+    return [&](std::uint32_t d, std::uint32_t g) { return voc_iou(data.det_box[d], data.gt_box[g]); };
+  });
+}
+
+VocResult voc_evaluate(const VocDataset& dataset, double iou_threshold, const EvalOptions& options) {
+  return detail::voc_evaluate_classes(dataset.classes.size(), iou_threshold, options, [&](std::size_t k) {
+    return voc_evaluate_class(dataset.classes[k], dataset.num_images, iou_threshold);
+  });
 }
 
 }  // namespace deteval

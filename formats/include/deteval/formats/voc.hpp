@@ -90,5 +90,8 @@ std::string voc_detection_path(const std::string& pattern, const std::string& cl
 ///    "per_class": {"<class>": {"npos", "num_detections", "tp", "fp", "ignored", "ap_voc07", "ap_area"}}}
 /// in class order; NaN (undefined) is written as null.
 std::string voc_evaluation_json(const VocResult& result, const VocDataset& dataset);
+/// The same document, with the names of the classes of `result` given directly (also
+/// `deteval dota`'s document).
+std::string voc_evaluation_json(const VocResult& result, const std::vector<std::string>& class_names);
 
 }  // namespace deteval

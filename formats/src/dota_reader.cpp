@@ -1,0 +1,195 @@
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+#include <system_error>
+#include <unordered_map>
+
+#include "deteval/formats/dota.hpp"
+#include "deteval/formats/error.hpp"
+#include "deteval/formats/file.hpp"
+#include "deteval/geometry.hpp"
+#include "text_lines.hpp"
+
+namespace deteval {
+
+using namespace text;
+
+namespace {
+
+constexpr const char* kCoord[] = {"x1", "y1", "x2", "y2", "x3", "y3", "x4", "y4"};
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+/// Reads the 8 coordinates in f[0..7] and checks that they form a usable quadrilateral.
+std::array<double, 8> quadrilateral(const std::string_view* f, const std::string& file, std::size_t n) {
+  std::array<double, 8> q{};
+  for (int i = 0; i < 8; ++i) {
+    if (!parse_double(f[i], q[i]))
+      throw InputError::expected(file, line_at(n), std::string("a number for ") + kCoord[i], quote(f[i]));
+    if (!std::isfinite(q[i]))
+      throw InputError::expected(file, line_at(n), std::string("a finite number for ") + kCoord[i], quote(f[i]));
+  }
+  std::string why;
+  if (!polygon_is_valid(PolygonView(q.data(), q.size()), why))
+    throw InputError::expected(file, line_at(n), "a simple quadrilateral with non-zero area", why);
+  return q;
+}
+
+}  // namespace
+
+DotaAnnotation parse_dota_annotation(std::string_view text, const std::string& file) {
+  DotaAnnotation a;
+  for_each_line(text, [&](std::size_t n, std::string_view line) {
+    std::string_view f[10];
+    const std::size_t k = split(line, f);
+    if (k == 0) return;
+    // DOTA v1.0+ label files start with `imagesource:GoogleEarth` and `gsd:0.146...`.
+    if (a.objects.empty()) {
+      const std::string_view t = trim(line);
+      if (starts_with(t, "imagesource:")) {
+        a.imagesource = std::string(t.substr(12));
+        return;
+      }
+      if (starts_with(t, "gsd:")) {
+        a.gsd = std::string(t.substr(4));
+        return;
+      }
+    }
+    if (k != 9 && k != 10)
+      throw InputError::expected(file, line_at(n),
+                                 "9 or 10 fields '<x1> <y1> <x2> <y2> <x3> <y3> <x4> <y4> <class> [<difficult>]'",
+                                 std::to_string(k) + " fields");
+    DotaObject o;
+    o.line = n;
+    o.quad = quadrilateral(f, file, n);
+    o.name = std::string(f[8]);
+    if (k == 10) {
+      long long v = 0;
+      if (!parse_int(f[9], v))
+        throw InputError::expected(file, line_at(n), "an integer (0 or 1) for difficult", quote(f[9]));
+      o.difficult = v != 0;
+    }
+    a.objects.push_back(std::move(o));
+  });
+  return a;
+}
+
+DotaAnnotation read_dota_annotation(const std::string& path) { return parse_dota_annotation(read_file(path), path); }
+
+VocImageSet dota_images_from_directory(const std::string& dir) {
+  VocImageSet s;
+  s.file = dir;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec), end;
+  if (ec) throw IoError::cannot_read(dir, ec.message());
+  for (; it != end; it.increment(ec)) {
+    if (ec) throw IoError::cannot_read(dir, ec.message());
+    const std::filesystem::path& p = it->path();
+    std::error_code fec;
+    if (p.extension() == ".txt" && it->is_regular_file(fec)) s.ids.push_back(p.stem().string());
+  }
+  if (ec) throw IoError::cannot_read(dir, ec.message());
+  std::sort(s.ids.begin(), s.ids.end());
+  for (std::size_t i = 0; i < s.ids.size(); ++i) s.index.emplace(s.ids[i], static_cast<std::uint32_t>(i));
+  return s;
+}
+
+void parse_dota_detections(std::string_view text, const std::string& file, const VocImageSet& images,
+                           const std::string& images_source, DotaClassData& out) {
+  std::string key;
+  for_each_line(text, [&](std::size_t n, std::string_view line) {
+    std::string_view f[10];
+    const std::size_t k = split(line, f);
+    if (k == 0) return;
+    if (k != 10)
+      throw InputError::expected(file, line_at(n),
+                                 "10 fields '<image> <score> <x1> <y1> <x2> <y2> <x3> <y3> <x4> <y4>'",
+                                 std::to_string(k) + " fields");
+    key.assign(f[0]);
+    const auto it = images.index.find(key);
+    if (it == images.index.end())
+      throw InputError::expected(file, line_at(n), "an image id of " + images_source, quote(f[0]));
+    double score = 0;
+    if (!parse_double(f[1], score)) throw InputError::expected(file, line_at(n), "a number for the score", quote(f[1]));
+    if (!std::isfinite(score))
+      throw InputError::expected(file, line_at(n), "a finite number for the score", quote(f[1]));
+    const std::array<double, 8> q = quadrilateral(f + 2, file, n);
+    out.det_image.push_back(it->second);
+    out.det_score.push_back(score);
+    out.det_poly.push_back(PolygonView(q.data(), q.size()));
+  });
+}
+
+DotaInput load_dota(const DotaPaths& paths) {
+  if (paths.detections.find("{class}") == std::string::npos)
+    throw UsageError("the detection path pattern must contain {class}: " + paths.detections);
+  DotaInput in;
+  std::string images_source;
+  if (paths.image_set.empty()) {
+    in.images = dota_images_from_directory(paths.annotations_dir);
+    images_source = "the label files in " + paths.annotations_dir;
+  } else {
+    in.images = read_voc_image_set(paths.image_set);
+    images_source = "the image set " + paths.image_set;
+  }
+  const std::size_t I = in.images.ids.size();
+
+  in.annotations.resize(I);
+  const std::filesystem::path dir(paths.annotations_dir);
+  parallel_for_first_error(I, [&](std::size_t i) {
+    in.annotations[i] = read_dota_annotation((dir / (in.images.ids[i] + ".txt")).string());
+  });
+
+  std::vector<std::string> classes = paths.classes;
+  if (classes.empty()) {
+    std::set<std::string> names;
+    for (const auto& a : in.annotations)
+      for (const auto& o : a.objects) names.insert(o.name);
+    classes.assign(names.begin(), names.end());
+  }
+  std::unordered_map<std::string, std::size_t> class_index;
+  for (const auto& c : classes)
+    if (!class_index.emplace(c, class_index.size()).second) throw UsageError("class listed twice: " + c);
+
+  DotaDataset& ds = in.dataset;
+  ds.num_images = I;
+  ds.classes.resize(classes.size());
+  for (std::size_t k = 0; k < classes.size(); ++k) ds.classes[k].name = classes[k];
+  // Objects of classes not evaluated are skipped, as the devkit does.
+  for (std::size_t i = 0; i < I; ++i)
+    for (const auto& o : in.annotations[i].objects)
+      if (auto it = class_index.find(o.name); it != class_index.end()) {
+        DotaClassData& c = ds.classes[it->second];
+        c.gt_image.push_back(static_cast<std::uint32_t>(i));
+        c.gt_poly.push_back(PolygonView(o.quad.data(), o.quad.size()));
+        c.gt_difficult.push_back(o.difficult ? 1 : 0);
+      }
+
+  std::vector<std::uint8_t> missing(classes.size(), 0);
+  parallel_for_first_error(classes.size(), [&](std::size_t k) {
+    const std::string path = voc_detection_path(paths.detections, classes[k]);
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec) && !ec) {
+      missing[k] = 1;
+      return;
+    }
+    parse_dota_detections(read_file(path), path, in.images, images_source, ds.classes[k]);
+  });
+  for (std::size_t k = 0; k < classes.size(); ++k)
+    if (missing[k]) in.classes_without_file.push_back(classes[k]);
+  if (!classes.empty() && in.classes_without_file.size() == classes.size())
+    throw IoError::cannot_read(voc_detection_path(paths.detections, classes.front()),
+                               "no such file, and none of the " + std::to_string(classes.size()) +
+                                   " classes has a result file (check the {class} pattern)");
+  return in;
+}
+
+std::string dota_evaluation_json(const VocResult& result, const DotaDataset& dataset) {
+  std::vector<std::string> names;
+  names.reserve(dataset.classes.size());
+  for (const auto& c : dataset.classes) names.push_back(c.name);
+  return voc_evaluation_json(result, names);
+}
+
+}  // namespace deteval
