@@ -13,59 +13,22 @@
 #include "deteval/formats/file.hpp"
 #include "deteval/formats/voc.hpp"
 #include "mini_xml.hpp"
+#include "text_util.hpp"
 
 namespace deteval {
 namespace {
 
+using detail::for_each_line;
+using detail::is_blank;
+using detail::line_at;
+using detail::parallel_for_first_error;
+using detail::parse_double;
+using detail::parse_int;
+using detail::quote;
+using detail::split;
+using detail::trim;
+
 constexpr std::size_t kMaxAnnotationBytes = std::size_t(64) << 20;  // VOC files are ~1 KB
-
-std::string line_at(std::size_t n) { return "line " + std::to_string(n); }
-
-bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f' || c == '\v'; }
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-/// A token for a message: quoted, non-printable bytes escaped, long ones cut.
-std::string quote(std::string_view t) {
-  constexpr std::size_t kMax = 60;
-  std::string out = "'";
-  for (std::size_t i = 0; i < t.size() && i < kMax; ++i) {
-    const auto c = static_cast<unsigned char>(t[i]);
-    if (c >= 0x20 && c < 0x7F) {
-      out += static_cast<char>(c);
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02X", c);
-      out += buf;
-    }
-  }
-  if (t.size() > kMax) out += "...";
-  return out + "'";
-}
-
-/// A decimal number as Python's float() reads it (an optional '+' included). False when
-/// the whole token is not one number; the caller checks finiteness.
-bool parse_double(std::string_view t, double& out) {
-  if (!t.empty() && t.front() == '+') {
-    t.remove_prefix(1);
-    if (!t.empty() && t.front() == '-') return false;  // "+-1"
-  }
-  const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out, std::chars_format::general);
-  return ec == std::errc() && p == t.data() + t.size();
-}
-
-bool parse_int(std::string_view t, long long& out) {
-  if (!t.empty() && t.front() == '+') {
-    t.remove_prefix(1);
-    if (!t.empty() && t.front() == '-') return false;
-  }
-  const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), out);
-  return ec == std::errc() && p == t.data() + t.size();
-}
 
 // ---- annotations ----
 
@@ -114,50 +77,6 @@ std::int32_t dimension(const xml::Element& size, std::string_view name, const st
   return static_cast<std::int32_t>(v);
 }
 
-// ---- image sets and detections ----
-
-template <class F>
-void for_each_line(std::string_view text, F&& f) {
-  std::size_t n = 0, pos = 0;
-  while (pos < text.size()) {
-    std::size_t end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    f(++n, text.substr(pos, end - pos));
-    pos = end + 1;
-  }
-}
-
-// Splits on runs of spaces and tabs; returns the number of fields (may exceed N).
-template <std::size_t N>
-std::size_t split(std::string_view line, std::string_view (&out)[N]) {
-  std::size_t n = 0, i = 0;
-  while (i < line.size()) {
-    while (i < line.size() && is_blank(line[i])) ++i;
-    if (i == line.size()) break;
-    const std::size_t b = i;
-    while (i < line.size() && !is_blank(line[i])) ++i;
-    if (n < N) out[n] = line.substr(b, i - b);
-    ++n;
-  }
-  return n;
-}
-
-/// Runs f(i) for i in [0, n) in parallel; rethrows the exception of the lowest i, so
-/// that which error is reported does not depend on scheduling.
-template <class F>
-void parallel_for_first_error(std::size_t n, F&& f) {
-  std::vector<std::exception_ptr> errors(n);
-  tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
-    try {
-      f(i);
-    } catch (...) {
-      errors[i] = std::current_exception();
-    }
-  });
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
-}
-
 }  // namespace
 
 VocAnnotation parse_voc_annotation(std::string_view text, const std::string& file) {
@@ -180,6 +99,7 @@ VocAnnotation parse_voc_annotation(std::string_view text, const std::string& fil
     if (const xml::Element* p = o.child("pose")) obj.pose = std::string(trim(p->text));
     obj.truncated = flag(o, "truncated", file);
     obj.difficult = flag(o, "difficult", file);
+    obj.iscrowd = flag(o, "iscrowd", file);
     const xml::Element& bb = require(o, "bndbox", file);
     obj.box = {coordinate(bb, "xmin", file), coordinate(bb, "ymin", file), coordinate(bb, "xmax", file),
                coordinate(bb, "ymax", file)};
@@ -263,7 +183,7 @@ std::string voc_detection_path(const std::string& pattern, const std::string& cl
 }
 
 VocInput load_voc(const VocPaths& paths) {
-  if (paths.detections.find("{class}") == std::string::npos)
+  if (!paths.detections.empty() && paths.detections.find("{class}") == std::string::npos)
     throw UsageError("the detection path pattern must contain {class}: " + paths.detections);
   VocInput in;
   in.images = read_voc_image_set(paths.image_set);
@@ -299,6 +219,8 @@ VocInput load_voc(const VocPaths& paths) {
         c.gt_box.push_back(o.box);
         c.gt_difficult.push_back(o.difficult ? 1 : 0);
       }
+
+  if (paths.detections.empty()) return in;  // ground truth only
 
   std::vector<std::uint8_t> missing(classes.size(), 0);
   parallel_for_first_error(classes.size(), [&](std::size_t k) {
