@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("deteval ") + deteval::version());
   app.require_subcommand(1);
   deteval::cli::add_coco_command(app);
+  deteval::cli::add_convert_command(app);
   deteval::cli::add_info_command(app);
   deteval::cli::add_board_command(app);
   deteval::cli::add_voc_command(app);

@@ -34,6 +34,7 @@ void run_voc(const VocOptions& o) {
   if (o.threads > 0)
     limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, o.threads);
 
+  if (o.dets.empty()) throw UsageError("--dets: expected a path with {class}, got an empty value");
   VocPaths paths{o.annotations, o.image_set, o.dets, {}};
   if (!o.classes.empty()) paths.classes = parse_class_list(o.classes);
   const VocInput in = load_voc(paths);

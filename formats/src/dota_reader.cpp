@@ -9,11 +9,11 @@
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
 #include "deteval/geometry.hpp"
-#include "text_lines.hpp"
+#include "text_util.hpp"
 
 namespace deteval {
 
-using namespace text;
+using namespace detail;  // text_util.hpp: lines, fields, numbers
 
 namespace {
 

@@ -6,7 +6,10 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "deteval/formats/error.hpp"
 
@@ -72,7 +75,7 @@ std::string read_file(const std::string& path, std::size_t max_bytes) {
   return data;
 }
 
-void write_file_atomic(const std::string& path, const std::string& content) {
+void write_file_atomic(const std::string& path, const std::string& content, bool durable) {
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw IoError::cannot_write(path, std::strerror(errno));
@@ -88,7 +91,7 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+  if ((durable && ::fsync(fd) != 0) || ::close(fd) != 0) {
     int e = errno;
     ::unlink(tmp.c_str());
     throw IoError::cannot_write(path, std::strerror(e));
@@ -97,6 +100,62 @@ void write_file_atomic(const std::string& path, const std::string& content) {
     int e = errno;
     ::unlink(tmp.c_str());
     throw IoError::cannot_write(path, std::strerror(e));
+  }
+}
+
+void check_new_directory(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::symlink_status(dir, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) throw IoError::cannot_write(dir, ec.message());
+  if (!fs::exists(st)) return;
+  if (!fs::is_directory(st)) throw IoError::cannot_write(dir, "exists and is not a directory");
+  if (!fs::is_empty(dir, ec) || ec)
+    throw IoError::cannot_write(dir, ec ? ec.message() : "exists and is not empty (a new directory is written)");
+}
+
+void write_directory_atomic(const std::string& dir, const std::vector<OutputFile>& files) {
+  namespace fs = std::filesystem;
+  for (const OutputFile& f : files) {
+    const fs::path rel(f.path);
+    bool bad = rel.empty() || rel.is_absolute();
+    for (const auto& part : rel) bad = bad || part == ".." || part == ".";
+    if (bad) throw UsageError("output file path outside its directory: " + f.path);
+  }
+  check_new_directory(dir);
+  fs::path target = fs::path(dir).lexically_normal();
+  if (target.filename().empty()) target = target.parent_path();  // "out/" -> "out"
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec) throw IoError::cannot_write(dir, ec.message());
+  std::string name = ".";  // appended piecewise: gcc 12 warns (-Wrestrict) on "." + string
+  name.append(target.filename().string()).append(".tmp.XXXXXX");
+  std::string tmpl = (parent / name).string();
+  if (::mkdtemp(tmpl.data()) == nullptr) throw IoError::cannot_write(dir, std::strerror(errno));
+  const fs::path tmp(tmpl);
+  try {
+    for (const OutputFile& f : files) {
+      const fs::path p = tmp / f.path;
+      fs::create_directories(p.parent_path(), ec);
+      if (ec) throw IoError::cannot_write((target / f.path).string(), ec.message());
+      write_file_atomic(p.string(), f.content, /*durable=*/false);
+    }
+    // One flush for all the files (an fsync each costs milliseconds per file).
+    if (const int dfd = ::open(tmp.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+      const int rc = ::syncfs(dfd);
+      const int e = errno;
+      ::close(dfd);
+      if (rc != 0) throw IoError::cannot_write(dir, std::strerror(e));
+    }
+    const mode_t mask = ::umask(0);  // mkdtemp makes it 0700; give it a new directory's mode
+    ::umask(mask);
+    ::chmod(tmp.c_str(), 0777 & ~mask);
+    // rename(2) replaces an empty directory; a directory that filled up meanwhile fails.
+    if (::rename(tmp.c_str(), target.c_str()) != 0) throw IoError::cannot_write(dir, std::strerror(errno));
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
   }
 }
 

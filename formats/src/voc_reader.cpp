@@ -13,13 +13,21 @@
 #include "deteval/formats/file.hpp"
 #include "deteval/formats/voc.hpp"
 #include "mini_xml.hpp"
-#include "text_lines.hpp"
+#include "text_util.hpp"
 
 namespace deteval {
 
-using namespace text;
-
 namespace {
+
+using detail::for_each_line;
+using detail::is_blank;
+using detail::line_at;
+using detail::parallel_for_first_error;
+using detail::parse_double;
+using detail::parse_int;
+using detail::quote;
+using detail::split;
+using detail::trim;
 
 constexpr std::size_t kMaxAnnotationBytes = std::size_t(64) << 20;  // VOC files are ~1 KB
 
@@ -94,6 +102,7 @@ VocAnnotation parse_voc_annotation(std::string_view text, const std::string& fil
     if (const xml::Element* p = o.child("pose")) obj.pose = std::string(trim(p->text));
     obj.truncated = flag(o, "truncated", file);
     obj.difficult = flag(o, "difficult", file);
+    obj.iscrowd = flag(o, "iscrowd", file);
     const xml::Element& bb = require(o, "bndbox", file);
     obj.box = {coordinate(bb, "xmin", file), coordinate(bb, "ymin", file), coordinate(bb, "xmax", file),
                coordinate(bb, "ymax", file)};
@@ -177,7 +186,7 @@ std::string voc_detection_path(const std::string& pattern, const std::string& cl
 }
 
 VocInput load_voc(const VocPaths& paths) {
-  if (paths.detections.find("{class}") == std::string::npos)
+  if (!paths.detections.empty() && paths.detections.find("{class}") == std::string::npos)
     throw UsageError("the detection path pattern must contain {class}: " + paths.detections);
   VocInput in;
   in.images = read_voc_image_set(paths.image_set);
@@ -213,6 +222,8 @@ VocInput load_voc(const VocPaths& paths) {
         c.gt_box.push_back(o.box);
         c.gt_difficult.push_back(o.difficult ? 1 : 0);
       }
+
+  if (paths.detections.empty()) return in;  // ground truth only
 
   std::vector<std::uint8_t> missing(classes.size(), 0);
   parallel_for_first_error(classes.size(), [&](std::size_t k) {

@@ -3,15 +3,55 @@
 #include <cmath>
 
 #include "deteval/formats/voc.hpp"
+#include "number_text.hpp"
 
 namespace deteval {
+
+using detail::format_number;
 
 namespace {
 // The reference's NaN (a class without ground truth, or no class in the mean) is null.
 nlohmann::ordered_json number_or_null(double v) {
   return std::isnan(v) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v);
 }
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
 }  // namespace
+
+std::string voc_annotation_xml(const VocAnnotation& a) {
+  std::string x = "<annotation>\n";
+  if (!a.filename.empty()) x += "\t<filename>" + xml_escape(a.filename) + "</filename>\n";
+  if (a.width > 0 && a.height > 0)
+    x += "\t<size>\n\t\t<width>" + std::to_string(a.width) + "</width>\n\t\t<height>" + std::to_string(a.height) +
+         "</height>\n\t\t<depth>3</depth>\n\t</size>\n";
+  for (const VocObject& o : a.objects) {
+    x += "\t<object>\n\t\t<name>" + xml_escape(o.name) + "</name>\n";
+    x += "\t\t<pose>" + (o.pose.empty() ? std::string("Unspecified") : xml_escape(o.pose)) + "</pose>\n";
+    x += std::string("\t\t<truncated>") + (o.truncated ? "1" : "0") + "</truncated>\n";
+    x += std::string("\t\t<difficult>") + (o.difficult ? "1" : "0") + "</difficult>\n";
+    if (o.iscrowd) x += "\t\t<iscrowd>1</iscrowd>\n";
+    x += "\t\t<bndbox>\n\t\t\t<xmin>" + format_number(o.box.x1) + "</xmin>\n\t\t\t<ymin>" + format_number(o.box.y1) +
+         "</ymin>\n\t\t\t<xmax>" + format_number(o.box.x2) + "</xmax>\n\t\t\t<ymax>" + format_number(o.box.y2) +
+         "</ymax>\n\t\t</bndbox>\n\t</object>\n";
+  }
+  return x + "</annotation>\n";
+}
+
+std::string voc_detection_line(const std::string& image_id, double score, const VocBox& b) {
+  return image_id + ' ' + format_number(score) + ' ' + format_number(b.x1) + ' ' + format_number(b.y1) + ' ' +
+         format_number(b.x2) + ' ' + format_number(b.y2) + '\n';
+}
 
 std::string voc_evaluation_json(const VocResult& r, const std::vector<std::string>& class_names) {
   using json = nlohmann::ordered_json;  // keeps the class order of the evaluation

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace deteval {
 
@@ -15,7 +16,25 @@ std::size_t regular_file_size(const std::string& path, std::size_t max_bytes = s
 void read_file_into(const std::string& path, char* dst, std::size_t size);
 
 /// Writes `content` to a temporary file beside `path`, flushes it and renames it over
-/// `path`, so readers never see a half-written file. Throws IoError.
-void write_file_atomic(const std::string& path, const std::string& content);
+/// `path`, so readers never see a half-written file. Throws IoError. `durable` = false skips
+/// the fsync (for files in a directory that is synced and renamed as a whole).
+void write_file_atomic(const std::string& path, const std::string& content, bool durable = true);
+
+/// A file of a multi-file output, relative to its output directory.
+struct OutputFile {
+  std::string path;
+  std::string content;
+};
+
+/// Creates the directory `dir` holding exactly `files`, all or nothing: the files are
+/// written (each with write_file_atomic) into a fresh temporary directory beside `dir`,
+/// flushed to disk with one syncfs, and the directory is then renamed to `dir`. `dir` must not exist or be an empty directory (its
+/// parents are created). On any error the temporary directory is removed and `dir` is left
+/// as it was. Throws IoError; UsageError for a path that is absolute or leaves `dir`.
+void write_directory_atomic(const std::string& dir, const std::vector<OutputFile>& files);
+
+/// Throws IoError unless `dir` does not exist or is an empty directory (what
+/// write_directory_atomic needs; a command checks it before reading its inputs).
+void check_new_directory(const std::string& dir);
 
 }  // namespace deteval

@@ -31,6 +31,9 @@ struct VocObject {
   std::string pose;        ///< empty when absent
   bool truncated = false;
   bool difficult = false;
+  /// <iscrowd>: not VOC, written by `deteval convert` for COCO crowd regions (which it
+  /// also marks difficult); absent = 0. The evaluation ignores it.
+  bool iscrowd = false;
   VocBox box;
   std::size_t line = 0;    ///< line of <object> in its file
 };
@@ -63,7 +66,8 @@ void parse_voc_detections(std::string_view text, const std::string& file, const 
 struct VocPaths {
   std::string annotations_dir;     ///< holds <image_id>.xml
   std::string image_set;           ///< e.g. ImageSets/Main/test.txt
-  std::string detections;          ///< path pattern; every "{class}" is replaced by the class name
+  std::string detections;          ///< path pattern; every "{class}" is replaced by the class name;
+                                   ///< empty: no detections are read (ground truth only)
   std::vector<std::string> classes;  ///< empty: the object names found in the listed annotations, sorted
 };
 
@@ -78,8 +82,8 @@ struct VocInput {
 
 /// Reads the image set, the listed annotations and one detection file per class (in
 /// parallel; errors are reported deterministically, the first file in list order wins).
-/// Throws UsageError when `detections` has no "{class}", InputError / IoError on bad files,
-/// and IoError when no class has a detection file (most likely a wrong pattern).
+/// Throws UsageError when `detections` is non-empty without "{class}", InputError / IoError
+/// on bad files, and IoError when no class has a detection file (most likely a wrong pattern).
 VocInput load_voc(const VocPaths& paths);
 
 /// `pattern` with every "{class}" replaced by `cls`.
@@ -93,5 +97,15 @@ std::string voc_evaluation_json(const VocResult& result, const VocDataset& datas
 /// The same document, with the names of the classes of `result` given directly (also
 /// `deteval dota`'s document).
 std::string voc_evaluation_json(const VocResult& result, const std::vector<std::string>& class_names);
+
+/// One annotation as VOC XML: <filename> (when set), <size> (when width and height are
+/// known), and per object <name>, <pose> ("Unspecified" when empty), <truncated>,
+/// <difficult>, <iscrowd> (only when set) and <bndbox>. Integral coordinates are written as
+/// integers, others with the shortest text that reads back as the same double.
+std::string voc_annotation_xml(const VocAnnotation& annotation);
+
+/// One line of a devkit results file, `<image_id> <score> <xmin> <ymin> <xmax> <ymax>\n`,
+/// numbers written like voc_annotation_xml's (they read back exactly).
+std::string voc_detection_line(const std::string& image_id, double score, const VocBox& box);
 
 }  // namespace deteval

@@ -1,6 +1,5 @@
-// Line-oriented text files (VOC image sets and detection files, DOTA label and result
-// files): lines, fields, numbers as Python's float()/int() read them, quoting for messages,
-// and parallel loading with a deterministic first error. Private to formats/.
+// Helpers for the line-based text formats (VOC image sets and detection files, YOLO
+// labels) and for parallel file reading with deterministic errors (not installed).
 #pragma once
 
 #include <tbb/parallel_for.h>
@@ -14,7 +13,7 @@
 #include <system_error>
 #include <vector>
 
-namespace deteval::text {
+namespace deteval::detail {
 
 inline std::string line_at(std::size_t n) { return "line " + std::to_string(n); }
 
@@ -65,7 +64,7 @@ inline bool parse_int(std::string_view t, long long& out) {
 }
 
 template <class F>
-void for_each_line(std::string_view text, F&& f) {
+inline void for_each_line(std::string_view text, F&& f) {
   std::size_t n = 0, pos = 0;
   while (pos < text.size()) {
     std::size_t end = text.find('\n', pos);
@@ -77,7 +76,7 @@ void for_each_line(std::string_view text, F&& f) {
 
 // Splits on runs of spaces and tabs; returns the number of fields (may exceed N).
 template <std::size_t N>
-std::size_t split(std::string_view line, std::string_view (&out)[N]) {
+inline std::size_t split(std::string_view line, std::string_view (&out)[N]) {
   std::size_t n = 0, i = 0;
   while (i < line.size()) {
     while (i < line.size() && is_blank(line[i])) ++i;
@@ -93,7 +92,7 @@ std::size_t split(std::string_view line, std::string_view (&out)[N]) {
 /// Runs f(i) for i in [0, n) in parallel; rethrows the exception of the lowest i, so
 /// that which error is reported does not depend on scheduling.
 template <class F>
-void parallel_for_first_error(std::size_t n, F&& f) {
+inline void parallel_for_first_error(std::size_t n, F&& f) {
   std::vector<std::exception_ptr> errors(n);
   tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
     try {
@@ -106,4 +105,4 @@ void parallel_for_first_error(std::size_t n, F&& f) {
     if (e) std::rethrow_exception(e);
 }
 
-}  // namespace deteval::text
+}  // namespace deteval::detail
