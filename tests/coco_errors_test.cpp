@@ -193,3 +193,50 @@ TEST(ShapeErrors, BadRotatedBoxesAndPolygonsAreRefused) {
 
 }  // namespace
 }  // namespace deteval
+
+namespace deteval {
+namespace {
+
+// Issue 3's bad masks, through the CLI: one located line each, exit 3, no output.
+TEST(SegmErrors, BadMasksAreRefusedWithLocatedMessages) {
+  const std::string gt_ok = R"({"images":[{"id":1,"width":10,"height":8}],"categories":[{"id":1}],
+    "annotations":[{"id":1,"image_id":1,"category_id":1,"bbox":[1,1,4,4],"area":16,"segmentation":[[1,1,5,1,5,5,1,5]]}]})";
+  struct Bad {
+    std::string name, gt, dt, message;
+  };
+  const std::vector<Bad> bad = {
+      {"rle_alphabet", gt_ok,
+       R"([{"image_id":1,"category_id":1,"score":0.5,"segmentation":{"size":[8,10],"counts":"0P~1"}}])",
+       "dt.json: [0].segmentation.counts: invalid compressed RLE: character '~' at offset 2 is outside the RLE alphabet"},
+      {"rle_sum",
+       R"({"images":[{"id":1,"width":10,"height":8}],"categories":[{"id":1}],
+           "annotations":[{"id":1,"image_id":1,"category_id":1,"area":3,"iscrowd":1,"segmentation":{"size":[8,10],"counts":[1,2]}}]})",
+       "[]", "gt.json: annotations[0].segmentation.counts: invalid RLE: counts sum to 3, expected h*w = 80"},
+      {"rle_size", gt_ok,
+       R"([{"image_id":1,"category_id":1,"score":0.5,"segmentation":{"size":[10,10],"counts":"0PP1"}}])",
+       "dt.json: [0].segmentation.size: expected the size of image 1, [8, 10], got [10,10]"},
+      {"odd_polygon",
+       R"({"images":[{"id":1,"width":10,"height":8}],"categories":[{"id":1}],
+           "annotations":[{"id":1,"image_id":1,"category_id":1,"area":3,"segmentation":[[1,1,5,1,5]]}]})",
+       "[]", "gt.json: annotations[0].segmentation[0]: expected an even number of polygon coordinates"},
+      {"result_without_segmentation", gt_ok, R"([{"image_id":1,"category_id":1,"score":0.5,"bbox":[1,1,4,4]}])",
+       "dt.json: [0].segmentation: expected a segmentation for a segm evaluation, got nothing"},
+      {"zero_width_image",
+       R"({"images":[{"id":1,"width":0,"height":8}],"categories":[{"id":1}],"annotations":[]})", "[]",
+       "gt.json: images[0].width: expected a positive image size for masks, got 0"},
+  };
+  for (const Bad& b : bad) {
+    SCOPED_TRACE(b.name);
+    test::TempDir tmp;
+    test::spit(tmp / "gt.json", b.gt);
+    test::spit(tmp / "dt.json", b.dt);
+    const auto r = test::run_cli("coco --iou-type segm --gt " + test::q(tmp / "gt.json") + " --dt " +
+                                 test::q(tmp / "dt.json") + " --json " + test::q(tmp / "out.json"));
+    EXPECT_EQ(r.exit_code, 3) << r.err;
+    EXPECT_NE(r.err.find(b.message), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(tmp / "out.json"));
+  }
+}
+
+}  // namespace
+}  // namespace deteval
