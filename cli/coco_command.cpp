@@ -18,6 +18,7 @@
 #include "deteval/formats/report.hpp"
 #include "deteval/summary.hpp"
 #include "options.hpp"
+#include "progress.hpp"
 
 namespace deteval::cli {
 
@@ -112,12 +113,16 @@ void run_coco(const CocoOptions& o) {
     if (!found) throw UsageError("--analysis-iou: " + std::to_string(o.analysis_iou) + " is not one of the IoU thresholds");
   }
 
+  Progress progress({"reading ground truth", "reading results", "cells", "iou", "matching", "accumulation",
+                     "summary"},
+                    o.quiet);
   auto t0 = Clock::now();
   CocoReadOptions ro;
   ro.degrees = o.degrees;
   const GroundTruth gt = read_coco_gt(o.gt, params.iou_type, ro);
   const double t_gt = secs(t0);
   t0 = Clock::now();
+  progress.stage("reading results");
   ResultsReport report;
   const Detections dt = read_coco_results(o.dt, gt, params.iou_type, &report, ro);
   const double t_dt = secs(t0);
@@ -127,8 +132,10 @@ void run_coco(const CocoOptions& o) {
 
   EvalOptions eo;
   eo.threads = o.threads;
+  eo.on_stage = [&progress](const char* stage) { progress.stage(stage); };
   const Evaluation ev = evaluate(gt, dt, params, eo);
   t0 = Clock::now();
+  progress.stage("summary");
   const Summary summary = summarize(ev);
   const auto cats = per_category(ev);
   const double t_sum = secs(t0);
@@ -147,6 +154,7 @@ void run_coco(const CocoOptions& o) {
     t_an = secs(t0);
   }
 
+  progress.finish();
   std::fputs(summary.text.c_str(), stdout);
   if (!o.no_per_class && !cats.empty()) print_per_category(cats, gt, params);
   if (o.analyze || o.bootstrap > 0) print_analysis(an, ev);

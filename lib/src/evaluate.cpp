@@ -110,11 +110,13 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
   arena.execute([&] {
     // (1, 2) cells
     auto t0 = Clock::now();
+    if (options.on_stage) options.on_stage("cells");
     Cells cells = make_cells(gt, dt, p, K);
     ev.timings.cells = seconds_since(t0);
 
     // (3) IoU blocks of all cells with detections and ground truth
     t0 = Clock::now();
+    if (options.on_stage) options.on_stage("iou");
     std::vector<std::uint64_t> iou_off(cells.count + 1, 0);
     for (std::size_t c = 0; c < cells.count; ++c) {
       const std::uint64_t G = cells.gt_off[c + 1] - cells.gt_off[c];
@@ -134,6 +136,7 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
 
     // (4) matching. Entries (COCOeval.evalImgs) exist for cells with gt or dt, ordered k, a, i.
     t0 = Clock::now();
+    if (options.on_stage) options.on_stage("matching");
     std::vector<std::uint32_t> nonempty;  // cells, in k-major, image order
     std::vector<std::uint64_t> per_k(K + 1, 0);
     for (std::size_t c = 0; c < cells.count; ++c)
@@ -240,6 +243,7 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
 
     // (5) accumulation, one category per task.
     t0 = Clock::now();
+    if (options.on_stage) options.on_stage("accumulation");
     ev.precision.assign(T * R * K * A * M, -1.0);
     ev.recall.assign(T * K * A * M, -1.0);
     ev.scores.assign(T * R * K * A * M, -1.0);

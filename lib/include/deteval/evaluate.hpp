@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "deteval/dataset.hpp"
@@ -14,6 +15,9 @@ namespace deteval {
 
 struct EvalOptions {
   int threads = 0;  ///< worker threads; 0 = all cores. Results do not depend on it.
+  /// Called (from the calling thread) as each stage starts: "cells", "iou", "matching",
+  /// "accumulation". For progress display; may be empty.
+  std::function<void(const char* stage)> on_stage;
 };
 
 /// One entry of COCOeval.evalImgs: a (category, area range, image) cell that has
