@@ -6,6 +6,9 @@
 #include <sstream>
 
 #include "deteval/formats/error.hpp"
+#include "deteval/formats/file.hpp"
+#include "deteval/formats/report.hpp"
+#include "deteval/formats/voc.hpp"
 
 namespace deteval::cli {
 
@@ -51,6 +54,91 @@ void print_voc_table(const VocResult& r, const std::vector<std::string>& names) 
   std::printf("  mAP VOC2007 11-point: %s\n", map(r.map_voc07).c_str());
   std::printf("  mAP area (VOC2010+):  %s\n", map(r.map_area).c_str());
   if (any_without_gt) std::printf("Classes without ground truth are not in the means.\n");
+}
+
+void add_voc_analysis_options(CLI::App* cmd, const std::shared_ptr<VocAnalysisOptions>& o) {
+  cmd->add_option("--report", o->report,
+                  "Write a self-contained HTML report (PR curves, per-class table, confusion matrix, errors)");
+  cmd->add_option("--curves", o->curves, "Write each class's precision/recall after each ranked detection to FILE.csv or FILE.json");
+  cmd->add_flag("--analyze", o->analyze, "Print the operating point and error breakdown, and add them to --json");
+  cmd->add_option("--score-thr", o->score_thr, "Score threshold of the operating point and confusion matrix")
+      ->capture_default_str()
+      ->each([o](const std::string&) { o->score_thr_given = true; });
+  cmd->add_option("--bootstrap", o->bootstrap, "95% intervals of both mAPs from N image resamples")
+      ->check(CLI::Range(0, 1000000));
+  cmd->add_option("--seed", o->seed, "Bootstrap seed")->capture_default_str();
+}
+
+namespace {
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+void print_voc_analysis(const VocAnalysis& va) {
+  const Analysis& a = va.analysis;
+  const Counts& c = a.overall.at_threshold;
+  std::printf("\nAnalysis (IoU > %g):\n", va.iou_threshold);
+  std::printf(" At score >= %g: TP %llu  FP %llu  FN %llu  precision %.3f  recall %.3f  F1 %.3f\n",
+              a.options.score_threshold, static_cast<unsigned long long>(c.tp), static_cast<unsigned long long>(c.fp),
+              static_cast<unsigned long long>(c.fn), c.precision, c.recall, c.f1);
+  if (a.overall.has_best)
+    std::printf(" Best F1 %.3f at score >= %.4g (precision %.3f, recall %.3f)\n", a.overall.best.f1,
+                a.overall.best_threshold, a.overall.best.precision, a.overall.best.recall);
+  std::printf(" Errors (dAP = area mAP gained by fixing only that type; mAP area = %.3f):\n", a.errors.ap);
+  for (std::size_t t = 0; t < kErrorTypes; ++t)
+    std::printf("   %-15s %8llu  dAP %+.3f\n", kErrorNames[t], static_cast<unsigned long long>(a.errors.count[t]),
+                a.errors.delta_ap[t]);
+  std::printf("   %-15s %8s  dAP %+.3f\n", "false positives", "", a.errors.delta_ap_false_positives);
+  std::printf("   %-15s %8s  dAP %+.3f\n", "false negatives", "", a.errors.delta_ap_false_negatives);
+  if (va.has_bootstrap) {
+    const VocBootstrap& b = va.bootstrap;
+    std::printf(" Bootstrap 95%% intervals (%d image resamples, seed %llu): mAP VOC2007 %.3f [%.3f, %.3f]  "
+                "mAP area %.3f [%.3f, %.3f]\n",
+                b.replicates, static_cast<unsigned long long>(b.seed), b.map_voc07.value, b.map_voc07.lo,
+                b.map_voc07.hi, b.map_area.value, b.map_area.lo, b.map_area.hi);
+  }
+}
+
+}  // namespace
+
+void check_voc_analysis_options(const VocAnalysisOptions& o) {
+  if (!o.curves.empty() && !ends_with(o.curves, ".csv") && !ends_with(o.curves, ".json"))
+    throw UsageError("--curves: expected a file name ending in .csv or .json, got '" + o.curves + "'");
+  if (!std::isfinite(o.score_thr)) throw UsageError("--score-thr: expected a finite number");
+}
+
+void write_voc_outputs(const VocOutputs& out, const VocAnalysisOptions& o) {
+  const VocResult& r = *out.result;
+  VocAnalysis va;
+  // The curves are the evaluation's own arrays: alone they need no analysis.
+  if (o.analyze || o.bootstrap > 0 || !o.report.empty() || (o.any() && !out.json_out.empty())) {
+    AnalysisOptions ao;
+    ao.score_threshold = o.score_thr;
+    ao.bootstrap = o.bootstrap;
+    ao.seed = o.seed;
+    ao.threads = out.threads;
+    va = out.analyze(ao);
+  }
+  print_voc_table(r, out.names);
+  if (o.analyze || o.bootstrap > 0) print_voc_analysis(va);
+  std::fflush(stdout);
+  if (!out.json_out.empty())
+    write_file_atomic(out.json_out, o.any() ? voc_evaluation_json(r, out.names, va) : out.plain_json());
+  if (!o.curves.empty())
+    write_file_atomic(o.curves, ends_with(o.curves, ".csv") ? voc_curves_csv(r, out.names, out.classes, *out.image_ids)
+                                                            : voc_curves_json(r, out.names, out.classes, *out.image_ids));
+  if (!o.report.empty()) {
+    ReportInput in;
+    in.title = out.title;
+    in.facts = out.facts;
+    in.summary = {{"mAP_voc07", r.map_voc07}, {"mAP_area", r.map_area}};
+    in.names = out.names;
+    in.voc = &r;
+    in.voc_analysis = &va;
+    in.voc_matching = out.matching;
+    write_file_atomic(o.report, report_html(in));
+  }
 }
 
 }  // namespace deteval::cli

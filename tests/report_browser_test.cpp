@@ -1,5 +1,5 @@
-// Opens the HTML report in headless Chromium: the charts must render (SVG
-// elements with data), without console errors, and a screenshot is kept as a
+// Opens the HTML reports (deteval coco, voc, dota) in headless Chromium: the charts must
+// render (SVG elements with data), without console errors, and a screenshot is kept as a
 // test artifact (${build}/artifacts/). Skipped when no Chromium is installed
 // (Debian: package `chromium`); DETEVAL_CHROMIUM names another binary.
 #include <gtest/gtest.h>
@@ -136,6 +136,94 @@ TEST_F(ReportBrowser, EightyClassesStayUsable) {
                                q(tmp / "report.html"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   check_report(tmp / "report.html", "report_80_classes.png", 80);
+}
+
+// The rendered DOM of a VOC-style report, opened at `hash`, checked for errors; returns it.
+std::string voc_dom(const std::filesystem::path& report, const std::string& hash) {
+  Browser b{find_chromium(), {}};
+  std::string dom, err;
+  EXPECT_EQ(b.run(report.string() + hash, "--virtual-time-budget=5000 --dump-dom", dom, err), 0) << err;
+  std::smatch m;
+  const std::regex console("CONSOLE[^\\n]*");
+  EXPECT_FALSE(std::regex_search(err, m, console)) << m.str();
+  EXPECT_EQ(dom.find("data-errors=\""), std::string::npos) << "errors caught by the page";
+  EXPECT_NE(dom.find("data-rendered=\"1\""), std::string::npos) << "the script did not finish";
+  return dom;
+}
+
+std::string chart(const std::string& dom, const std::string& id) {
+  const auto at = dom.find("id=\"" + id + "\"");
+  if (at == std::string::npos) return {};
+  return dom.substr(at, dom.find("</svg>", at) - at);
+}
+
+std::vector<int> series_points(const std::string& svg) {
+  std::vector<int> n;
+  const std::regex pts("data-n=\"([0-9]+)\"");
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), pts); it != std::sregex_iterator(); ++it)
+    n.push_back(std::stoi((*it)[1]));
+  return n;
+}
+
+TEST_F(ReportBrowser, VocChartsRenderWithoutErrors) {
+  const auto d = test::fixture("voc/random_voc20_small");
+  test::TempDir tmp;
+  const auto page = tmp / "report.html";
+  const auto r = test::run_cli("voc --annotations " + q(d / "Annotations") + " --image-set " +
+                               q(d / "ImageSets/Main/test.txt") + " --dets " +
+                               q(d / "results/comp4_det_test_{class}.txt") + " --bootstrap 50 --report " + q(page));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  // One class (person, index 14): VOC's curve, its envelope and the 11 points.
+  std::string dom = voc_dom(page, "#class=14");
+  std::string pr = chart(dom, "pr-chart");
+  EXPECT_NE(pr.find("data-series=\"3\""), std::string::npos);
+  EXPECT_NE(pr.find("<title>Precision-recall, person</title>"), std::string::npos);
+  EXPECT_EQ(count(pr, "<polyline"), 3u);
+  for (int n : series_points(pr)) EXPECT_GE(n, 5);
+  EXPECT_EQ(count(pr, "class=\"dot\""), 11u);
+  const std::string f1 = chart(dom, "f1-chart");
+  EXPECT_NE(f1.find("data-series=\"3\""), std::string::npos);
+  for (int n : series_points(f1)) EXPECT_GE(n, 50);
+  EXPECT_NE(dom.find("<tr data-k=\"14\" class=\"sel\">"), std::string::npos);
+  // 20 classes + background/missed, 8 error bars, 4 charts, a class picker and no area picker.
+  EXPECT_EQ(count(dom, "class=\"cm-cell\""), 21u * 21u);
+  EXPECT_EQ(count(dom, "class=\"err-bar\""), 8u);
+  EXPECT_EQ(count(dom, "<svg"), 4u);
+  EXPECT_EQ(count(dom, "<option value=\""), 21u);
+  EXPECT_EQ(dom.find("id=\"area-picker\""), std::string::npos);
+
+  // All classes: the mean envelope (101 points) and the mean 11 points.
+  dom = voc_dom(page, "");
+  pr = chart(dom, "pr-chart");
+  EXPECT_NE(pr.find("data-series=\"2\""), std::string::npos);
+  EXPECT_EQ(series_points(pr), (std::vector<int>{101, 11}));
+
+  Browser b{find_chromium(), {}};
+  std::string out, err;
+  const auto png = artifacts() / "report_voc.png";
+  std::filesystem::remove(png);
+  ASSERT_EQ(b.run(page.string() + "#class=14", "--virtual-time-budget=5000 --window-size=1280,4200 --screenshot=" + q(png), out, err), 0)
+      << err;
+  ASSERT_TRUE(std::filesystem::exists(png));
+  EXPECT_GT(std::filesystem::file_size(png), 20000u);
+}
+
+TEST_F(ReportBrowser, DotaChartsRenderWithoutErrors) {
+  const auto d = test::fixture("dota/basic");
+  test::TempDir tmp;
+  const auto page = tmp / "report.html";
+  const auto r = test::run_cli("dota --annotations " + q(d / "labelTxt") + " --dets " +
+                               q(d / "results/Task1_{class}.txt") + " --report " + q(page));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string dom = voc_dom(page, "");
+  EXPECT_NE(chart(dom, "pr-chart").find("data-series=\"2\""), std::string::npos);
+  EXPECT_NE(chart(dom, "f1-chart").find("data-series=\"3\""), std::string::npos);
+  EXPECT_EQ(count(dom, "class=\"cm-cell\""), 5u * 5u);  // 4 classes
+  // harbor (index 1) has no ground truth: no curve, and the caption says so.
+  const std::string harbor = voc_dom(page, "#class=1");
+  EXPECT_NE(chart(harbor, "pr-chart").find("data-series=\"0\""), std::string::npos);
+  EXPECT_NE(harbor.find("No ground truth for harbor: no curve."), std::string::npos);
 }
 
 }  // namespace

@@ -194,6 +194,103 @@ TEST(VocMatching, TiesAreRankedInFileOrder) {
   EXPECT_EQ(r.recall[20], 1.0);
 }
 
+TEST(VocMatching, RankedOutcomesRecordEachDecision) {
+  // Difficult shadow (ignored), TP, duplicate of it, a poor box (FP, nearest object kept)
+  // and a box in an image without objects.
+  const VocBox a{10, 10, 50, 50}, b{100, 100, 140, 140};
+  VocClassData c = one_class({a, b, a}, {0, 0, 1},
+                             {{0.5, {100, 100, 119.5, 140}}, {0.9, b}, {0.8, b}, {0.7, a}, {0.6, {200, 200, 220, 220}}});
+  c.gt_image[2] = 1;  // the difficult copy of `a` is in image 1, with one detection on it
+  c.det_image.push_back(1);
+  c.det_score.push_back(0.95);
+  c.det_box.push_back(a);
+  c.det_image[4] = 2;  // no object in image 2
+  const auto r = voc_evaluate_class(c, 3, 0.5);
+  ASSERT_EQ(r.ranked.size(), 6u);
+  auto at = [&](std::size_t i) { return r.ranked[i]; };
+  // Ranked by score: 0.95 (det 5), 0.9 (1), 0.8 (2), 0.7 (3), 0.6 (4), 0.5 (0).
+  const std::vector<std::uint32_t> order{5, 1, 2, 3, 4, 0};
+  for (std::size_t i = 0; i < 6; ++i) EXPECT_EQ(at(i).detection, order[i]) << i;
+  EXPECT_EQ(at(0).outcome, VocOutcome::ignored);
+  EXPECT_EQ(at(0).gt, 2);
+  EXPECT_EQ(at(1).outcome, VocOutcome::tp);
+  EXPECT_EQ(at(1).gt, 1);
+  EXPECT_EQ(at(1).iou, 1.0);
+  EXPECT_EQ(at(2).outcome, VocOutcome::fp);  // duplicate: the object it exceeds the threshold on
+  EXPECT_EQ(at(2).gt, 1);
+  EXPECT_EQ(at(3).outcome, VocOutcome::tp);
+  EXPECT_EQ(at(3).gt, 0);
+  EXPECT_EQ(at(4).outcome, VocOutcome::fp);  // no object in its image
+  EXPECT_EQ(at(4).gt, -1);
+  EXPECT_EQ(at(4).nearest, -1);
+  EXPECT_EQ(at(4).iou, -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(at(5).outcome, VocOutcome::fp);  // IoU 0.5 exactly with b: no match, but b is nearest
+  EXPECT_EQ(at(5).gt, -1);
+  EXPECT_EQ(at(5).nearest, 1);
+  EXPECT_EQ(at(5).iou, 0.5);
+  EXPECT_EQ(r.tp, 2u);
+  EXPECT_EQ(r.fp, 3u);
+  EXPECT_EQ(r.ignored, 1u);
+}
+
+// On every conformance case: the recorded outcomes give back the counts and the curve bit for
+// bit, a TP's object is non-difficult and matched once, an ignored one's difficult, a
+// duplicate's already matched, and `iou` is the highest IoU over the objects of the image.
+TEST(VocMatching, RankedOutcomesReproduceTheCurves) {
+  for (const std::string& name : case_names()) {
+    const json c = load_json(kVoc + name + "/case.json");
+    const VocInput in = load_case(name, c);
+    const VocResult r = voc_evaluate(in.dataset, c["iou_threshold"].get<double>());
+    for (std::size_t k = 0; k < r.classes.size(); ++k) {
+      SCOPED_TRACE(name + "/" + in.dataset.classes[k].name);
+      const VocClassData& d = in.dataset.classes[k];
+      const VocClassResult& cr = r.classes[k];
+      ASSERT_EQ(cr.ranked.size(), d.det_image.size());
+      std::vector<std::uint8_t> matched(d.gt_image.size(), 0);
+      std::size_t tp = 0, fp = 0, ignored = 0;
+      for (std::size_t i = 0; i < cr.ranked.size(); ++i) {
+        const VocRankedDetection& x = cr.ranked[i];
+        if (i > 0) EXPECT_LE(d.det_score[x.detection], d.det_score[cr.ranked[i - 1].detection]);
+        double best = -std::numeric_limits<double>::infinity();
+        std::int32_t arg = -1;
+        for (std::size_t g = 0; g < d.gt_image.size(); ++g)
+          if (d.gt_image[g] == d.det_image[x.detection] && (arg < 0 || voc_iou(d.det_box[x.detection], d.gt_box[g]) > best)) {
+            best = voc_iou(d.det_box[x.detection], d.gt_box[g]);
+            arg = static_cast<std::int32_t>(g);
+          }
+        EXPECT_EQ(x.iou, best);
+        EXPECT_EQ(x.nearest, arg);
+        EXPECT_EQ(x.gt, best > r.iou_threshold ? arg : -1);
+        switch (x.outcome) {
+          case VocOutcome::tp:
+            ASSERT_GE(x.gt, 0);
+            EXPECT_FALSE(d.gt_difficult[x.gt]);
+            EXPECT_FALSE(matched[x.gt]);
+            matched[x.gt] = 1;
+            ++tp;
+            break;
+          case VocOutcome::ignored:
+            ASSERT_GE(x.gt, 0);
+            EXPECT_TRUE(d.gt_difficult[x.gt]);
+            ++ignored;
+            break;
+          case VocOutcome::fp:
+            if (x.gt >= 0) EXPECT_TRUE(matched[x.gt]);
+            ++fp;
+            break;
+        }
+        if (cr.npos == 0) EXPECT_TRUE(std::isnan(cr.recall[i]));
+        else EXPECT_EQ(cr.recall[i], static_cast<double>(tp) / static_cast<double>(cr.npos));
+        EXPECT_EQ(cr.precision[i], static_cast<double>(tp) / std::max(static_cast<double>(tp + fp),
+                                                                       std::numeric_limits<double>::epsilon()));
+      }
+      EXPECT_EQ(tp, cr.tp);
+      EXPECT_EQ(fp, cr.fp);
+      EXPECT_EQ(ignored, cr.ignored);
+    }
+  }
+}
+
 TEST(VocAp, ElevenPointThresholdsAreNumpyArange) {
   // Recall exactly 3/10 does not reach t_3 = 0.30000000000000004.
   const double rec[] = {0.1, 0.2, 0.3};

@@ -60,18 +60,17 @@ std::string csv_field(const std::string& s) {
 
 }  // namespace
 
-json detail::analysis_doc(const Evaluation& e, const Analysis& a, const std::vector<std::string>& names) {
-  const AnalysisOptions& o = a.options;
-  json doc = {{"iou", e.params.iou_thrs[a.iou_index]},
-              {"area", e.params.area_ranges[a.area].label},
-              {"maxDets", a.max_dets},
-              {"score_threshold", o.score_threshold},
-              {"background_iou", o.background_iou}};
+namespace {
+
+// The members both evaluations share: operating_point, f1_curve, confusion_matrix, errors.
+// `identify(j, k)` writes the identity fields of category k.
+template <class Identify>
+void analysis_body(json& doc, const Analysis& a, const std::vector<std::string>& names, Identify identify) {
 
   json per_cat = json::array();
   for (std::size_t k = 0; k < a.per_category.size(); ++k) {
     json j = operating_doc(a.per_category[k]);
-    identify(j, e, k, names);
+    identify(j, k);
     per_cat.push_back(j);
   }
   doc["operating_point"] = {{"overall", operating_doc(a.overall)}, {"per_category", per_cat}};
@@ -100,7 +99,7 @@ json detail::analysis_doc(const Evaluation& e, const Analysis& a, const std::vec
   for (std::size_t k = 0; k < eb.per_category.size(); ++k) {
     const auto& pc = eb.per_category[k];
     json j;
-    identify(j, e, k, names);
+    identify(j, k);
     j["ap"] = pc.ap;
     for (std::size_t t = 0; t < kErrorTypes; ++t)
       j[kErrorNames[t]] = {{"count", pc.count[t]}, {"delta_ap", pc.delta_ap[t]}};  // NaN -> null
@@ -111,6 +110,18 @@ json detail::analysis_doc(const Evaluation& e, const Analysis& a, const std::vec
                    {"false_positives", {{"delta_ap", eb.delta_ap_false_positives}}},
                    {"false_negatives", {{"delta_ap", eb.delta_ap_false_negatives}}},
                    {"per_category", err_cat}};
+}
+
+}  // namespace
+
+json detail::analysis_doc(const Evaluation& e, const Analysis& a, const std::vector<std::string>& names) {
+  const AnalysisOptions& o = a.options;
+  json doc = {{"iou", e.params.iou_thrs[a.iou_index]},
+              {"area", e.params.area_ranges[a.area].label},
+              {"maxDets", a.max_dets},
+              {"score_threshold", o.score_threshold},
+              {"background_iou", o.background_iou}};
+  analysis_body(doc, a, names, [&](json& j, std::size_t k) { identify(j, e, k, names); });
 
   if (a.has_bootstrap) {
     const Bootstrap& b = a.bootstrap;
@@ -160,6 +171,92 @@ std::string curves_json(const Evaluation& e, const std::vector<PrCurve>& curves,
     list.push_back(j);
   }
   json doc = {{"max_dets", e.params.max_dets.back()}, {"rec_thrs", e.params.rec_thrs}, {"curves", list}};
+  return doc.dump(1) + "\n";
+}
+
+// ---- VOC-style evaluations ------------------------------------------------------------
+
+std::string voc_evaluation_json(const VocResult& r, const std::vector<std::string>& names, const VocAnalysis& va) {
+  const Analysis& a = va.analysis;
+  json an = {{"iou_threshold", va.iou_threshold},
+             {"score_threshold", a.options.score_threshold},
+             {"background_iou", a.options.background_iou}};
+  analysis_body(an, a, names, [&](json& j, std::size_t k) { j["name"] = names.at(k); });
+  if (va.has_bootstrap) {
+    const VocBootstrap& b = va.bootstrap;
+    auto iv = [](const Interval& i) { return json{{"value", i.value}, {"lo", i.lo}, {"hi", i.hi}}; };  // NaN -> null
+    an["bootstrap"] = {{"replicates", b.replicates},
+                       {"seed", b.seed},
+                       {"confidence", 0.95},
+                       {"mAP_voc07", iv(b.map_voc07)},
+                       {"mAP_area", iv(b.map_area)}};
+  }
+  nlohmann::ordered_json doc = detail::voc_evaluation_doc(r, names);
+  // Through text: an ordered document cannot hold a plain one directly; doubles round-trip.
+  doc["analysis"] = nlohmann::ordered_json::parse(an.dump());
+  return doc.dump(1) + "\n";
+}
+
+namespace {
+
+const char* outcome_name(VocOutcome o) {
+  return o == VocOutcome::tp ? "tp" : o == VocOutcome::fp ? "fp" : "ignored";
+}
+
+}  // namespace
+
+std::string voc_curves_csv(const VocResult& r, const std::vector<std::string>& names,
+                           const std::vector<VocClassRef>& classes, const std::vector<std::string>& image_ids) {
+  std::string out = "class,rank,image,score,outcome,recall,precision\n";
+  for (std::size_t k = 0; k < r.classes.size(); ++k) {
+    const VocClassResult& c = r.classes[k];
+    if (c.npos == 0) continue;
+    const std::string name = csv_field(names.at(k)) + ",";
+    for (std::size_t i = 0; i < c.ranked.size(); ++i) {
+      const VocRankedDetection& d = c.ranked[i];
+      out += name;
+      out += std::to_string(i + 1);
+      out += ',';
+      out += csv_field(image_ids.at(classes[k].det_image[d.detection]));
+      out += ',';
+      out += g17(classes[k].det_score[d.detection]);
+      out += ',';
+      out += outcome_name(d.outcome);
+      out += ',';
+      out += g17(c.recall[i]);
+      out += ',';
+      out += g17(c.precision[i]);
+      out += '\n';
+    }
+  }
+  return out;
+}
+
+std::string voc_curves_json(const VocResult& r, const std::vector<std::string>& names,
+                            const std::vector<VocClassRef>& classes, const std::vector<std::string>& image_ids) {
+  json list = json::array();
+  for (std::size_t k = 0; k < r.classes.size(); ++k) {
+    const VocClassResult& c = r.classes[k];
+    if (c.npos == 0) continue;
+    json score = json::array(), image = json::array(), outcome = json::array();
+    for (const VocRankedDetection& d : c.ranked) {
+      score.push_back(classes[k].det_score[d.detection]);
+      image.push_back(image_ids.at(classes[k].det_image[d.detection]));
+      outcome.push_back(outcome_name(d.outcome));
+    }
+    json j;
+    j["class"] = names.at(k);
+    j["npos"] = c.npos;
+    j["ap_voc07"] = c.ap_voc07;
+    j["ap_area"] = c.ap_area;
+    j["recall"] = c.recall;
+    j["precision"] = c.precision;
+    j["score"] = score;
+    j["image"] = image;
+    j["outcome"] = outcome;
+    list.push_back(j);
+  }
+  json doc = {{"iou_threshold", r.iou_threshold}, {"curves", list}};
   return doc.dump(1) + "\n";
 }
 

@@ -5,6 +5,11 @@
 // tests compare with the JSON output). The PR and F1 charts are drawn by the
 // inline script from embedded data, for the class and area picked, so that 80+
 // classes cost one chart rather than hundreds.
+//
+// COCO and VOC-style reports (deteval voc, deteval dota) share every section; a Spec holds
+// what differs: the summary's statistics, the per-class table, the wording of the IoU rule
+// and the definitions, and the PR-curve data (COCO: precision at its recall thresholds; VOC:
+// the curve after each ranked detection, its envelope and its 11 points).
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -12,6 +17,7 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <stdexcept>
 
 #include "deteval/formats/report.hpp"
 #include "deteval/version.hpp"
@@ -154,12 +160,15 @@ function lineChart(svg,o){
   o.series.forEach(function(s,i){
     var pts=[];for(var j=0;j<s.x.length;j++)if(s.y[j]!==null&&s.y[j]>-1)pts.push(X(s.x[j]).toFixed(1)+','+Y(s.y[j]).toFixed(1));
     if(!pts.length)return;
-    var p=el('polyline',{points:pts.join(' '),fill:'none',stroke:COLORS[i%5],'stroke-width':2.5,'stroke-dasharray':DASH[i%5],'class':'series','data-n':pts.length},svg);
+    var ci=s.ci!==undefined?s.ci:i;
+    // A series of samples (dots) gets only a faint line between them.
+    var p=el('polyline',{points:pts.join(' '),fill:'none',stroke:COLORS[ci%5],'stroke-width':s.dots?1.5:2.5,'stroke-opacity':s.dots?0.4:1,'stroke-dasharray':DASH[ci%5],'class':'series','data-n':pts.length},svg);
     el('title',{},p,s.name);drawn++;
+    if(s.dots)for(var d=0;d<s.x.length;d++)if(s.y[d]!==null&&s.y[d]>-1)el('circle',{cx:X(s.x[d]).toFixed(1),cy:Y(s.y[d]).toFixed(1),r:4.5,fill:COLORS[ci%5],'class':'dot'},svg);
   });
   (o.points||[]).forEach(function(p){el('circle',{cx:X(p.x),cy:Y(p.y),r:6,fill:'none',stroke:'#111','stroke-width':2},svg);el('text',{x:X(p.x)+9,y:Y(p.y)-8,'font-size':13,fill:'#111'},svg,p.label);});
   var lg=el('g',{'class':'legend'},svg),lx=L,ly=H-18;
-  o.series.forEach(function(s,i){el('line',{x1:lx,x2:lx+26,y1:ly,y2:ly,stroke:COLORS[i%5],'stroke-width':3,'stroke-dasharray':DASH[i%5]},lg);var t=el('text',{x:lx+32,y:ly+5,'font-size':16,fill:'#111'},lg,s.name);lx+=44+Math.max(60,s.name.length*8.5);});
+  o.series.forEach(function(s,i){var ci=s.ci!==undefined?s.ci:i;el('line',{x1:lx,x2:lx+26,y1:ly,y2:ly,stroke:COLORS[ci%5],'stroke-width':3,'stroke-dasharray':DASH[ci%5]},lg);if(s.dots)el('circle',{cx:lx+13,cy:ly,r:4.5,fill:COLORS[ci%5]},lg);var t=el('text',{x:lx+32,y:ly+5,'font-size':16,fill:'#111'},lg,s.name);lx+=44+Math.max(60,s.name.length*8.5);});
   svg.setAttribute('data-series',drawn);
   return drawn;
 }
@@ -167,16 +176,22 @@ var picker=document.getElementById('class-picker'),areaPicker=document.getElemen
 function key(){return picker?picker.value:'all';}
 function draw(){
   var k=key(),a=areaPicker?+areaPicker.value:D.area,name=k==='all'?'all classes (mean)':D.names[+k];
-  var pr=(D.pr[a]||{})[k]||{},series=[];
-  D.ious.forEach(function(iou){if(pr[iou])series.push({name:'IoU '+iou,x:D.rec_thrs,y:pr[iou]});});
+  var pr=(D.pr[a]||{})[k]||{},series=[],where=D.areas.length>1?', area '+D.areas[a]:'';
+  // A series is precision at D.rec_thrs (an array) or its own points ({x, y}).
+  D.series.forEach(function(s,ci){var c=pr[s.key];if(!c)return;series.push(Array.isArray(c)?{name:s.name,x:D.rec_thrs,y:c,dots:s.dots,ci:ci}:{name:s.name,x:c.x,y:c.y,dots:s.dots,ci:ci});});
   var prSvg=document.getElementById('pr-chart');
-  lineChart(prSvg,{title:'Precision-recall, '+name+', area '+D.areas[a],xlabel:'Recall',ylabel:'Precision',xmin:0,xmax:1,ymin:0,ymax:1.0,series:series});
-  document.getElementById('pr-caption').textContent=series.length?('Precision at each recall threshold for '+name+' (area '+D.areas[a]+', maxDets '+D.max_dets+'). Area under a curve = AP at that IoU.'):('No ground truth for '+name+' in area '+D.areas[a]+': no curve.');
+  lineChart(prSvg,{title:'Precision-recall, '+name+where,xlabel:'Recall',ylabel:'Precision',xmin:0,xmax:1,ymin:0,ymax:1.0,series:series});
+  var cap;
+  if(!series.length)cap='No ground truth for '+name+(where?' in area '+D.areas[a]:'')+': no curve.';
+  else if(D.mode!=='voc')cap='Precision at each recall threshold for '+name+' (area '+D.areas[a]+', maxDets '+D.max_dets+'). Area under a curve = AP at that IoU.';
+  else if(k==='all')cap='Mean over the classes with ground truth of the interpolated precision (101 recall points) and of the 11 points (their mean is the VOC2007 mAP), '+D.f1_scope+'.';
+  else cap='Precision and recall after each ranked detection for '+name+' ('+D.f1_scope+'). Area under the interpolated curve = area AP; mean of the 11 points = VOC2007 AP.';
+  document.getElementById('pr-caption').textContent=cap;
   var f=D.f1[k],t=D.f1.thresholds,fs=[];
   if(f&&t.length){fs=[{name:'F1',x:t,y:f.f1},{name:'Precision',x:t,y:f.p},{name:'Recall',x:t,y:f.r}];}
   var best=D.best[k],pts=best?[{x:best[0],y:best[1],label:'best F1 '+best[1].toFixed(3)}]:[];
   lineChart(document.getElementById('f1-chart'),{title:'F1 vs score threshold, '+name,xlabel:'Score threshold',ylabel:'F1 / precision / recall',xmin:t.length?t[0]:0,xmax:t.length?t[t.length-1]:1,ymin:0,ymax:1,series:fs,points:pts,marks:[{x:D.score_threshold,label:'threshold '+D.score_threshold}]});
-  document.getElementById('f1-caption').textContent='At IoU '+D.iou+', area all: detections with score \u2265 threshold count. '+(best?('Best F1 '+best[1].toFixed(3)+' at score \u2265 '+(+best[0].toPrecision(4))+'.'):'No threshold gives a true positive.');
+  document.getElementById('f1-caption').textContent='At '+D.f1_scope+': detections with score \u2265 threshold count. '+(best?('Best F1 '+best[1].toFixed(3)+' at score \u2265 '+(+best[0].toPrecision(4))+'.'):'No threshold gives a true positive.');
   var rows=document.querySelectorAll('#classes tbody tr');for(var i=0;i<rows.length;i++)rows[i].classList.toggle('sel',rows[i].getAttribute('data-k')===k);
 }
 if(picker)picker.addEventListener('change',draw);
@@ -331,18 +346,35 @@ std::string describe_stat(const std::string& name, const Evaluation& e) {
   return "";
 }
 
-}  // namespace
+// What differs between a COCO report and a VOC-style one; render() draws the rest alike.
+struct Spec {
+  const Analysis* a = nullptr;
+  std::size_t K = 0;
+  bool use_cats = true;
+  std::string iou;       // the analysis IoU as shown: "0.50" (COCO), "0.5" (VOC)
+  std::string iou_rule;  // "IoU 0.50" or "IoU > 0.5"
+  std::string op_scope;  // after iou_rule in the operating-point note: ", area all, maxDets 100" or ""
+  struct Stat {
+    std::string name;
+    double v;
+    const Interval* iv;
+    std::string meaning;
+  };
+  std::vector<Stat> stats;
+  bool has_ci = false;
+  int replicates = 0;
+  std::uint64_t seed = 0;
+  std::string classes_html;   // the per-class section, or empty
+  std::string area_controls;  // the area picker, or empty
+  std::string confusion_note, errors_note, errors_ap_col, definitions;  // HTML
+  json data;                  // chart data besides the F1 curves
+};
 
-std::string report_html(const ReportInput& in) {
-  const Evaluation& e = *in.eval;
-  const Analysis& a = *in.analysis;
+std::string render(const ReportInput& in, const Spec& s) {
+  const Analysis& a = *s.a;
   const std::vector<std::string>& names = in.names;
-  const std::size_t K = e.K;
-  const bool use_cats = e.params.use_cats;
-  const std::string iou = fmt("%.2f", e.params.iou_thrs[a.iou_index]);
+  const std::size_t K = s.K;
   const std::string thr = fmt("%g", a.options.score_threshold);
-  const std::vector<CategoryMetrics> none;
-  const std::vector<CategoryMetrics>& cats = in.categories ? *in.categories : none;
 
   Html h;
   h << "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
@@ -354,7 +386,7 @@ std::string report_html(const ReportInput& in) {
   h << "<header><h1>" << esc(in.title) << "</h1><ul class=facts>";
   for (const auto& [k, v] : in.facts) h << "<li>" << esc(k) << ": <b>" << esc(v) << "</b></li>";
   h << "</ul></header>\n<nav><ul><li><a href=\"#summary\">Summary</a></li>"
-    << (cats.empty() ? "" : "<li><a href=\"#classes\">Classes</a></li>")
+    << (s.classes_html.empty() ? "" : "<li><a href=\"#classes\">Classes</a></li>")
     << "<li><a href=\"#curves\">Curves</a></li><li><a href=\"#operating\">Operating point</a></li>"
        "<li><a href=\"#confusion\">Confusion</a></li><li><a href=\"#errors\">Errors</a></li>"
        "<li><a href=\"#definitions\">Definitions</a></li></ul></nav>\n<main>\n";
@@ -362,63 +394,31 @@ std::string report_html(const ReportInput& in) {
   // ---- summary
   h << "<section id=summary><h2>Summary</h2><div class=scroll><table class=big><thead><tr><th>Statistic</th>"
        "<th class=num>Value</th>"
-    << (a.has_bootstrap ? "<th class=num>95% interval</th>" : "") << "<th>Meaning</th></tr></thead><tbody>";
-  for (const auto& [name, v] : in.summary) {
-    h << "<tr><th scope=row>" << esc(name) << "</th><td class=num data-stat=\"" << esc(name) << "\" data-v=\"" << g17(v)
-      << "\">" << f3(v) << "</td>";
-    if (a.has_bootstrap) {
-      const Interval* iv = name == "AP" ? &a.bootstrap.ap : (name == "AP50" && a.bootstrap.has_ap50 ? &a.bootstrap.ap50 : nullptr);
-      if (iv)
-        h << "<td class=\"num ci\" data-ci=\"" << esc(name) << "\" data-lo=\"" << g17(iv->lo) << "\" data-hi=\""
-          << g17(iv->hi) << "\">" << f3(iv->lo) << " – " << f3(iv->hi) << "</td>";
+    << (s.has_ci ? "<th class=num>95% interval</th>" : "") << "<th>Meaning</th></tr></thead><tbody>";
+  for (const Spec::Stat& st : s.stats) {
+    h << "<tr><th scope=row>" << esc(st.name) << "</th><td class=num data-stat=\"" << esc(st.name) << "\" data-v=\""
+      << g17(st.v) << "\">" << f3(st.v) << "</td>";
+    if (s.has_ci) {
+      if (st.iv)
+        h << "<td class=\"num ci\" data-ci=\"" << esc(st.name) << "\" data-lo=\"" << g17(st.iv->lo) << "\" data-hi=\""
+          << g17(st.iv->hi) << "\">" << f3(st.iv->lo) << " – " << f3(st.iv->hi) << "</td>";
       else
         h << "<td></td>";
     }
-    h << "<td class=ci>" << esc(describe_stat(name, e)) << "</td></tr>";
+    h << "<td class=ci>" << esc(st.meaning) << "</td></tr>";
   }
   h << "</tbody></table></div>";
-  if (a.has_bootstrap)
-    h << "<p class=note>95% intervals: percentiles 2.5 and 97.5 of " << std::to_string(a.bootstrap.replicates)
-      << " bootstrap resamples of the images (seed " << std::to_string(a.bootstrap.seed)
+  if (s.has_ci)
+    h << "<p class=note>95% intervals: percentiles 2.5 and 97.5 of " << std::to_string(s.replicates)
+      << " bootstrap resamples of the images (seed " << std::to_string(s.seed)
       << "). Two results whose intervals overlap widely cannot be told apart on this data.</p>";
   h << "</section>\n";
 
-  // ---- per-class table
-  if (!cats.empty()) {
-    h << "<section id=classes><h2>Per class</h2><p class=note>Area all, maxDets "
-      << std::to_string(e.params.max_dets.back()) << ". Operating point at IoU " << iou << ", score ≥ " << esc(thr)
-      << ". Click a header to sort, a row to show its curves.</p>"
-      << "<div class=controls><label>Filter <input id=class-filter type=search placeholder=\"class name\"></label></div>"
-      << "<div class=\"scroll" << (cats.size() > 15 ? " tall" : "")
-      << "\"><table class=sortable><thead><tr><th data-sort=text>Class</th><th data-sort=num class=num>ID</th>"
-         "<th data-sort=num class=num>GT</th><th data-sort=num class=num>Det</th><th data-sort=num class=num>AP</th>"
-         "<th data-sort=num class=num>AP50</th><th data-sort=num class=num>AP75</th><th data-sort=num class=num>AR100</th>"
-         "<th data-sort=num class=num>P</th><th data-sort=num class=num>R</th><th data-sort=num class=num>F1</th>"
-         "<th data-sort=num class=num>best F1</th><th data-sort=num class=num>at score</th></tr></thead><tbody>";
-    for (const CategoryMetrics& c : cats) {
-      const OperatingPoint& op = a.per_category[c.category];
-      h << "<tr data-k=\"" << std::to_string(c.category) << "\"><td>" << esc(names[c.category]) << "</td>"
-        << "<td class=num data-col=\"id\" data-v=\"" << std::to_string(c.id) << "\">" << std::to_string(c.id) << "</td>"
-        << int_td(op.num_gt, "num_gt")
-        << int_td(op.num_dt, "num_dt") << num_td(c.ap, "AP", f3(c.ap))
-        << num_td(c.has_ap50 ? c.ap50 : -1, "AP50", c.has_ap50 ? f3(c.ap50) : "n/a")
-        << num_td(c.has_ap75 ? c.ap75 : -1, "AP75", c.has_ap75 ? f3(c.ap75) : "n/a") << num_td(c.ar, "AR100", f3(c.ar))
-        // Shown as "–" where undefined (no detection / no GT); data-v keeps the JSON's 0.
-        << num_td(op.at_threshold.precision, "precision",
-                  op.at_threshold.tp + op.at_threshold.fp ? f3(op.at_threshold.precision) : "–")
-        << num_td(op.at_threshold.recall, "recall", op.num_gt ? f3(op.at_threshold.recall) : "–")
-        << num_td(op.at_threshold.f1, "f1", op.num_gt || op.at_threshold.fp ? f3(op.at_threshold.f1) : "–")
-        << num_td(op.has_best ? op.best.f1 : -1, "best_f1", op.has_best ? f3(op.best.f1) : "–")
-        << num_td(op.has_best ? op.best_threshold : NAN, "best_threshold",
-                  op.has_best ? fmt("%.3g", op.best_threshold) : "–")
-        << "</tr>";
-    }
-    h << "</tbody></table></div></section>\n";
-  }
+  h << s.classes_html;
 
   // ---- curves (drawn by the script)
   h << "<section id=curves><h2>Curves</h2><div class=controls>";
-  if (use_cats && K > 0) {
+  if (s.use_cats && K > 0) {
     std::vector<std::size_t> order(K);
     std::iota(order.begin(), order.end(), std::size_t{0});
     std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return names[x] < names[y]; });
@@ -427,11 +427,8 @@ std::string report_html(const ReportInput& in) {
       h << "<option value=\"" << std::to_string(k) << "\">" << esc(names[k]) << "</option>";
     h << "</select></label>";
   }
-  h << "<label>Area <select id=area-picker>";
-  for (std::size_t i = 0; i < e.A; ++i)
-    h << "<option value=\"" << std::to_string(i) << "\"" << (i == a.area ? " selected" : "") << ">"
-      << esc(e.params.area_ranges[i].label) << "</option>";
-  h << "</select></label></div><noscript><p class=note>The curves are drawn by the report's inline script; "
+  h << s.area_controls
+    << "</div><noscript><p class=note>The curves are drawn by the report's inline script; "
        "enable JavaScript to see them.</p></noscript><div class=charts>"
        "<figure><svg class=chart id=pr-chart role=img viewBox=\"0 0 640 420\"></svg><figcaption id=pr-caption>"
        "</figcaption></figure><figure><svg class=chart id=f1-chart role=img viewBox=\"0 0 640 420\"></svg>"
@@ -445,8 +442,8 @@ std::string report_html(const ReportInput& in) {
       << num_td(c.recall, key + ".recall", f3(c.recall)) << num_td(c.f1, key + ".f1", f3(c.f1)) << "</tr>";
   };
   h << "<section id=operating><h2>Operating point</h2><p class=note>All classes together (counts summed over "
-       "classes), IoU "
-    << iou << ", area " << esc(e.params.area_ranges[a.area].label) << ", maxDets " << std::to_string(a.max_dets)
+       "classes), "
+    << esc(s.iou_rule) << s.op_scope
     << ". A detection counts when its score ≥ the threshold.</p><div class=scroll><table><thead><tr><th></th>"
        "<th class=num>Score ≥</th><th class=num>TP</th><th class=num>FP</th><th class=num>FN</th>"
        "<th class=num>Precision</th><th class=num>Recall</th><th class=num>F1</th></tr></thead><tbody>";
@@ -455,10 +452,7 @@ std::string report_html(const ReportInput& in) {
   h << "</tbody></table></div></section>\n";
 
   // ---- confusion matrix
-  h << "<section id=confusion><h2>Confusion matrix</h2><p class=note>COCO matching at IoU " << iou << ", score ≥ "
-    << esc(thr) << ". A detection matched in its own class lands on the diagonal; an unmatched one counts "
-       "against the ground truth of another class it overlaps most (IoU ≥ "
-    << iou << ", not found by its own class), else in <i>background</i>. Ground truth left over is <i>missed</i>.</p>";
+  h << "<section id=confusion><h2>Confusion matrix</h2><p class=note>" << s.confusion_note << "</p>";
   // The largest confusions first: readable even when the matrix has 80 rows.
   struct Pair { std::size_t r, c; std::uint64_t n; };
   std::vector<Pair> pairs;
@@ -483,9 +477,7 @@ std::string report_html(const ReportInput& in) {
 
   // ---- errors
   const ErrorBreakdown& eb = a.errors;
-  h << "<section id=errors><h2>Error breakdown</h2><p class=note>In the spirit of TIDE, at IoU " << iou
-    << " over all kept detections (AP at IoU " << iou << " = " << f3(eb.ap)
-    << "). ΔAP is the AP gained by fixing only that type of error; see <a href=\"#definitions\">definitions</a>.</p>"
+  h << "<section id=errors><h2>Error breakdown</h2><p class=note>" << s.errors_note
     << "<div class=charts><div class=scroll><table><thead><tr><th>Error</th><th class=num>Count</th>"
        "<th class=num>ΔAP</th></tr></thead><tbody>";
   for (std::size_t t = 0; t < kErrorTypes; ++t)
@@ -498,9 +490,9 @@ std::string report_html(const ReportInput& in) {
   h << "</tbody></table></div><figure>";
   errors_svg(h, eb);
   h << "</figure></div>";
-  if (use_cats && K > 1) {
+  if (s.use_cats && K > 1) {
     h << "<details><summary>Errors per class</summary><div class=scroll><table class=sortable><thead><tr>"
-         "<th data-sort=text>Class</th><th data-sort=num class=num>AP@" << iou << "</th>";
+         "<th data-sort=text>Class</th><th data-sort=num class=num>" << s.errors_ap_col << "</th>";
     for (std::size_t t = 0; t < kErrorTypes; ++t) h << "<th data-sort=num class=num>" << kErrorNames[t] << "</th>";
     h << "</tr></thead><tbody>";
     for (std::size_t k = 0; k < K; ++k) {
@@ -517,57 +509,343 @@ std::string report_html(const ReportInput& in) {
   h << "</section>\n";
 
   // ---- definitions
-  h << "<footer id=definitions><h2>Definitions</h2><dl>"
-       "<dt>Matching</dt><dd>pycocotools' COCOeval: per image and class, detections in score order take the unmatched "
-       "ground truth with the highest IoU ≥ the threshold; crowd regions and out-of-range areas are ignored.</dd>"
-       "<dt>Operating point</dt><dd>Detections with score ≥ the threshold; precision = TP/(TP+FP), recall = TP/GT, "
-       "F1 = 2PR/(P+R), each 0 when undefined.</dd>"
-       "<dt>Errors</dt><dd>Each false positive gets the first type that applies, with <i>same</i>/<i>other</i> = its "
-       "highest IoU with ground truth of its own/other classes and b = "
-    << fmt("%g", a.options.background_iou)
-    << ": <b>localization</b> b ≤ same &lt; t; <b>classification</b> other ≥ t; <b>duplicate</b> same ≥ t "
-       "(already matched by a higher-scoring detection); <b>background</b> same and other &lt; b; <b>both</b> "
-       "b ≤ other &lt; t. <b>missed</b>: ground truth never matched and not the target of a localization or "
-       "classification error. ΔAP: localization/classification errors become the true positive of their target if "
-       "it was never matched (else are removed), other false positives are removed, missed ground truth is "
-       "removed from the count.</dd>"
-       "<dt>Bootstrap</dt><dd>Images drawn with replacement (xoshiro256**), AP re-accumulated from the same "
-       "matches; interval = percentiles 2.5 and 97.5.</dd></dl><p>Generated by deteval "
+  h << "<footer id=definitions><h2>Definitions</h2><dl>" << s.definitions << "</dl><p>Generated by deteval "
     << version() << ". This file is self-contained: no network access.</p></footer>\n</main>\n";
 
   // ---- data for the charts
-  json data;
+  json data = s.data;
   data["names"] = names;
-  json areas = json::array();
-  for (const auto& ar : e.params.area_ranges) areas.push_back(ar.label);
-  data["areas"] = areas;
-  data["area"] = a.area;
-  data["rec_thrs"] = e.params.rec_thrs;
-  data["max_dets"] = e.params.max_dets.back();
-  data["iou"] = iou;
   data["score_threshold"] = a.options.score_threshold;
-  json ious = json::array(), pr = json::array();
-  for (std::size_t i = 0; i < e.A; ++i) pr.push_back(json::object());
-  for (const PrCurve& c : a.curves) {
-    if (std::find(ious.begin(), ious.end(), c.iou) == ious.end()) ious.push_back(c.iou);
-    const std::string key = c.category == PrCurve::kOverall ? "all" : std::to_string(c.category);
-    pr[c.area][key][c.iou] = rounded(c.precision);
-  }
-  data["ious"] = ious;
-  data["pr"] = pr;
   json f1 = {{"thresholds", rounded(a.f1_thresholds)}}, best = json::object();
   auto add_op = [&](const std::string& key, const OperatingPoint& op) {
     f1[key] = {{"p", rounded(op.f1_precision)}, {"r", rounded(op.f1_recall)}, {"f1", rounded(op.f1)}};
     best[key] = op.has_best ? json::array({op.best_threshold, op.best.f1}) : json(nullptr);
   };
   add_op("all", a.overall);
-  if (use_cats)
+  if (s.use_cats)
     for (std::size_t k = 0; k < K; ++k) add_op(std::to_string(k), a.per_category[k]);
   data["f1"] = f1;
   data["best"] = best;
   h << "<script type=\"application/json\" id=report-data>" << script_safe(data.dump()) << "</script>\n<script>"
     << kScript << "</script>\n</body></html>\n";
   return h.s;
+}
+
+// The operating-point cells of a per-class row: shown as "–" where undefined (no detection /
+// no GT); data-v keeps the JSON's 0.
+std::string op_cells(const OperatingPoint& op) {
+  return num_td(op.at_threshold.precision, "precision",
+                op.at_threshold.tp + op.at_threshold.fp ? f3(op.at_threshold.precision) : "–") +
+         num_td(op.at_threshold.recall, "recall", op.num_gt ? f3(op.at_threshold.recall) : "–") +
+         num_td(op.at_threshold.f1, "f1", op.num_gt || op.at_threshold.fp ? f3(op.at_threshold.f1) : "–") +
+         num_td(op.has_best ? op.best.f1 : -1, "best_f1", op.has_best ? f3(op.best.f1) : "–") +
+         num_td(op.has_best ? op.best_threshold : NAN, "best_threshold",
+                op.has_best ? fmt("%.3g", op.best_threshold) : "–");
+}
+const char* kOpHeads =
+    "<th data-sort=num class=num>P</th><th data-sort=num class=num>R</th><th data-sort=num class=num>F1</th>"
+    "<th data-sort=num class=num>best F1</th><th data-sort=num class=num>at score</th>";
+
+std::string classes_head(const std::string& note, std::size_t rows) {
+  return "<section id=classes><h2>Per class</h2><p class=note>" + note +
+         " Click a header to sort, a row to show its curves.</p>"
+         "<div class=controls><label>Filter <input id=class-filter type=search placeholder=\"class name\"></label></div>"
+         "<div class=\"scroll" + std::string(rows > 15 ? " tall" : "") + "\"><table class=sortable><thead><tr>";
+}
+
+std::string coco_report(const ReportInput& in) {
+  const Evaluation& e = *in.eval;
+  const Analysis& a = *in.analysis;
+  const std::vector<std::string>& names = in.names;
+  Spec s;
+  s.a = &a;
+  s.K = e.K;
+  s.use_cats = e.params.use_cats;
+  s.iou = fmt("%.2f", e.params.iou_thrs[a.iou_index]);
+  s.iou_rule = "IoU " + s.iou;
+  s.op_scope = ", area " + esc(e.params.area_ranges[a.area].label) + ", maxDets " + std::to_string(a.max_dets);
+  const std::string thr = fmt("%g", a.options.score_threshold);
+  s.has_ci = a.has_bootstrap;
+  s.replicates = a.bootstrap.replicates;
+  s.seed = a.bootstrap.seed;
+  for (const auto& [name, v] : in.summary) {
+    const Interval* iv = !a.has_bootstrap ? nullptr
+                         : name == "AP" ? &a.bootstrap.ap
+                         : (name == "AP50" && a.bootstrap.has_ap50 ? &a.bootstrap.ap50 : nullptr);
+    s.stats.push_back({name, v, iv, describe_stat(name, e)});
+  }
+
+  const std::vector<CategoryMetrics> none;
+  const std::vector<CategoryMetrics>& cats = in.categories ? *in.categories : none;
+  if (!cats.empty()) {
+    Html h;
+    h << classes_head("Area all, maxDets " + std::to_string(e.params.max_dets.back()) + ". Operating point at IoU " +
+                          s.iou + ", score ≥ " + esc(thr) + ".",
+                      cats.size())
+      << "<th data-sort=text>Class</th><th data-sort=num class=num>ID</th>"
+         "<th data-sort=num class=num>GT</th><th data-sort=num class=num>Det</th><th data-sort=num class=num>AP</th>"
+         "<th data-sort=num class=num>AP50</th><th data-sort=num class=num>AP75</th><th data-sort=num class=num>AR100</th>"
+      << kOpHeads << "</tr></thead><tbody>";
+    for (const CategoryMetrics& c : cats) {
+      const OperatingPoint& op = a.per_category[c.category];
+      h << "<tr data-k=\"" << std::to_string(c.category) << "\"><td>" << esc(names[c.category]) << "</td>"
+        << "<td class=num data-col=\"id\" data-v=\"" << std::to_string(c.id) << "\">" << std::to_string(c.id) << "</td>"
+        << int_td(op.num_gt, "num_gt")
+        << int_td(op.num_dt, "num_dt") << num_td(c.ap, "AP", f3(c.ap))
+        << num_td(c.has_ap50 ? c.ap50 : -1, "AP50", c.has_ap50 ? f3(c.ap50) : "n/a")
+        << num_td(c.has_ap75 ? c.ap75 : -1, "AP75", c.has_ap75 ? f3(c.ap75) : "n/a") << num_td(c.ar, "AR100", f3(c.ar))
+        << op_cells(op) << "</tr>";
+    }
+    h << "</tbody></table></div></section>\n";
+    s.classes_html = std::move(h.s);
+  }
+
+  {
+    Html h;
+    h << "<label>Area <select id=area-picker>";
+    for (std::size_t i = 0; i < e.A; ++i)
+      h << "<option value=\"" << std::to_string(i) << "\"" << (i == a.area ? " selected" : "") << ">"
+        << esc(e.params.area_ranges[i].label) << "</option>";
+    h << "</select></label>";
+    s.area_controls = std::move(h.s);
+  }
+
+  s.confusion_note = "COCO matching at IoU " + s.iou + ", score ≥ " + esc(thr) +
+                     ". A detection matched in its own class lands on the diagonal; an unmatched one counts "
+                     "against the ground truth of another class it overlaps most (IoU ≥ " +
+                     s.iou + ", not found by its own class), else in <i>background</i>. Ground truth left over is "
+                     "<i>missed</i>.";
+  s.errors_note = "In the spirit of TIDE, at IoU " + s.iou + " over all kept detections (AP at IoU " + s.iou + " = " +
+                  f3(a.errors.ap) +
+                  "). ΔAP is the AP gained by fixing only that type of error; see <a href=\"#definitions\">"
+                  "definitions</a>.</p>";
+  s.errors_ap_col = "AP@" + s.iou;
+  s.definitions =
+      "<dt>Matching</dt><dd>pycocotools' COCOeval: per image and class, detections in score order take the unmatched "
+      "ground truth with the highest IoU ≥ the threshold; crowd regions and out-of-range areas are ignored.</dd>"
+      "<dt>Operating point</dt><dd>Detections with score ≥ the threshold; precision = TP/(TP+FP), recall = TP/GT, "
+      "F1 = 2PR/(P+R), each 0 when undefined.</dd>"
+      "<dt>Errors</dt><dd>Each false positive gets the first type that applies, with <i>same</i>/<i>other</i> = its "
+      "highest IoU with ground truth of its own/other classes and b = " +
+      fmt("%g", a.options.background_iou) +
+      ": <b>localization</b> b ≤ same &lt; t; <b>classification</b> other ≥ t; <b>duplicate</b> same ≥ t "
+      "(already matched by a higher-scoring detection); <b>background</b> same and other &lt; b; <b>both</b> "
+      "b ≤ other &lt; t. <b>missed</b>: ground truth never matched and not the target of a localization or "
+      "classification error. ΔAP: localization/classification errors become the true positive of their target if "
+      "it was never matched (else are removed), other false positives are removed, missed ground truth is "
+      "removed from the count.</dd>"
+      "<dt>Bootstrap</dt><dd>Images drawn with replacement (xoshiro256**), AP re-accumulated from the same "
+      "matches; interval = percentiles 2.5 and 97.5.</dd>";
+
+  json& data = s.data;
+  data["mode"] = "coco";
+  json areas = json::array();
+  for (const auto& ar : e.params.area_ranges) areas.push_back(ar.label);
+  data["areas"] = areas;
+  data["area"] = a.area;
+  data["rec_thrs"] = e.params.rec_thrs;
+  data["max_dets"] = e.params.max_dets.back();
+  data["f1_scope"] = "IoU " + s.iou + ", area all";
+  json series = json::array(), pr = json::array();
+  for (std::size_t i = 0; i < e.A; ++i) pr.push_back(json::object());
+  for (const PrCurve& c : a.curves) {
+    bool known = false;
+    for (const json& x : series) known |= x["key"] == c.iou;
+    if (!known) series.push_back({{"key", c.iou}, {"name", "IoU " + c.iou}});
+    const std::string key = c.category == PrCurve::kOverall ? "all" : std::to_string(c.category);
+    pr[c.area][key][c.iou] = rounded(c.precision);
+  }
+  data["series"] = series;
+  data["pr"] = pr;
+  return render(in, s);
+}
+
+// ---- VOC-style (deteval voc, deteval dota) ----------------------------------------
+
+json xy(const std::vector<double>& x, const std::vector<double>& y) { return {{"x", rounded(x)}, {"y", rounded(y)}}; }
+
+// numpy.arange(0., 1.1, 0.1) as voc_ap_11point uses it.
+double voc_t(int k) { return k * 0.1; }
+
+// Highest precision at recall >= t (0 without any), as voc_ap_11point takes it.
+double interpolated(const VocClassResult& c, double t) {
+  double p = 0.;
+  bool any = false;
+  for (std::size_t i = 0; i < c.recall.size(); ++i)
+    if (c.recall[i] >= t) {
+      p = any ? std::max(p, c.precision[i]) : c.precision[i];
+      any = true;
+    }
+  return p;
+}
+
+// The chart series of one class with ground truth: its curve (only the corners of its saw
+// teeth: the same polyline), the envelope whose area is the area AP, and the 11 points.
+json voc_class_series(const VocClassResult& c) {
+  const std::size_t n = c.recall.size();
+  std::vector<double> rx, ry;
+  for (std::size_t i = 0; i < n; ++i)
+    if (i == 0 || i + 1 == n || c.recall[i] != c.recall[i - 1] || c.recall[i + 1] != c.recall[i]) {
+      rx.push_back(c.recall[i]);
+      ry.push_back(c.precision[i]);
+    }
+  // voc_ap_area's mrec/mpre: [0, rec..., 1], [0, prec..., 0], then the running maximum from the right.
+  std::vector<double> mrec{0.}, mpre{0.};
+  mrec.insert(mrec.end(), c.recall.begin(), c.recall.end());
+  mpre.insert(mpre.end(), c.precision.begin(), c.precision.end());
+  mrec.push_back(1.);
+  mpre.push_back(0.);
+  for (std::size_t i = mpre.size() - 1; i > 0; --i) mpre[i - 1] = std::max(mpre[i - 1], mpre[i]);
+  std::vector<double> ex, ey;
+  for (std::size_t i = 0; i + 1 < mrec.size(); ++i)
+    if (mrec[i + 1] != mrec[i]) {  // the area AP adds (mrec[i+1] - mrec[i]) * mpre[i+1]
+      ex.push_back(mrec[i]);
+      ey.push_back(mpre[i + 1]);
+      ex.push_back(mrec[i + 1]);
+      ey.push_back(mpre[i + 1]);
+    }
+  std::vector<double> px, py;
+  for (int k = 0; k <= 10; ++k) {
+    px.push_back(voc_t(k));
+    py.push_back(interpolated(c, voc_t(k)));
+  }
+  json out = {{"interp", xy(ex, ey)}, {"p11", xy(px, py)}};
+  if (!rx.empty()) out["raw"] = xy(rx, ry);
+  return out;
+}
+
+std::string voc_report(const ReportInput& in) {
+  const VocResult& r = *in.voc;
+  const VocAnalysis& va = *in.voc_analysis;
+  const Analysis& a = va.analysis;
+  const std::vector<std::string>& names = in.names;
+  const std::size_t K = r.classes.size();
+  Spec s;
+  s.a = &a;
+  s.K = K;
+  s.iou = fmt("%g", r.iou_threshold);
+  s.iou_rule = "IoU > " + s.iou;
+  const std::string thr = fmt("%g", a.options.score_threshold);
+  const std::string n_map = std::to_string(r.num_map_classes) + " class" + (r.num_map_classes == 1 ? "" : "es");
+  s.has_ci = va.has_bootstrap;
+  s.replicates = va.bootstrap.replicates;
+  s.seed = va.bootstrap.seed;
+  for (const auto& [name, v] : in.summary) {
+    const Interval* iv = !va.has_bootstrap ? nullptr
+                         : name == "mAP_voc07" ? &va.bootstrap.map_voc07
+                         : name == "mAP_area" ? &va.bootstrap.map_area
+                                              : nullptr;
+    std::string meaning;
+    if (name == "mAP_voc07")
+      meaning = "mean over the " + n_map + " with ground truth of the 11-point AP (VOC2007)";
+    else if (name == "mAP_area")
+      meaning = "mean over the " + n_map + " with ground truth of the area AP (VOC2010+)";
+    s.stats.push_back({name, v, iv, meaning});
+  }
+
+  if (K > 0) {
+    Html h;
+    h << classes_head("Matching at IoU > " + s.iou + "; ignored = detections on difficult objects (neither TP nor "
+                      "FP). Operating point at score ≥ " + esc(thr) + ".",
+                      K)
+      << "<th data-sort=text>Class</th><th data-sort=num class=num>GT (npos)</th><th data-sort=num class=num>Det</th>"
+         "<th data-sort=num class=num>TP</th><th data-sort=num class=num>FP</th>"
+         "<th data-sort=num class=num>ignored</th><th data-sort=num class=num>AP 11-point</th>"
+         "<th data-sort=num class=num>AP area</th>"
+      << kOpHeads << "</tr></thead><tbody>";
+    for (std::size_t k = 0; k < K; ++k) {
+      const VocClassResult& c = r.classes[k];
+      const bool gt = c.npos > 0;
+      // data-v holds what --json holds: ap_voc07 0 and ap_area NaN (null) or 0 without ground truth.
+      h << "<tr data-k=\"" << std::to_string(k) << "\"><td>" << esc(names[k]) << "</td>" << int_td(c.npos, "npos")
+        << int_td(c.num_detections, "num_detections") << int_td(c.tp, "tp") << int_td(c.fp, "fp")
+        << int_td(c.ignored, "ignored") << num_td(c.ap_voc07, "ap_voc07", gt ? f3(c.ap_voc07) : "–")
+        << num_td(c.ap_area, "ap_area", gt ? f3(c.ap_area) : "–") << op_cells(a.per_category[k]) << "</tr>";
+    }
+    h << "</tbody></table></div></section>\n";
+    s.classes_html = std::move(h.s);
+  }
+
+  const std::string matching =
+      in.voc_matching.empty() ? std::string("the VOC devkit's voc_eval.py, with the +1 pixel box IoU")
+                              : in.voc_matching;
+  s.confusion_note = "VOC matching at IoU &gt; " + s.iou + ", score ≥ " + esc(thr) +
+                     ". A true positive lands on the diagonal; a false positive counts against the non-difficult "
+                     "ground truth of another class it overlaps most (IoU &gt; " +
+                     s.iou + ", not found by its own class), else in <i>background</i>. Ground truth left over is "
+                     "<i>missed</i>. Difficult objects and the detections VOC ignores on them are not counted.";
+  s.errors_note = "In the spirit of TIDE, at IoU &gt; " + s.iou +
+                  " over all detections that VOC does not ignore (mAP, area = " + f3(a.errors.ap) +
+                  "). ΔAP is the area mAP gained by fixing only that type of error; see <a href=\"#definitions\">"
+                  "definitions</a>.</p>";
+  s.errors_ap_col = "AP area";
+  const std::string b = fmt("%g", a.options.background_iou);
+  s.definitions =
+      "<dt>Matching</dt><dd>As " + esc(matching) +
+      ": per class, detections in descending score order take the object of their image with the highest IoU "
+      "(difficult ones included) when it is &gt; the threshold: a difficult object makes the detection "
+      "<i>ignored</i> (neither TP nor FP), an object already taken makes it a false positive (duplicate, no "
+      "fall-back), else it is a true positive. Recall = TP/npos (non-difficult objects), precision = TP/(TP+FP) "
+      "after each ranked detection.</dd>"
+      "<dt>AP</dt><dd>11-point (VOC2007): mean over recall t = 0, 0.1, …, 1 of the highest precision at recall ≥ t. "
+      "Area (VOC2010+): the area under the precision envelope. mAP: the mean over the classes with npos &gt; 0.</dd>"
+      "<dt>Operating point</dt><dd>Detections (not ignored) with score ≥ the threshold; precision = TP/(TP+FP), "
+      "recall = TP/npos, F1 = 2PR/(P+R), each 0 when undefined.</dd>"
+      "<dt>Errors</dt><dd>Each false positive gets the first type that applies, with <i>same</i> = VOC's highest IoU "
+      "with an object of its class, <i>other</i> = its highest IoU with an object of another class (difficult "
+      "objects included in both) and b = " + b +
+      ": <b>localization</b> b ≤ same ≤ t; <b>classification</b> other &gt; t; <b>duplicate</b> same &gt; t "
+      "(the object was taken by a higher-scoring detection); <b>background</b> same and other &lt; b; <b>both</b> "
+      "b ≤ other ≤ t. <b>missed</b>: non-difficult objects never matched and not the target of a localization or "
+      "classification error. ΔAP (area mAP): localization/classification errors become the true positive of their "
+      "target if it is non-difficult and was never matched (else are removed: VOC would ignore them on a difficult "
+      "object), other false positives are removed, missed objects are removed from npos.</dd>"
+      "<dt>Bootstrap</dt><dd>Images drawn with replacement (xoshiro256**); a drawn image's detections and objects "
+      "count as often as drawn; both APs recomputed per class from the same decisions; interval = percentiles 2.5 "
+      "and 97.5.</dd>";
+
+  json& data = s.data;
+  data["mode"] = "voc";
+  data["areas"] = json::array({"all"});
+  data["area"] = 0;
+  data["rec_thrs"] = json::array();
+  data["f1_scope"] = "IoU > " + s.iou;
+  data["series"] = json::array({json{{"key", "raw"}, {"name", "Precision"}},
+                                json{{"key", "interp"}, {"name", "Interpolated (area AP)"}},
+                                json{{"key", "p11"}, {"name", "11-point (VOC2007 AP)"}, {"dots", true}}});
+  json curves = json::object();
+  // "All classes": the means over the classes with ground truth of the envelope (at 101 recall
+  // points) and of the 11 points (whose mean is the VOC2007 mAP).
+  std::vector<double> gx, gy(101, 0.), px, py(11, 0.);
+  for (int i = 0; i <= 100; ++i) gx.push_back(i / 100.0);
+  for (int k = 0; k <= 10; ++k) px.push_back(voc_t(k));
+  std::size_t with_gt = 0;
+  for (std::size_t k = 0; k < K; ++k) {
+    const VocClassResult& c = r.classes[k];
+    if (c.npos == 0) continue;
+    ++with_gt;
+    curves[std::to_string(k)] = voc_class_series(c);
+    for (int i = 0; i <= 100; ++i) gy[i] += interpolated(c, gx[i]);
+    for (int j = 0; j <= 10; ++j) py[j] += interpolated(c, voc_t(j));
+  }
+  if (with_gt) {
+    for (double& v : gy) v /= static_cast<double>(with_gt);
+    for (double& v : py) v /= static_cast<double>(with_gt);
+    curves["all"] = {{"interp", xy(gx, gy)}, {"p11", xy(px, py)}};
+  }
+  data["pr"] = json::array({curves});
+  return render(in, s);
+}
+
+}  // namespace
+
+std::string report_html(const ReportInput& in) {
+  if (in.voc) {
+    if (!in.voc_analysis) throw std::invalid_argument("report_html: a VOC report needs voc_analysis");
+    return voc_report(in);
+  }
+  if (!in.eval || !in.analysis) throw std::invalid_argument("report_html: needs eval and analysis (or voc)");
+  return coco_report(in);
 }
 
 }  // namespace deteval

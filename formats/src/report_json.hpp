@@ -10,6 +10,7 @@
 #include "deteval/analysis.hpp"
 #include "deteval/dataset.hpp"
 #include "deteval/summary.hpp"
+#include "deteval/voc.hpp"
 
 namespace deteval::detail {
 
@@ -19,5 +20,8 @@ nlohmann::json coco_evaluation_doc(const Evaluation& e, const Summary& s, const 
 
 /// The "analysis" member.
 nlohmann::json analysis_doc(const Evaluation& e, const Analysis& a, const std::vector<std::string>& names);
+
+/// The --json document of `deteval voc` / `deteval dota` without analyses (class order kept).
+nlohmann::ordered_json voc_evaluation_doc(const VocResult& r, const std::vector<std::string>& class_names);
 
 }  // namespace deteval::detail

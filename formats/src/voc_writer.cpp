@@ -4,6 +4,7 @@
 
 #include "deteval/formats/voc.hpp"
 #include "number_text.hpp"
+#include "report_json.hpp"
 
 namespace deteval {
 
@@ -53,7 +54,7 @@ std::string voc_detection_line(const std::string& image_id, double score, const 
          format_number(b.x2) + ' ' + format_number(b.y2) + '\n';
 }
 
-std::string voc_evaluation_json(const VocResult& r, const std::vector<std::string>& class_names) {
+nlohmann::ordered_json detail::voc_evaluation_doc(const VocResult& r, const std::vector<std::string>& class_names) {
   using json = nlohmann::ordered_json;  // keeps the class order of the evaluation
   json per_class = json::object(), map_classes = json::array();
   for (std::size_t k = 0; k < r.classes.size(); ++k) {
@@ -73,7 +74,11 @@ std::string voc_evaluation_json(const VocResult& r, const std::vector<std::strin
               {"mAP_area", number_or_null(r.map_area)},
               {"map_classes", map_classes},
               {"per_class", per_class}};
-  return doc.dump(1) + "\n";
+  return doc;
+}
+
+std::string voc_evaluation_json(const VocResult& r, const std::vector<std::string>& class_names) {
+  return detail::voc_evaluation_doc(r, class_names).dump(1) + "\n";
 }
 
 std::string voc_evaluation_json(const VocResult& r, const VocDataset& ds) {

@@ -99,22 +99,31 @@ VocClassResult voc_match_ranked(const VocClassView& c, std::span<const double> o
   std::vector<std::uint8_t> matched(G, 0);
   r.recall.resize(D);
   r.precision.resize(D);
+  r.ranked.resize(D);
   double tp = 0., fp = 0.;
   const double npos = static_cast<double>(r.npos);
   const double eps = std::numeric_limits<double>::epsilon();
   for (std::size_t k = 0; k < D; ++k) {
     const std::uint32_t d = ranked[k];
+    VocRankedDetection& rd = r.ranked[k];
+    rd.detection = d;
+    rd.iou = ovmax[d];
+    rd.nearest = jmax[d] == kNoObject ? -1 : static_cast<std::int32_t>(jmax[d]);
     if (ovmax[d] > iou_threshold) {
       const std::uint32_t j = jmax[d];
+      rd.gt = static_cast<std::int32_t>(j);
       if (c.gt_difficult[j]) {
         ++r.ignored;  // neither TP nor FP, even when the difficult object was already hit
+        rd.outcome = VocOutcome::ignored;
       } else if (!matched[j]) {
         matched[j] = 1;
         tp += 1.;
         ++r.tp;
+        rd.outcome = VocOutcome::tp;
       } else {
         fp += 1.;  // duplicate: no fall-back to the next-best object
         ++r.fp;
+        rd.outcome = VocOutcome::fp;
       }
     } else {
       fp += 1.;

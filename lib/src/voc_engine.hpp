@@ -35,9 +35,13 @@ struct VocClassView {
 /// Checks the image indices of `c` against num_images (std::invalid_argument).
 void voc_check_images(const VocClassView& c, std::size_t num_images);
 
+/// `jmax` of a detection whose image has no object of the class.
+inline constexpr std::uint32_t kNoObject = std::numeric_limits<std::uint32_t>::max();
+
 /// Ranking, greedy matching, curve and both APs, given for every detection d the highest
 /// IoU over the ground truth of its image (`ovmax[d]`, -inf when there is none) and the
-/// first object attaining it (`jmax[d]`).
+/// first object attaining it (`jmax[d]`, kNoObject when there is none). Also records each
+/// ranked detection's outcome (VocClassResult::ranked).
 VocClassResult voc_match_ranked(const VocClassView& c, std::span<const double> ovmax,
                                 std::span<const std::uint32_t> jmax, double iou_threshold);
 
@@ -73,7 +77,7 @@ VocClassResult voc_evaluate_class_with(const VocClassView& c, std::size_t num_im
       const std::uint32_t img = c.det_image[d];
       // np.max / np.argmax: the first maximum, and the first NaN if any.
       double best = -std::numeric_limits<double>::infinity();
-      std::uint32_t arg = 0;
+      std::uint32_t arg = kNoObject;
       for (std::uint32_t j = gt_off[img]; j < gt_off[img + 1]; ++j) {
         const double ov = iou(static_cast<std::uint32_t>(d), gt_order[j]);
         if (std::isnan(ov)) {
@@ -81,7 +85,7 @@ VocClassResult voc_evaluate_class_with(const VocClassView& c, std::size_t num_im
           arg = gt_order[j];
           break;
         }
-        if (ov > best) {
+        if (ov > best || arg == kNoObject) {  // the first object even at -inf, as np.argmax
           best = ov;
           arg = gt_order[j];
         }

@@ -47,6 +47,28 @@ struct VocDataset {
   std::vector<VocClassData> classes;
 };
 
+/// What VOC's matching decided for one detection.
+enum class VocOutcome : std::uint8_t {
+  fp = 0,       ///< false positive: IoU <= threshold, or the object was already matched (duplicate)
+  tp = 1,       ///< true positive: the first detection above the threshold on a non-difficult object
+  ignored = 2,  ///< above the threshold on a difficult object: neither TP nor FP
+};
+
+/// One detection in ranked order, with the matching's decision.
+struct VocRankedDetection {
+  std::uint32_t detection = 0;  ///< index into the class's det_* arrays
+  VocOutcome outcome = VocOutcome::fp;
+  /// The object (index into the class's gt_* arrays) whose IoU exceeded the threshold:
+  /// the one matched (tp), the difficult one (ignored) or the one already matched by a
+  /// higher-ranked detection (a duplicate fp); -1 for an fp without such an object.
+  std::int32_t gt = -1;
+  /// The highest IoU with an object of the class in the detection's image (difficult and
+  /// already matched objects included, as the matching sees them); -inf when there is none.
+  double iou = 0;
+  /// The first object (file order) attaining `iou`; -1 when the image has no object of the class.
+  std::int32_t nearest = -1;
+};
+
 /// Result for one class. Values the reference leaves undefined (0/0) are NaN.
 struct VocClassResult {
   std::size_t npos = 0;            ///< non-difficult ground truth
@@ -55,6 +77,9 @@ struct VocClassResult {
   /// Per ranked detection (ignored ones included): cumulative recall (NaN when npos == 0)
   /// and precision tp / max(tp + fp, DBL_EPSILON).
   std::vector<double> recall, precision;
+  /// The detections in the same ranked order (descending score, ties in file order), with
+  /// what the matching decided: recall[i] and precision[i] are those after ranked[i].
+  std::vector<VocRankedDetection> ranked;
   double ap_voc07 = 0;  ///< 11-point AP; 0 when npos == 0 (as the reference)
   double ap_area = 0;   ///< area AP; NaN when npos == 0 and there are detections
 };

@@ -10,6 +10,8 @@
 #include "deteval/dataset.hpp"
 #include "deteval/evaluate.hpp"
 #include "deteval/summary.hpp"
+#include "deteval/voc.hpp"
+#include "deteval/voc_analysis.hpp"
 
 namespace deteval {
 
@@ -31,8 +33,29 @@ std::string curves_csv(const Evaluation& e, const std::vector<PrCurve>& curves, 
 /// iou, area, precision, score?}]}.
 std::string curves_json(const Evaluation& e, const std::vector<PrCurve>& curves, const std::vector<std::string>& names);
 
-/// What the report shows. VOC or other evaluations fill `summary` with their own
-/// statistics; everything else comes from the Evaluation and its Analysis.
+/// `deteval voc --json` (and `deteval dota --json`) with an "analysis" member: what
+/// coco_evaluation_json's holds (operating_point, f1_curve, confusion_matrix, errors with
+/// "ap" = the area mAP; categories identified by name only), "iou_threshold" instead of
+/// iou/area/maxDets, and "bootstrap" {replicates, seed, confidence, mAP_voc07, mAP_area:
+/// {value, lo, hi}} when run. The rest of the document is voc_evaluation_json's.
+std::string voc_evaluation_json(const VocResult& result, const std::vector<std::string>& class_names,
+                                const VocAnalysis& analysis);
+
+/// VOC's curves as CSV, one row per ranked detection of each class with ground truth
+/// (classes without are left out: their recall is undefined):
+/// `class,rank,image,score,outcome,recall,precision` (outcome tp, fp or ignored; rank from
+/// 1). recall/precision are VocClassResult's arrays, 17 significant digits (exact).
+/// `image_ids[i]` names image i.
+std::string voc_curves_csv(const VocResult& result, const std::vector<std::string>& class_names,
+                           const std::vector<VocClassRef>& classes, const std::vector<std::string>& image_ids);
+/// The same as JSON: {"iou_threshold", "curves": [{class, npos, ap_voc07, ap_area,
+/// recall, precision, score, image, outcome}]} with arrays in rank order.
+std::string voc_curves_json(const VocResult& result, const std::vector<std::string>& class_names,
+                            const std::vector<VocClassRef>& classes, const std::vector<std::string>& image_ids);
+
+/// What the report shows. A COCO report takes `eval`, `categories` and `analysis`; a
+/// VOC-style one (`deteval voc`, `deteval dota`) `voc` and `voc_analysis` instead. Either
+/// fills `summary` with its own headline statistics.
 struct ReportInput {
   std::string title;                                        ///< e.g. "COCO bbox evaluation"
   std::vector<std::pair<std::string, std::string>> facts;   ///< shown under the title (files, counts)
@@ -41,6 +64,12 @@ struct ReportInput {
   const std::vector<CategoryMetrics>* categories = nullptr;  ///< per-category table (may be empty)
   std::vector<std::string> names;                            ///< category names, dense order
   const Analysis* analysis = nullptr;
+  /// A VOC-style evaluation: per-class table (npos, TP, FP, ignored, both APs), VOC's own
+  /// curves, the analyses of voc_analysis.hpp. `summary` should hold "mAP_voc07" and
+  /// "mAP_area" (their bootstrap intervals are shown next to them).
+  const VocResult* voc = nullptr;
+  const VocAnalysis* voc_analysis = nullptr;
+  std::string voc_matching;  ///< whose rules, with which IoU (for the definitions); empty: VOC's
 };
 
 /// One self-contained HTML file (inline CSS, SVG and script; no network access).

@@ -1,0 +1,481 @@
+// The analyses of voc_analysis.hpp, on the VOC evaluation's own decisions
+// (VocClassResult::ranked). See the header for the definitions; comments here say how.
+#include "deteval/voc_analysis.hpp"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "analysis_common.hpp"
+#include "deteval/detail/pairwise_sum.hpp"
+#include "deteval/geometry.hpp"
+
+namespace deteval {
+
+namespace {
+
+constexpr std::uint8_t kRemoved = 0, kTp = 1, kFp = 2;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+// numpy.mean over the classes with npos > 0 (NaN without any), as voc_evaluate.
+double mean_over(const std::vector<double>& ap, const std::vector<double>& npos) {
+  std::vector<double> v;
+  for (std::size_t k = 0; k < ap.size(); ++k)
+    if (npos[k] > 0) v.push_back(ap[k]);
+  return detail::numpy_sum(v.data(), v.size()) / static_cast<double>(v.size());
+}
+
+}  // namespace
+
+std::vector<VocClassRef> voc_class_refs(const VocDataset& dataset) {
+  std::vector<VocClassRef> out;
+  for (const auto& c : dataset.classes) out.push_back({c.gt_image, c.gt_difficult, c.det_image, c.det_score});
+  return out;
+}
+
+std::vector<VocClassRef> voc_class_refs(const DotaDataset& dataset) {
+  std::vector<VocClassRef> out;
+  for (const auto& c : dataset.classes) out.push_back({c.gt_image, c.gt_difficult, c.det_image, c.det_score});
+  return out;
+}
+
+// ---- Bootstrap ------------------------------------------------------------------------
+
+VocBootstrap voc_bootstrap(const VocResult& result, const std::vector<VocClassRef>& classes, std::size_t num_images,
+                           int replicates, std::uint64_t seed, int threads) {
+  const std::size_t K = result.classes.size();
+  if (classes.size() != K) throw std::invalid_argument("voc_bootstrap: classes and result differ in size");
+  VocBootstrap out;
+  out.replicates = replicates;
+  out.seed = seed;
+
+  // Per class: the image and flag of every ranked detection, and (image, npos) pairs.
+  struct Cat {
+    std::vector<std::uint32_t> image;
+    std::vector<std::uint8_t> flag;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> npos;
+  };
+  std::vector<Cat> cats(K);
+  for (std::size_t k = 0; k < K; ++k) {
+    const VocClassResult& r = result.classes[k];
+    Cat& c = cats[k];
+    for (const VocRankedDetection& d : r.ranked) {
+      c.image.push_back(classes[k].det_image[d.detection]);
+      c.flag.push_back(d.outcome == VocOutcome::tp ? kTp : d.outcome == VocOutcome::fp ? kFp : kRemoved);
+    }
+    std::vector<std::uint32_t> per_image(num_images, 0);
+    for (std::size_t g = 0; g < classes[k].gt_image.size(); ++g)
+      if (!classes[k].gt_difficult[g]) ++per_image[classes[k].gt_image[g]];
+    for (std::uint32_t i = 0; i < num_images; ++i)
+      if (per_image[i]) c.npos.emplace_back(i, per_image[i]);
+  }
+
+  struct Scratch {
+    std::vector<double> w, rec, prec, ap07, area, npos;
+  };
+  // Both mAPs for image weights w; all ones reproduce voc_match_ranked's arithmetic.
+  auto stats_for = [&](Scratch& s, double& map07, double& map_area) {
+    s.ap07.assign(K, 0);
+    s.area.assign(K, 0);
+    s.npos.assign(K, 0);
+    const double eps = std::numeric_limits<double>::epsilon();
+    for (std::size_t k = 0; k < K; ++k) {
+      const Cat& c = cats[k];
+      double npos = 0;
+      for (auto [img, n] : c.npos) npos += s.w[img] * n;
+      s.npos[k] = npos;
+      if (npos == 0) continue;
+      s.rec.clear();
+      s.prec.clear();
+      double tp = 0., fp = 0.;
+      for (std::size_t i = 0; i < c.flag.size(); ++i) {
+        const double wi = s.w[c.image[i]];
+        if (wi == 0) continue;  // not drawn: the same as not there
+        if (c.flag[i] == kTp) tp += wi;
+        else if (c.flag[i] == kFp) fp += wi;
+        s.rec.push_back(tp / npos);
+        s.prec.push_back(tp / std::max(tp + fp, eps));
+      }
+      s.ap07[k] = voc_ap_11point(s.rec, s.prec);
+      s.area[k] = voc_ap_area(s.rec, s.prec);
+    }
+    map07 = mean_over(s.ap07, s.npos);
+    map_area = mean_over(s.area, s.npos);
+  };
+
+  tbb::enumerable_thread_specific<Scratch> scratch;
+  {
+    Scratch& s = scratch.local();
+    s.w.assign(num_images, 1.0);
+    stats_for(s, out.map_voc07.value, out.map_area.value);
+  }
+  if (replicates <= 0 || num_images == 0) return out;
+  std::vector<double> m07(static_cast<std::size_t>(replicates)), marea(static_cast<std::size_t>(replicates));
+  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, static_cast<std::size_t>(replicates), [&](std::size_t b) {
+      Scratch& s = scratch.local();
+      Xoshiro256 rng = detail::replicate_rng(seed, b);
+      s.w.assign(num_images, 0.0);
+      for (std::size_t i = 0; i < num_images; ++i) s.w[rng.below(num_images)] += 1;
+      stats_for(s, m07[b], marea[b]);
+    });
+  });
+  auto interval = [](std::vector<double> v, Interval& iv) {
+    v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
+    iv.lo = v.empty() ? kNaN : detail::percentile(v, 2.5);
+    iv.hi = v.empty() ? kNaN : detail::percentile(v, 97.5);
+  };
+  interval(m07, out.map_voc07);
+  interval(marea, out.map_area);
+  return out;
+}
+
+// ---- Everything else --------------------------------------------------------------------
+
+VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>& classes, std::size_t num_images,
+                        const AnalysisOptions& options, const VocPairIou& iou) {
+  const std::size_t K = result.classes.size();
+  if (classes.size() != K) throw std::invalid_argument("voc_analyze: classes and result differ in size");
+  for (std::size_t k = 0; k < K; ++k)
+    if (result.classes[k].ranked.size() != classes[k].det_image.size())
+      throw std::invalid_argument("voc_analyze: the result is not the evaluation of these classes");
+  const double t = result.iou_threshold, bg = options.background_iou, s_thr = options.score_threshold;
+  const std::uint32_t I = static_cast<std::uint32_t>(num_images);
+
+  VocAnalysis out;
+  out.iou_threshold = t;
+  Analysis& an = out.analysis;
+  an.options = options;
+  an.options.iou = t;
+
+  // Objects: flat index obj_begin[k] + g; grouped by image in class, then file order.
+  std::vector<std::size_t> obj_begin(K + 1, 0);
+  for (std::size_t k = 0; k < K; ++k) obj_begin[k + 1] = obj_begin[k] + classes[k].gt_image.size();
+  const std::size_t O = obj_begin[K];
+  std::vector<std::uint32_t> obj_class(O);
+  std::vector<std::uint64_t> img_obj_off(num_images + 1, 0);
+  for (std::size_t k = 0; k < K; ++k)
+    for (std::size_t g = 0; g < classes[k].gt_image.size(); ++g) {
+      obj_class[obj_begin[k] + g] = static_cast<std::uint32_t>(k);
+      ++img_obj_off[classes[k].gt_image[g] + 1];
+    }
+  for (std::size_t i = 0; i < num_images; ++i) img_obj_off[i + 1] += img_obj_off[i];
+  std::vector<std::uint32_t> img_obj(O);
+  {
+    std::vector<std::uint64_t> fill(img_obj_off.begin(), img_obj_off.end() - 1);
+    for (std::size_t k = 0; k < K; ++k)
+      for (std::size_t g = 0; g < classes[k].gt_image.size(); ++g)
+        img_obj[fill[classes[k].gt_image[g]]++] = static_cast<std::uint32_t>(obj_begin[k] + g);
+  }
+  auto difficult = [&](std::size_t o) { return classes[obj_class[o]].gt_difficult[o - obj_begin[obj_class[o]]] != 0; };
+  std::vector<double> npos(K);
+  for (std::size_t k = 0; k < K; ++k) npos[k] = static_cast<double>(result.classes[k].npos);
+
+  // Detections: flat index det_begin[k] + rank.
+  struct Det {
+    double score = 0;
+    std::uint32_t image = 0, category = 0, det = 0;
+    std::uint8_t flag = kRemoved;
+    std::int64_t gt = -1;                  // flat object of the decision (tp/ignored/duplicate)
+    double same = kNegInf, other = kNegInf;
+    std::int64_t same_obj = -1, other_obj = -1;  // flat objects attaining them
+    std::int8_t error = -1;
+  };
+  std::vector<std::size_t> det_begin(K + 1, 0);
+  for (std::size_t k = 0; k < K; ++k) det_begin[k + 1] = det_begin[k] + result.classes[k].ranked.size();
+  std::vector<Det> dets(det_begin[K]);
+  for (std::size_t k = 0; k < K; ++k)
+    for (std::size_t i = 0; i < result.classes[k].ranked.size(); ++i) {
+      const VocRankedDetection& r = result.classes[k].ranked[i];
+      Det& d = dets[det_begin[k] + i];
+      d.det = r.detection;
+      d.score = classes[k].det_score[r.detection];
+      d.image = classes[k].det_image[r.detection];
+      d.category = static_cast<std::uint32_t>(k);
+      d.flag = r.outcome == VocOutcome::tp ? kTp : r.outcome == VocOutcome::fp ? kFp : kRemoved;
+      if (r.gt >= 0) d.gt = static_cast<std::int64_t>(obj_begin[k]) + r.gt;
+      d.same = r.iou;
+      if (r.nearest >= 0) d.same_obj = static_cast<std::int64_t>(obj_begin[k]) + r.nearest;
+    }
+  // Non-ignored detections per image, in class then rank order.
+  std::vector<std::vector<std::uint32_t>> img_dt(num_images);
+  for (std::size_t n = 0; n < dets.size(); ++n)
+    if (dets[n].flag != kRemoved) img_dt[dets[n].image].push_back(static_cast<std::uint32_t>(n));
+  std::vector<std::uint8_t> matched(O, 0), matched_thr(O, 0);
+  for (const Det& d : dets)
+    if (d.flag == kTp) {
+      matched[static_cast<std::size_t>(d.gt)] = 1;
+      if (d.score >= s_thr) matched_thr[static_cast<std::size_t>(d.gt)] = 1;
+    }
+  auto pair_iou = [&](const Det& d, std::size_t o) {
+    const std::size_t k2 = obj_class[o];
+    return iou(d.category, d.det, k2, static_cast<std::uint32_t>(o - obj_begin[k2]));
+  };
+
+  tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
+  arena.execute([&] {
+    // "other" of each FP and its error type.
+    tbb::parallel_for(std::uint32_t{0}, I, [&](std::uint32_t i) {
+      for (std::uint32_t n : img_dt[i]) {
+        Det& d = dets[n];
+        if (d.flag != kFp) continue;
+        for (std::uint64_t j = img_obj_off[i]; j < img_obj_off[i + 1]; ++j) {
+          const std::uint32_t o = img_obj[j];
+          if (obj_class[o] == d.category) continue;
+          const double v = pair_iou(d, o);
+          if (v > d.other || d.other_obj < 0) {
+            d.other = v;
+            d.other_obj = o;
+          }
+        }
+        ErrorType type;
+        if (d.same_obj >= 0 && d.same >= bg && d.same <= t) type = ErrorType::localization;
+        else if (d.other > t) type = ErrorType::classification;
+        else if (d.same > t) type = ErrorType::duplicate;
+        else if (d.same < bg && d.other < bg) type = ErrorType::background;
+        else type = ErrorType::both;
+        d.error = static_cast<std::int8_t>(type);
+      }
+    });
+
+    // ---- operating points and F1 curves
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const Det& d : dets)
+      if (d.flag != kRemoved) {
+        lo = std::min(lo, d.score);
+        hi = std::max(hi, d.score);
+      }
+    const int P = std::max(2, options.f1_points);
+    if (lo <= hi)
+      for (int j = 0; j < P; ++j) an.f1_thresholds.push_back(lo + (hi - lo) * j / (P - 1));
+    detail::ScoreLadder all;
+    std::vector<std::pair<double, std::uint8_t>> merged;
+    an.per_category.resize(K);
+    for (std::size_t k = 0; k < K; ++k) {
+      detail::ScoreLadder l;
+      l.num_gt = result.classes[k].npos;
+      std::uint64_t tp = 0;
+      for (std::size_t n = det_begin[k]; n < det_begin[k + 1]; ++n)
+        if (dets[n].flag != kRemoved) {
+          tp += dets[n].flag == kTp;
+          l.score.push_back(dets[n].score);
+          l.ctp.push_back(tp);
+          merged.emplace_back(dets[n].score, dets[n].flag);
+        }
+      an.per_category[k] = detail::operating_point(l, s_thr, an.f1_thresholds);
+      an.per_category[k].category = k;
+      all.num_gt += l.num_gt;
+    }
+    std::stable_sort(merged.begin(), merged.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+    std::uint64_t ctp = 0;
+    for (const auto& [sc, f] : merged) {
+      ctp += f == kTp;
+      all.score.push_back(sc);
+      all.ctp.push_back(ctp);
+    }
+    an.overall = detail::operating_point(all, s_thr, an.f1_thresholds);
+
+    // ---- confusion matrix
+    ConfusionMatrix& cm = an.confusion;
+    cm.K = K;
+    cm.counts.assign((K + 1) * (K + 1), 0);
+    std::vector<std::uint8_t> taken(O, 0);
+    for (std::uint32_t i = 0; i < I; ++i) {
+      std::vector<std::uint32_t> order;
+      for (std::uint32_t n : img_dt[i]) {
+        const Det& d = dets[n];
+        if (d.score < s_thr) continue;
+        if (d.flag == kTp) ++cm.counts[d.category * (K + 1) + d.category];
+        else order.push_back(n);
+      }
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::uint32_t x, std::uint32_t y) { return dets[x].score > dets[y].score; });
+      for (std::uint32_t n : order) {
+        const Det& d = dets[n];
+        std::int64_t best_o = -1;
+        double best = t;  // IoU > t, the first of equal ones
+        for (std::uint64_t j = img_obj_off[i]; j < img_obj_off[i + 1]; ++j) {
+          const std::uint32_t o = img_obj[j];
+          if (obj_class[o] == d.category || difficult(o) || matched_thr[o] || taken[o]) continue;
+          const double v = pair_iou(d, o);
+          if (v > best) {
+            best = v;
+            best_o = o;
+          }
+        }
+        if (best_o < 0) {
+          ++cm.counts[K * (K + 1) + d.category];
+        } else {
+          taken[static_cast<std::size_t>(best_o)] = 1;
+          ++cm.counts[obj_class[static_cast<std::size_t>(best_o)] * (K + 1) + d.category];
+        }
+      }
+      for (std::uint64_t j = img_obj_off[i]; j < img_obj_off[i + 1]; ++j) {
+        const std::uint32_t o = img_obj[j];
+        if (!difficult(o) && !matched_thr[o] && !taken[o]) ++cm.counts[obj_class[o] * (K + 1) + K];
+      }
+    }
+
+    // ---- errors and their mAP cost
+    ErrorBreakdown& eb = an.errors;
+    eb.per_category.resize(K);
+    std::vector<std::uint8_t> covered(O, 0);
+    for (const Det& d : dets) {
+      if (d.error < 0) continue;
+      ++eb.count[static_cast<std::size_t>(d.error)];
+      ++eb.per_category[d.category].count[static_cast<std::size_t>(d.error)];
+      if (d.error == static_cast<int>(ErrorType::localization)) covered[static_cast<std::size_t>(d.same_obj)] = 1;
+      if (d.error == static_cast<int>(ErrorType::classification)) covered[static_cast<std::size_t>(d.other_obj)] = 1;
+    }
+    std::vector<std::uint64_t> missed(K, 0), unmatched(K, 0);
+    for (std::size_t o = 0; o < O; ++o)
+      if (!difficult(o) && !matched[o]) {
+        ++unmatched[obj_class[o]];
+        if (!covered[o]) ++missed[obj_class[o]];
+      }
+    for (std::size_t k = 0; k < K; ++k) {
+      eb.count[static_cast<std::size_t>(ErrorType::missed)] += missed[k];
+      eb.per_category[k].count[static_cast<std::size_t>(ErrorType::missed)] = missed[k];
+    }
+
+    struct Scenario {
+      std::vector<std::uint8_t> flag;
+      std::vector<std::vector<double>> added;  // per class: scores of added TPs
+      std::vector<double> npos;
+    };
+    auto base = [&] {
+      Scenario s;
+      s.flag.resize(dets.size());
+      for (std::size_t n = 0; n < dets.size(); ++n) s.flag[n] = dets[n].flag;
+      s.added.resize(K);
+      s.npos = npos;
+      return s;
+    };
+    // Area AP per class (NaN without GT) and their mean, with voc_match_ranked's arithmetic.
+    auto ap_of = [&](const Scenario& s, std::vector<double>& per_cat) {
+      per_cat.assign(K, kNaN);
+      tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
+        if (!(s.npos[k] > 0)) return;
+        std::vector<double> add = s.added[k];
+        std::sort(add.begin(), add.end(), std::greater<>());
+        std::vector<double> rec, prec;
+        const double eps = std::numeric_limits<double>::epsilon();
+        double tp = 0., fp = 0.;
+        auto point = [&] {
+          rec.push_back(tp / s.npos[k]);
+          prec.push_back(tp / std::max(tp + fp, eps));
+        };
+        std::size_t ai = 0;
+        for (std::size_t n = det_begin[k]; n < det_begin[k + 1]; ++n) {
+          for (; ai < add.size() && add[ai] > dets[n].score; ++ai) {  // after ranked entries of equal score
+            tp += 1.;
+            point();
+          }
+          if (s.flag[n] == kTp) tp += 1.;
+          else if (s.flag[n] == kFp) fp += 1.;
+          point();
+        }
+        for (; ai < add.size(); ++ai) {
+          tp += 1.;
+          point();
+        }
+        per_cat[k] = voc_ap_area(rec, prec);
+      });
+      return mean_over(per_cat, s.npos);
+    };
+    std::vector<double> base_cat;
+    eb.ap = ap_of(base(), base_cat);
+    for (std::size_t k = 0; k < K; ++k) eb.per_category[k].ap = npos[k] > 0 ? base_cat[k] : -1;
+
+    auto record = [&](std::size_t type, const Scenario& s, double& delta, bool per_category) {
+      std::vector<double> cat;
+      delta = ap_of(s, cat) - eb.ap;
+      if (!per_category) return;
+      for (std::size_t k = 0; k < K; ++k)
+        eb.per_category[k].delta_ap[type] = npos[k] > 0 && s.npos[k] > 0 ? cat[k] - base_cat[k] : kNaN;
+    };
+    using ET = ErrorType;
+    auto fix_to_tp = [&](ET type) {
+      Scenario s = base();
+      std::vector<std::size_t> which;
+      for (std::size_t n = 0; n < dets.size(); ++n)
+        if (dets[n].error == static_cast<int>(type)) which.push_back(n);
+      std::stable_sort(which.begin(), which.end(),
+                       [&](std::size_t x, std::size_t y) { return dets[x].score > dets[y].score; });
+      std::vector<std::uint8_t> claimed(O, 0);
+      for (std::size_t n : which) {
+        const auto o = static_cast<std::size_t>(type == ET::localization ? dets[n].same_obj : dets[n].other_obj);
+        s.flag[n] = kRemoved;
+        if (difficult(o) || matched[o] || claimed[o]) continue;  // VOC would ignore it, or it is taken
+        claimed[o] = 1;
+        if (type == ET::localization) s.flag[n] = kTp;
+        else s.added[obj_class[o]].push_back(dets[n].score);
+      }
+      return s;
+    };
+    auto fix_remove = [&](auto pred) {
+      Scenario s = base();
+      for (std::size_t n = 0; n < dets.size(); ++n)
+        if (pred(dets[n])) s.flag[n] = kRemoved;
+      return s;
+    };
+    auto idx = [](ET e) { return static_cast<std::size_t>(e); };
+    record(idx(ET::localization), fix_to_tp(ET::localization), eb.delta_ap[idx(ET::localization)], true);
+    record(idx(ET::classification), fix_to_tp(ET::classification), eb.delta_ap[idx(ET::classification)], true);
+    for (ET type : {ET::both, ET::duplicate, ET::background})
+      record(idx(type), fix_remove([&](const Det& d) { return d.error == static_cast<int>(type); }),
+             eb.delta_ap[idx(type)], true);
+    {
+      Scenario s = base();
+      for (std::size_t k = 0; k < K; ++k) s.npos[k] -= static_cast<double>(missed[k]);
+      record(idx(ET::missed), s, eb.delta_ap[idx(ET::missed)], true);
+    }
+    record(0, fix_remove([](const Det& d) { return d.flag == kFp; }), eb.delta_ap_false_positives, false);
+    {
+      Scenario s = base();
+      for (std::size_t k = 0; k < K; ++k) s.npos[k] -= static_cast<double>(unmatched[k]);
+      record(0, s, eb.delta_ap_false_negatives, false);
+    }
+  });
+
+  if (options.bootstrap > 0) {
+    out.has_bootstrap = true;
+    out.bootstrap = voc_bootstrap(result, classes, num_images, options.bootstrap, options.seed, options.threads);
+  }
+  return out;
+}
+
+VocAnalysis voc_analyze(const VocDataset& dataset, const VocResult& result, const AnalysisOptions& options) {
+  return voc_analyze(result, voc_class_refs(dataset), dataset.num_images, options,
+                     [&](std::size_t kd, std::uint32_t d, std::size_t kg, std::uint32_t g) {
+                       return voc_iou(dataset.classes[kd].det_box[d], dataset.classes[kg].gt_box[g]);
+                     });
+}
+
+VocAnalysis dota_analyze(const DotaDataset& dataset, const VocResult& result, const AnalysisOptions& options) {
+  // Extents and areas once, as dota_evaluate; pairs whose extents do not overlap have IoU 0.
+  const std::size_t K = dataset.classes.size();
+  std::vector<std::vector<ShapeInfo>> det_info(K), gt_info(K);
+  for (std::size_t k = 0; k < K; ++k) {
+    const DotaClassData& c = dataset.classes[k];
+    for (std::size_t i = 0; i < c.det_poly.size(); ++i) det_info[k].push_back(shape_info(c.det_poly[i]));
+    for (std::size_t i = 0; i < c.gt_poly.size(); ++i) gt_info[k].push_back(shape_info(c.gt_poly[i]));
+  }
+  tbb::enumerable_thread_specific<GeometryScratch> scratch;
+  return voc_analyze(result, voc_class_refs(dataset), dataset.num_images, options,
+                     [&](std::size_t kd, std::uint32_t d, std::size_t kg, std::uint32_t g) {
+                       const ShapeInfo &a = det_info[kd][d], &b = gt_info[kg][g];
+                       if (a.xmax <= b.xmin || b.xmax <= a.xmin || a.ymax <= b.ymin || b.ymax <= a.ymin) return 0.0;
+                       return shape_iou(dataset.classes[kd].det_poly[d], a, dataset.classes[kg].gt_poly[g], b,
+                                        /*crowd=*/false, scratch.local());
+                     });
+}
+
+}  // namespace deteval
