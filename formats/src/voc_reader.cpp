@@ -13,6 +13,7 @@
 #include "deteval/formats/file.hpp"
 #include "deteval/formats/voc.hpp"
 #include "mini_xml.hpp"
+#include "class_files.hpp"
 #include "text_util.hpp"
 
 namespace deteval {
@@ -198,16 +199,8 @@ VocInput load_voc(const VocPaths& paths) {
     in.annotations[i] = read_voc_annotation((dir / (in.images.ids[i] + ".xml")).string());
   });
 
-  std::vector<std::string> classes = paths.classes;
-  if (classes.empty()) {
-    std::set<std::string> names;
-    for (const auto& a : in.annotations)
-      for (const auto& o : a.objects) names.insert(o.name);
-    classes.assign(names.begin(), names.end());
-  }
   std::unordered_map<std::string, std::size_t> class_index;
-  for (const auto& c : classes)
-    if (!class_index.emplace(c, class_index.size()).second) throw UsageError("class listed twice: " + c);
+  const std::vector<std::string> classes = detail::evaluated_classes(paths.classes, in.annotations, class_index);
 
   VocDataset& ds = in.dataset;
   ds.num_images = I;
@@ -225,22 +218,10 @@ VocInput load_voc(const VocPaths& paths) {
 
   if (paths.detections.empty()) return in;  // ground truth only
 
-  std::vector<std::uint8_t> missing(classes.size(), 0);
-  parallel_for_first_error(classes.size(), [&](std::size_t k) {
-    const std::string path = voc_detection_path(paths.detections, classes[k]);
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec) && !ec) {
-      missing[k] = 1;
-      return;
-    }
-    parse_voc_detections(read_file(path), path, in.images, ds.classes[k]);
-  });
-  for (std::size_t k = 0; k < classes.size(); ++k)
-    if (missing[k]) in.classes_without_file.push_back(classes[k]);
-  if (!classes.empty() && in.classes_without_file.size() == classes.size())
-    throw IoError::cannot_read(voc_detection_path(paths.detections, classes.front()),
-                               "no such file, and none of the " + std::to_string(classes.size()) +
-                                   " classes has a detection file (check the {class} pattern)");
+  detail::read_class_files(paths.detections, classes, in.classes_without_file,
+                           [&](std::size_t k, const std::string& text, const std::string& path) {
+                             parse_voc_detections(text, path, in.images, ds.classes[k]);
+                           });
   return in;
 }
 
