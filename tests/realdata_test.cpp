@@ -74,3 +74,38 @@ TEST(RealDataPublished, CocoapiDemoSegm) {
 
 }  // namespace
 }  // namespace deteval
+
+#include <nlohmann/json.hpp>
+
+#include "deteval/formats/voc.hpp"
+#include "deteval/voc.hpp"
+
+namespace deteval {
+namespace {
+
+// The real VOC layouts (original VOC2012 XML with difficult objects; Cartucho's sample
+// with classes that have detections but no ground truth) load and evaluate.
+TEST(RealDataVoc, BothCasesLoadAndEvaluate) {
+  for (const char* name : {"voc_rodm_voc2012_100img", "voc_cartucho_85img"}) {
+    SCOPED_TRACE(name);
+    const auto dir = realdata() / name;
+    if (!std::filesystem::exists(dir / "case.json")) GTEST_SKIP() << "no ../shared/realdata here";
+    const auto c = nlohmann::json::parse(test::slurp(dir / "case.json"));
+    VocPaths paths;
+    paths.annotations_dir = (dir / "Annotations").string();
+    paths.image_set = (dir / "ImageSets/Main/test.txt").string();
+    paths.detections = (dir / "results/comp4_det_test_{class}.txt").string();
+    paths.classes = c["classes"].get<std::vector<std::string>>();
+    const VocInput in = load_voc(paths);
+    const VocResult r = voc_evaluate(in.dataset, 0.5);
+    EXPECT_GT(r.map_area, 0.2);
+    EXPECT_LT(r.map_area, 1.0);
+    EXPECT_GT(r.map_voc07, 0.2);
+    std::size_t without_gt = 0;
+    for (const auto& k : r.classes) without_gt += k.npos == 0;
+    if (std::string(name) == "voc_cartucho_85img") EXPECT_EQ(without_gt, 8u);  // detected, never annotated
+  }
+}
+
+}  // namespace
+}  // namespace deteval
