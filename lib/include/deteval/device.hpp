@@ -74,12 +74,14 @@ enum class Device {
 bool parse_device(std::string_view text, Device& out);
 const char* to_string(Device d);
 
-/// The `auto` rule. A batch's work is the sum over its counted pairs (after the box
-/// and size prefilter) of the two masks' stored lengths (runs, or bytes of the
+/// The `auto` rule: the GPU counts a batch when one is usable and the batch's work
+/// reaches this. A batch's work is the sum over its counted pairs (those the box and
+/// size prefilter leave) of the two masks' stored lengths (runs, or bytes of the
 /// compressed string: about one per run), i.e. the steps of the CPU's run walk.
-/// Below this the CPU finishes in about the time it takes to create a CUDA context
-/// (0.1-0.5 s); see bench/RESULTS.md, "Mask IoU".
-inline constexpr std::uint64_t kAutoGpuMinWork = 200'000'000;
+/// The CPU walks about 180 M steps/s per core (bench/RESULTS.md, "Mask IoU"), so this
+/// is about 5 core-seconds, 0.3 s on 16 cores: below it, the CPU is done in about the
+/// time a first GPU call spends creating its CUDA context (typically 0.1-0.5 s).
+inline constexpr std::uint64_t kAutoGpuMinWork = 1'000'000'000;
 
 /// "cuda:0 <name>" of GPU 0 when a backend is registered and a GPU is usable; empty otherwise.
 std::string gpu_device_name();
