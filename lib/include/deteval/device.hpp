@@ -78,8 +78,8 @@ const char* to_string(Device d);
 /// reaches this. A batch's work is the sum over its counted pairs (those the box and
 /// size prefilter leave) of the two masks' stored lengths (runs, or bytes of the
 /// compressed string: about one per run), i.e. the steps of the CPU's run walk.
-/// The CPU walks about 180 M steps/s per core (bench/RESULTS.md, "Mask IoU"), so this
-/// is about 5 core-seconds, 0.3 s on 16 cores: below it, the CPU is done in about the
+/// The CPU walks about 350 M steps/s per core (bench/RESULTS.md, "Mask IoU"), so this
+/// is about 3 core-seconds, 0.2 s on 16 cores: below it, the CPU is done in about the
 /// time a first GPU call spends creating its CUDA context (typically 0.1-0.5 s).
 inline constexpr std::uint64_t kAutoGpuMinWork = 1'000'000'000;
 
