@@ -11,6 +11,7 @@
 
 #include "commands.hpp"
 #include "deteval/analysis.hpp"
+#include "deteval/device.hpp"
 #include "deteval/evaluate.hpp"
 #include "deteval/formats/coco.hpp"
 #include "deteval/formats/error.hpp"
@@ -25,7 +26,7 @@ namespace deteval::cli {
 namespace {
 
 struct CocoOptions {
-  std::string gt, dt, iou_type = "bbox", params_file, max_dets, iou_thrs, area_ranges, json_out;
+  std::string gt, dt, iou_type = "bbox", device = "auto", params_file, max_dets, iou_thrs, area_ranges, json_out;
   bool no_cats = false, degrees = false, quiet = false, timings = false, no_per_class = false;
   int threads = 0;
   // Analyses
@@ -96,6 +97,18 @@ void run_coco(const CocoOptions& o) {
   Params params;
   if (!parse_iou_type(o.iou_type, params.iou_type))
     throw UsageError("--iou-type: expected bbox, segm, rotated or polygon, got '" + o.iou_type + "'");
+  Device device = Device::auto_;
+  if (!parse_device(o.device, device))
+    throw UsageError("--device: expected auto, cpu or cuda, got '" + o.device + "'");
+  // Fail before reading (possibly large) files when the GPU asked for is missing.
+  if (params.iou_type == IouType::segm && device == Device::cuda && gpu_device_name().empty()) {
+    const DeviceReport r = device_report();
+    throw Error("--device cuda: no usable CUDA device (" +
+                    (r.cuda_compiled ? (r.note.empty() ? std::string("no GPU found") : r.note)
+                                     : std::string("this deteval was built without CUDA")) +
+                    "); use --device cpu or auto",
+                ExitCode::device);
+  }
   if (!o.params_file.empty()) read_coco_params(o.params_file, params);
   if (!o.max_dets.empty()) params.max_dets = parse_int_list(o.max_dets, "--max-dets");
   if (!o.iou_thrs.empty()) params.iou_thrs = parse_number_list(o.iou_thrs, "--iou-thrs");
@@ -133,7 +146,14 @@ void run_coco(const CocoOptions& o) {
   EvalOptions eo;
   eo.threads = o.threads;
   eo.on_stage = [&progress](const char* stage) { progress.stage(stage); };
-  const Evaluation ev = evaluate(gt, dt, params, eo);
+  eo.device = device;
+  const Evaluation ev = [&] {
+    try {
+      return evaluate(gt, dt, params, eo);
+    } catch (const DeviceError& e) {
+      throw Error(e.what(), ExitCode::device);
+    }
+  }();
   t0 = Clock::now();
   progress.stage("summary");
   const Summary summary = summarize(ev);
@@ -185,10 +205,10 @@ void run_coco(const CocoOptions& o) {
   }
   if (o.timings)
     std::fprintf(stderr,
-                 "timings (s): read gt %.3f | read results %.3f | cells %.3f | iou %.3f | matching %.3f | "
+                 "timings (s): read gt %.3f | read results %.3f | cells %.3f | iou %.3f (%s) | matching %.3f | "
                  "accumulation %.3f | summary %.3f | analyses %.3f\n",
-                 t_gt, t_dt, ev.timings.cells, ev.timings.iou, ev.timings.matching, ev.timings.accumulation, t_sum,
-                 t_an);
+                 t_gt, t_dt, ev.timings.cells, ev.timings.iou, ev.device.c_str(), ev.timings.matching,
+                 ev.timings.accumulation, t_sum, t_an);
 }
 
 }  // namespace
@@ -199,6 +219,10 @@ void add_coco_command(CLI::App& app) {
   cmd->add_option("--gt", o->gt, "Ground truth: COCO instances JSON")->required();
   cmd->add_option("--dt", o->dt, "Detection results: COCO results JSON (a list)")->required();
   cmd->add_option("--iou-type", o->iou_type, "bbox | segm | rotated | polygon")->capture_default_str();
+  cmd->add_option("--device", o->device,
+                  "Where segm IoUs are counted: auto (the GPU for large batches, when one is usable) | cpu | cuda. "
+                  "Other IoU types always run on the CPU")
+      ->capture_default_str();
   cmd->add_option("--params", o->params_file, "COCOeval parameters as JSON (useCats, maxDets, iouThrs, areaRng, ...)");
   cmd->add_option("--max-dets", o->max_dets, "Detections per image, e.g. 1,10,100");
   cmd->add_option("--iou-thrs", o->iou_thrs, "IoU thresholds, e.g. 0.5,0.75 (default: linspace(.5, .95, 10))");

@@ -9,9 +9,15 @@
 #include "commands.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/version.hpp"
+#ifdef DETEVAL_HAVE_CUDA
+#include "deteval/cuda/backend.hpp"
+#endif
 
 int main(int argc, char** argv) {
   using deteval::ExitCode;
+#ifdef DETEVAL_HAVE_CUDA
+  deteval::cuda::register_backend();  // explicit: a static library's initialisers may be dropped
+#endif
   CLI::App app{"deteval: object detection and instance segmentation evaluation"};
   app.set_version_flag("--version", std::string("deteval ") + deteval::version());
   app.require_subcommand(1);

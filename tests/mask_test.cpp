@@ -265,6 +265,28 @@ TEST(MaskKnown, IouPrefilterSizesAndCrowd) {
   EXPECT_EQ(iou_from_counts({3, 4}), 0.75);
 }
 
+// maskApi's rleIou loop runs while `ct = ca + cb > 0`: when both masks sit on an
+// empty run at once, before the last pixel, it stops there. Valid RLE (counts sum to
+// h*w), just not what `encode` writes. The crowd union is still rleArea(dt), all of it.
+TEST(MaskKnown, IouStopsWhereBothMasksSitOnEmptyRuns) {
+  const Rle dt{1, 10, {0, 5, 0, 0, 2, 3}};  // 1s at [0, 5) and [7, 10)
+  const Rle gt{1, 10, {0, 5, 0, 5}};        // 1s at [0, 10)
+  // pycocotools: after the 5 ones both masks turn to an empty run: i = 5, u = 5.
+  const IouCounts c = rle_iou_counts(dt, gt, false);
+  EXPECT_EQ(c.intersection, 5u);
+  EXPECT_EQ(c.union_, 5u);
+  EXPECT_EQ(rle_iou(dt, gt, false), 1.0);
+  const IouCounts crowd = rle_iou_counts(dt, gt, true);
+  EXPECT_EQ(crowd.intersection, 5u);
+  EXPECT_EQ(crowd.union_, 8u);  // rleArea(dt), not the 5 pixels walked
+  EXPECT_EQ(rle_iou(dt, gt, true), 5.0 / 8.0);
+  // An empty run in one mask only changes nothing: the other keeps the loop going.
+  const Rle canonical{1, 10, {0, 10}};
+  const IouCounts one = rle_iou_counts(dt, canonical, false);
+  EXPECT_EQ(one.intersection, 8u);
+  EXPECT_EQ(one.union_, 10u);
+}
+
 // ---------------------------------------------------------------- string / counts errors
 
 TEST(MaskString, KnownEncodings) {

@@ -104,7 +104,6 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
     for (const auto& c : gt.categories) ev.category_ids.push_back(c.id);
   else
     ev.category_ids = {-1};
-  ev.device = iou.device();
 
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   arena.execute([&] {
@@ -133,6 +132,7 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
     }
     iou.compute(tasks);
     ev.timings.iou = seconds_since(t0);
+    ev.device = iou.device();  // after compute: with Device::auto_ the batch decides
 
     // (4) matching. Entries (COCOeval.evalImgs) exist for cells with gt or dt, ordered k, a, i.
     t0 = Clock::now();
@@ -355,7 +355,15 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
 Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& params,
                     const EvalOptions& options) {
   std::string error;
-  auto provider = make_iou_provider(gt, dt, params.iou_type, error);
+  if (params.iou_type == IouType::segm && options.device == Device::cuda && gpu_device_name().empty())
+    throw DeviceError("--device cuda: no usable CUDA device (" +
+                      [] {
+                        const DeviceReport r = device_report();
+                        return r.cuda_compiled ? (r.note.empty() ? std::string("no GPU found") : r.note)
+                                               : std::string("this build has no CUDA backend");
+                      }() +
+                      ")");
+  auto provider = make_iou_provider(gt, dt, params.iou_type, options.device, error);
   if (!provider) throw std::invalid_argument(error);
   return evaluate(gt, dt, params, *provider, options);
 }

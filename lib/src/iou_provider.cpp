@@ -78,6 +78,11 @@ std::unique_ptr<IouProvider> make_box_iou_provider(const GroundTruth& gt, const 
 
 std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt, IouType type,
                                                std::string& error) {
+  return make_iou_provider(gt, dt, type, Device::cpu, error);
+}
+
+std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt, IouType type,
+                                               Device device, std::string& error) {
   switch (type) {
     case IouType::bbox:
       return make_box_iou_provider(gt, dt);
@@ -88,7 +93,7 @@ std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Dete
                 std::to_string(dt.masks.size()) + " of " + std::to_string(dt.size()) + " detections have one)";
         return nullptr;
       }
-      return make_mask_iou_provider(gt, dt);
+      return make_mask_iou_provider(gt, dt, device, error);
     case IouType::rotated:
     case IouType::polygon:
       if (gt.shapes.size() != gt.size() || dt.shapes.size() != dt.size()) {

@@ -142,13 +142,15 @@ Rle rle_merge(std::span<const RleView> rles, bool intersect) {
   return acc;
 }
 
+// maskApi's loop ends as soon as both masks sit on an empty run at once (`ct == 0`),
+// which masks with empty runs inside can do before the last pixel: the counts are
+// then those of the pixels walked so far, as in pycocotools. The crowd union is
+// rleArea(dt), the whole detection, whatever the walk saw.
 IouCounts rle_iou_counts(RleView dt, RleView gt, bool crowd) {
   IouCounts r;
-  std::uint64_t dt_area = 0;
   RunCursor a(dt.counts), b(gt.counts);
   for (bool more = true; more;) {
     const std::uint64_t c = joint_step(a, b);
-    if (a.value) dt_area += c;
     if (a.value || b.value) {
       r.union_ += c;
       if (a.value && b.value) r.intersection += c;
@@ -157,7 +159,7 @@ IouCounts rle_iou_counts(RleView dt, RleView gt, bool crowd) {
     b.consume(c);
     more = a.left + b.left > 0;
   }
-  if (crowd) r.union_ = dt_area;  // rleIou: rleArea(dt) when i > 0
+  if (crowd) r.union_ = rle_area(dt);  // rleIou: rleArea(dt) when i > 0
   return r;
 }
 

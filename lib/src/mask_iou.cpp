@@ -5,8 +5,10 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include <mutex>
 #include <vector>
 
+#include "deteval/device.hpp"
 #include "deteval/iou_provider.hpp"
 
 namespace deteval {
@@ -42,8 +44,13 @@ std::vector<Box> mask_boxes(const RleStore& masks) {
 
 class MaskIouProvider final : public IouProvider {
  public:
-  MaskIouProvider(const GroundTruth& gt, const Detections& dt, MaskCountsFn counts, std::string device)
-      : gt_(gt), dt_(dt), counts_(counts), device_(std::move(device)),
+  /// Counts with `counts` (on `device`), or with `gpu` (on `gpu_device`) when it is
+  /// set and either `gpu_always` or the batch's work reaches kAutoGpuMinWork.
+  MaskIouProvider(const GroundTruth& gt, const Detections& dt, MaskCountsFn counts, std::string device,
+                  GpuMaskCountsFn gpu = nullptr, std::string gpu_device = {}, bool gpu_always = false)
+      : gt_(gt), dt_(dt), counts_(counts), cpu_device_(std::move(device)), gpu_(gpu),
+        gpu_device_(std::move(gpu_device)), gpu_always_(gpu && gpu_always),
+        device_(gpu_always_ ? gpu_device_ : cpu_device_),
         gt_box_(mask_boxes(gt.masks)), dt_box_(mask_boxes(dt.masks)) {}
 
   // Three passes so that the counting is one batch over every task: a first pass
@@ -70,13 +77,43 @@ class MaskIouProvider final : public IouProvider {
     });
 
     std::vector<IouCounts> counts(pairs.size());
-    counts_(dt_.masks, gt_.masks, pairs, counts.data());
+    if (gpu_ && (gpu_always_ || work_reaches(pairs, kAutoGpuMinWork))) {
+      std::string error;
+      if (!gpu_(dt_.masks, gt_.masks, pairs, counts.data(), error))
+        throw DeviceError(gpu_device_ + ": " + error + " (--device cpu computes the same results)");
+      set_device(gpu_device_);
+    } else {
+      counts_(dt_.masks, gt_.masks, pairs, counts.data());
+      set_device(cpu_device_);
+    }
     tbb::parallel_for(std::size_t{0}, pairs.size(), [&](std::size_t k) { *slot[k] = iou_from_counts(counts[k]); });
   }
 
-  std::string device() const override { return device_; }
+  std::string device() const override {
+    std::lock_guard lock(device_mutex_);
+    return device_;
+  }
 
  private:
+  void set_device(const std::string& d) const {
+    std::lock_guard lock(device_mutex_);
+    device_ = d;
+  }
+
+  /// The auto rule (device.hpp): the stored lengths of both masks of every pair,
+  /// i.e. the steps of the CPU's run walk, reach `limit`.
+  bool work_reaches(std::span<const MaskPair> pairs, std::uint64_t limit) const {
+    auto length = [](const RleStore& s, std::uint32_t i) -> std::uint64_t {
+      return s.is_compressed(i) ? s.compressed(i).size() : s[i].counts.size();
+    };
+    std::uint64_t work = 0;
+    for (const MaskPair& p : pairs) {
+      work += length(dt_.masks, p.dt) + length(gt_.masks, p.gt);
+      if (work >= limit) return true;
+    }
+    return false;
+  }
+
   /// Writes every IoU of `t` that needs no counting and calls `count(out, dt, gt,
   /// crowd)` for each pair that does (in a fixed order).
   template <class F>
@@ -106,7 +143,12 @@ class MaskIouProvider final : public IouProvider {
   const GroundTruth& gt_;
   const Detections& dt_;
   MaskCountsFn counts_;
-  std::string device_;
+  std::string cpu_device_;
+  GpuMaskCountsFn gpu_;
+  std::string gpu_device_;
+  bool gpu_always_;
+  mutable std::mutex device_mutex_;
+  mutable std::string device_;  // where the last batch was counted
   std::vector<Box> gt_box_, dt_box_;  // rleToBbox of every mask, once per provider
 };
 
@@ -119,6 +161,20 @@ std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const
 
 std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const Detections& dt) {
   return make_mask_iou_provider(gt, dt, mask_iou_counts_cpu, "cpu");
+}
+
+std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const Detections& dt, Device device,
+                                                    std::string& error) {
+  if (device == Device::cpu) return make_mask_iou_provider(gt, dt);
+  const GpuMaskCountsFn gpu = gpu_mask_counts();
+  std::string name = gpu ? gpu_device_name() : std::string();
+  if (name.empty()) {
+    if (device == Device::auto_) return make_mask_iou_provider(gt, dt);
+    error = "--device cuda: no usable CUDA device";
+    return nullptr;
+  }
+  return std::make_unique<MaskIouProvider>(gt, dt, mask_iou_counts_cpu, "cpu", gpu, std::move(name),
+                                           device == Device::cuda);
 }
 
 }  // namespace deteval

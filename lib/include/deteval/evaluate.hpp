@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "deteval/dataset.hpp"
+#include "deteval/device.hpp"
 #include "deteval/iou_provider.hpp"
 #include "deteval/params.hpp"
 
@@ -18,6 +19,9 @@ struct EvalOptions {
   /// Called (from the calling thread) as each stage starts: "cells", "iou", "matching",
   /// "accumulation". For progress display; may be empty.
   std::function<void(const char* stage)> on_stage;
+  /// Where segm IoUs are counted (device.hpp). Results do not depend on it either:
+  /// every backend produces the same integer counts.
+  Device device = Device::auto_;
 };
 
 /// One entry of COCOeval.evalImgs: a (category, area range, image) cell that has
@@ -74,8 +78,10 @@ struct Evaluation {
 Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& params,
                     const IouProvider& iou, const EvalOptions& options = {});
 
-/// The same with the IoU provider that `params.iou_type` calls for (CPU).
-/// Throws std::invalid_argument when the data lacks masks or shapes that the type needs.
+/// The same with the IoU provider that `params.iou_type` calls for (segm: on
+/// `options.device`, every other type on the CPU). Throws std::invalid_argument when
+/// the data lacks masks or shapes that the type needs, DeviceError when
+/// `options.device` is cuda and no GPU is usable or the GPU fails.
 Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& params,
                     const EvalOptions& options = {});
 

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "deteval/dataset.hpp"
+#include "deteval/device.hpp"
 #include "deteval/mask_iou.hpp"
 #include "deteval/params.hpp"
 
@@ -26,7 +27,8 @@ class IouProvider {
  public:
   virtual ~IouProvider() = default;
   virtual void compute(std::span<const IouTask> tasks) const = 0;
-  /// Where the IoUs are computed, e.g. "cpu" or "cuda:0 NVIDIA H100 80GB HBM3".
+  /// Where the IoUs are computed, e.g. "cpu" or "cuda:0 NVIDIA H100 80GB HBM3"; after
+  /// compute(), where the last batch was computed (a provider may choose per batch).
   virtual std::string device() const { return "cpu"; }
 };
 
@@ -49,5 +51,9 @@ std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const
 /// type needs (masks for segm, shapes for rotated/polygon).
 std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt,
                                                IouType type, std::string& error);
+/// The same with segm IoUs counted on `device` (device.hpp; other types ignore it).
+/// With Device::cuda and no usable GPU, nullptr with `error` set.
+std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt, IouType type,
+                                               Device device, std::string& error);
 
 }  // namespace deteval
