@@ -56,6 +56,18 @@ json parse_json(std::string_view text, const std::string& file) {
     if (detail.size() > 200) detail = detail.substr(0, 200) + "...";
     const std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
     throw InputError::at(file, line_col(text, byte), "invalid JSON: " + detail);
+  } catch (const json::out_of_range& e) {
+    // A number beyond double's range (1e999): nlohmann reports it as out_of_range.406, with
+    // the number quoted but no position; locate its first occurrence.
+    std::string what = e.what();
+    const std::size_t q1 = what.find('\''), q2 = what.rfind('\'');
+    const std::string number = q1 != std::string::npos && q2 > q1 ? what.substr(q1 + 1, q2 - q1 - 1) : std::string();
+    const std::size_t at = number.empty() ? std::string_view::npos : text.find(number);
+    const std::string message = "invalid JSON: number out of range" + (number.empty() ? "" : ": " + number.substr(0, 40));
+    if (at == std::string_view::npos) throw InputError::whole(file, message);
+    throw InputError::at(file, line_col(text, at), message);
+  } catch (const json::exception& e) {
+    throw InputError::whole(file, std::string("invalid JSON: ") + e.what());
   }
 }
 
