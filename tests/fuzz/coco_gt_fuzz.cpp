@@ -1,0 +1,46 @@
+// Fuzz target: the COCO ground-truth reader (parse_coco_gt), for every IoU type.
+#include <string_view>
+
+#include "deteval/formats/coco.hpp"
+#include "fuzz.hpp"
+
+using namespace deteval;
+
+namespace {
+
+void check(const GroundTruth& gt, IouType type) {
+  const std::size_t n = gt.size();
+  FUZZ_CHECK(gt.image.size() == n && gt.category.size() == n && gt.box.size() == n && gt.area.size() == n &&
+             gt.iscrowd.size() == n);
+  FUZZ_CHECK(gt.masks.size() == (type == IouType::segm ? n : 0));
+  FUZZ_CHECK(gt.shapes.size() == (type == IouType::rotated || type == IouType::polygon ? n : 0));
+  for (std::size_t j = 0; j < n; ++j) {
+    FUZZ_CHECK(gt.image[j] < gt.images.size());
+    FUZZ_CHECK(gt.category[j] < gt.categories.size());
+  }
+  for (std::size_t i = 1; i < gt.images.size(); ++i) FUZZ_CHECK(gt.images[i - 1].id < gt.images[i].id);
+  for (std::size_t i = 1; i < gt.categories.size(); ++i) FUZZ_CHECK(gt.categories[i - 1].id < gt.categories[i].id);
+  for (std::size_t j = 0; j < gt.masks.size(); ++j) {
+    const Image& im = gt.images[gt.image[j]];
+    FUZZ_CHECK(gt.masks[j].height == static_cast<std::uint32_t>(im.height));
+    FUZZ_CHECK(gt.masks[j].width == static_cast<std::uint32_t>(im.width));
+    std::uint64_t sum = 0;
+    for (std::uint32_t c : gt.masks[j].counts) sum += c;
+    FUZZ_CHECK(sum == std::uint64_t(im.height) * std::uint64_t(im.width));
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  for (IouType type : {IouType::bbox, IouType::polygon, IouType::rotated}) {
+    CocoReadOptions opt;
+    opt.degrees = size % 2;
+    fuzz::refused_or_ok([&] { check(parse_coco_gt(text, "gt.json", type, opt), type); });
+  }
+#if DETEVAL_FUZZ_MASKS
+  fuzz::refused_or_ok([&] { check(parse_coco_gt(text, "gt.json", IouType::segm), IouType::segm); });
+#endif
+  return 0;
+}
