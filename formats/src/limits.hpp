@@ -1,0 +1,29 @@
+// What the readers accept at most: valid but enormous input gets a clear refusal instead of
+// unbounded time or memory. Each limit can be raised at configure time with the CMake cache
+// variable of the same name (README.md, "Limits"); not installed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#ifndef DETEVAL_MAX_JSON_DEPTH
+#define DETEVAL_MAX_JSON_DEPTH 64
+#endif
+#ifndef DETEVAL_MAX_POLYGON_VERTICES
+#define DETEVAL_MAX_POLYGON_VERTICES 100000
+#endif
+#ifndef DETEVAL_MAX_RASTER_COLUMNS
+#define DETEVAL_MAX_RASTER_COLUMNS 16777216
+#endif
+
+namespace deteval::detail {
+
+/// Deepest JSON nesting (COCO needs 5), checked before parsing.
+inline constexpr std::size_t kMaxJsonDepth = DETEVAL_MAX_JSON_DEPTH;
+/// Most vertices in one polygon (a segmentation part or a `poly` shape).
+inline constexpr std::size_t kMaxPolygonVertices = DETEVAL_MAX_POLYGON_VERTICES;
+/// Most pixel columns that the edges of one segmentation's polygons may cross, in total:
+/// the rasteriser's work and the mask's run count grow with it.
+inline constexpr std::uint64_t kMaxRasterColumns = DETEVAL_MAX_RASTER_COLUMNS;
+
+}  // namespace deteval::detail
