@@ -9,5 +9,7 @@ namespace deteval::cli {
 
 void add_coco_command(CLI::App& app);
 void add_info_command(CLI::App& app);
+void add_board_command(CLI::App& app);
+void add_voc_command(CLI::App& app);
 
 }  // namespace deteval::cli

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   deteval::cli::add_coco_command(app);
   deteval::cli::add_info_command(app);
+  deteval::cli::add_board_command(app);
+  deteval::cli::add_voc_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -59,6 +59,8 @@ std::vector<BadInput> bad_inputs() {
        "dt.json: [0].score: expected a score, got nothing (the field is missing)"},
       {"dt_score_string", kGt, R"([{"image_id":1,"category_id":1,"bbox":[0,0,1,1],"score":"high"}])",
        "dt.json: [0].score: expected a number, got the string \"high\""},
+      {"dt_score_overflow", kGt, R"([{"image_id":1,"category_id":1,"bbox":[0,0,1,1],"score":1e999}])",
+       "dt.json: line 1, column 57: expected a finite number, got 1e999"},
       {"dt_bbox_5_numbers", kGt, R"([{"image_id":1,"category_id":1,"bbox":[0,0,1,1,5],"score":0.5}])",
        "dt.json: [0].bbox: expected 4 numbers [x, y, width, height], got an array of 5"},
       {"dt_no_box_no_mask", kGt, R"([{"image_id":1,"category_id":1,"score":0.5}])",

@@ -66,5 +66,11 @@ TEST(RealDataPublished, CocoapiDemoBbox) {
                    {0.505, 0.697, 0.573, 0.586, 0.519, 0.501, 0.387, 0.594, 0.595, 0.640, 0.566, 0.564});
 }
 
+// ... and for instances_val2014_fakesegm100_results.json (masks only: boxes from toBbox).
+TEST(RealDataPublished, CocoapiDemoSegm) {
+  expect_published("coco_val2014_100img_fakesegm", IouType::segm,
+                   {0.320, 0.562, 0.299, 0.387, 0.310, 0.327, 0.268, 0.415, 0.417, 0.469, 0.377, 0.381});
+}
+
 }  // namespace
 }  // namespace deteval

@@ -17,8 +17,12 @@ namespace deteval::detail {
 bool fast_parse_coco_results(const simdjson::padded_string& text, const GroundTruth& gt, IouType type,
                              Detections& out, ResultsReport& report);
 
+/// Ground truth, for bbox and segm evaluations.
+bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, GroundTruth& out);
+
 /// The DOM reader alone (tests compare both paths).
 Detections parse_results_dom(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
                              ResultsReport* report, const CocoReadOptions& opt = {});
+GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType type, const CocoReadOptions& opt);
 
 }  // namespace deteval::detail

@@ -65,25 +65,11 @@ struct ImageSize {
   std::int64_t id;
 };
 
-// The pixel columns that a polygon's edges cross inside the image (rle_from_polygon's
-// work, and a bound on the mask's runs). Coordinates are finite (get_number).
-std::uint64_t raster_columns(const std::vector<double>& xy, std::uint32_t width) {
-  const std::size_t n = xy.size() / 2;
-  const double w = width;
-  std::uint64_t total = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t j = (i + 1) % n;
-    const double a = std::clamp(xy[2 * i], -1.0, w + 1), b = std::clamp(xy[2 * j], -1.0, w + 1);
-    total += static_cast<std::uint64_t>(std::fabs(a - b)) + 1;
-  }
-  return total;
-}
-
 // Rasterises one polygon unless its edges cross more pixel columns than the limit allows
 // (`budget` is what the segmentation's other parts have left).
 Rle rasterise(const std::vector<double>& xy, const ImageSize& img, std::uint64_t& budget, const std::string& file,
               const std::string& path) {
-  const std::uint64_t cols = raster_columns(xy, img.width);
+  const std::uint64_t cols = detail::raster_columns(xy, img.width);
   if (cols > budget)
     throw InputError::at(file, path,
                          "polygons whose edges cross more than " + std::to_string(detail::kMaxRasterColumns) +
@@ -201,8 +187,9 @@ std::vector<double> parse_shape(const json& obj, const std::string& file, const 
 
 }  // namespace
 
-GroundTruth parse_coco_gt(std::string_view text, const std::string& file, IouType type,
-                          const CocoReadOptions& opt) {
+namespace detail {
+
+GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType type, const CocoReadOptions& opt) {
   const json root = detail::parse_json(text, file);
   if (!root.is_object())
     throw InputError::expected(file, "(root)", "an object with images, categories and annotations", describe(root));
@@ -349,8 +336,27 @@ GroundTruth parse_coco_gt(std::string_view text, const std::string& file, IouTyp
   return gt;
 }
 
+}  // namespace detail
+
+namespace {
+
+GroundTruth parse_gt(const simdjson::padded_string& text, const std::string& file, IouType type,
+                     const CocoReadOptions& opt) {
+  GroundTruth gt;
+  if (detail::fast_parse_coco_gt(text, type, gt)) return gt;
+  return detail::parse_gt_dom(std::string_view(text.data(), text.size()), file, type, opt);
+}
+
+}  // namespace
+
+GroundTruth parse_coco_gt(std::string_view text, const std::string& file, IouType type, const CocoReadOptions& opt) {
+  return parse_gt(simdjson::padded_string(text), file, type, opt);
+}
+
 GroundTruth read_coco_gt(const std::string& path, IouType type, const CocoReadOptions& opt) {
-  return parse_coco_gt(read_file(path), path, type, opt);
+  simdjson::padded_string data(regular_file_size(path));
+  read_file_into(path, data.data(), data.size());
+  return parse_gt(data, path, type, opt);
 }
 
 namespace detail {
@@ -454,8 +460,10 @@ Detections parse_coco_results(std::string_view text, const std::string& file, co
 
 Detections read_coco_results(const std::string& path, const GroundTruth& gt, IouType type, ResultsReport* report,
                              const CocoReadOptions& opt) {
-  const std::string data = read_file(path);  // refuses directories, devices and oversized files
-  return parse_results(simdjson::padded_string(data), path, gt, type, report, opt);
+  // Read straight into simdjson's padded buffer: one copy of a file that may be 200 MB.
+  simdjson::padded_string data(regular_file_size(path));  // refuses directories, devices, oversized files
+  read_file_into(path, data.data(), data.size());
+  return parse_results(data, path, gt, type, report, opt);
 }
 
 void parse_coco_params(std::string_view text, const std::string& file, Params& params) {

@@ -12,7 +12,9 @@
 
 namespace deteval {
 
-std::string read_file(const std::string& path, std::size_t max_bytes) {
+namespace {
+
+int open_regular(const std::string& path, std::size_t max_bytes, std::size_t& size) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw IoError::cannot_read(path, std::strerror(errno));
   struct stat st {};
@@ -25,10 +27,14 @@ std::string read_file(const std::string& path, std::size_t max_bytes) {
     throw InputError::whole(path, "file too large (" + std::to_string(st.st_size) + " bytes, limit " +
                                       std::to_string(max_bytes) + ")");
   }
-  std::string data(static_cast<std::size_t>(st.st_size), '\0');
+  size = static_cast<std::size_t>(st.st_size);
+  return fd;
+}
+
+void read_all(int fd, const std::string& path, char* dst, std::size_t size) {
   std::size_t got = 0;
-  while (got < data.size()) {
-    ssize_t n = ::read(fd, data.data() + got, data.size() - got);
+  while (got < size) {
+    ssize_t n = ::read(fd, dst + got, size - got);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       int e = errno;
@@ -38,6 +44,31 @@ std::string read_file(const std::string& path, std::size_t max_bytes) {
     got += static_cast<std::size_t>(n);
   }
   ::close(fd);
+}
+
+}  // namespace
+
+std::size_t regular_file_size(const std::string& path, std::size_t max_bytes) {
+  std::size_t size = 0;
+  ::close(open_regular(path, max_bytes, size));
+  return size;
+}
+
+void read_file_into(const std::string& path, char* dst, std::size_t size) {
+  std::size_t actual = 0;
+  int fd = open_regular(path, ~std::size_t(0), actual);
+  if (actual != size) {
+    ::close(fd);
+    throw IoError::cannot_read(path, "file changed size while reading");
+  }
+  read_all(fd, path, dst, size);
+}
+
+std::string read_file(const std::string& path, std::size_t max_bytes) {
+  std::size_t size = 0;
+  int fd = open_regular(path, max_bytes, size);
+  std::string data(size, '\0');
+  read_all(fd, path, data.data(), size);
   return data;
 }
 

@@ -57,16 +57,14 @@ json parse_json(std::string_view text, const std::string& file) {
     const std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
     throw InputError::at(file, line_col(text, byte), "invalid JSON: " + detail);
   } catch (const json::out_of_range& e) {
-    // A number beyond double's range (1e999): nlohmann reports it as out_of_range.406, with
-    // the number quoted but no position; locate its first occurrence.
+    // A number beyond double's range (1e999): nlohmann gives no position, only the token.
     std::string what = e.what();
-    const std::size_t q1 = what.find('\''), q2 = what.rfind('\'');
-    const std::string number = q1 != std::string::npos && q2 > q1 ? what.substr(q1 + 1, q2 - q1 - 1) : std::string();
-    const std::size_t at = number.empty() ? std::string_view::npos : text.find(number);
-    const std::string message = "invalid JSON: number out of range" + (number.empty() ? "" : ": " + number.substr(0, 40));
-    if (at == std::string_view::npos) throw InputError::whole(file, message);
-    throw InputError::at(file, line_col(text, at), message);
-  } catch (const json::exception& e) {
+    const std::size_t open = what.find('\''), close = what.rfind('\'');
+    const std::string token = open != std::string::npos && close > open ? what.substr(open + 1, close - open - 1) : "";
+    const std::size_t at = token.empty() ? std::string_view::npos : text.find(token);
+    const std::string where = at == std::string_view::npos ? "(number)" : line_col(text, at);
+    throw InputError::at(file, where, "expected a finite number, got " + (token.empty() ? "an overflowing number" : token));
+  } catch (const json::exception& e) {  // nothing else is documented for parse; never an internal error
     throw InputError::whole(file, std::string("invalid JSON: ") + e.what());
   }
 }

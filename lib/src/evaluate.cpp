@@ -84,6 +84,7 @@ struct Scratch {
   std::vector<std::uint32_t> order;   // gt positions within the cell, non-ignored first
   std::vector<std::uint8_t> ignore;   // per ordered gt
   std::vector<std::uint8_t> matched;  // per ordered gt, for one threshold
+  std::vector<double> row_max;        // per detection: its best IoU in the cell
 };
 
 }  // namespace
@@ -199,10 +200,15 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
       if (D > 0 && G > 0) {
         const double* block = ious.data() + iou_off[c];  // D x G, gt in cell order
         s.matched.resize(G);
+        // A detection whose best IoU is below a threshold cannot match there: skip it.
+        s.row_max.resize(D);
+        for (std::size_t d = 0; d < D; ++d)
+          s.row_max[d] = *std::max_element(block + d * G, block + d * G + G);
         for (std::size_t t = 0; t < T; ++t) {
           std::fill(s.matched.begin(), s.matched.end(), 0);
           const double thr = std::min(p.iou_thrs[t], 1 - 1e-10);
           for (std::size_t d = 0; d < D; ++d) {
+            if (s.row_max[d] < thr) continue;
             double best = thr;
             std::ptrdiff_t m = -1;
             const double* row = block + d * G;
@@ -238,7 +244,13 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
     ev.recall.assign(T * K * A * M, -1.0);
     ev.scores.assign(T * R * K * A * M, -1.0);
     struct Ranked { double score; std::uint32_t entry, rank; };
-    struct AccScratch { std::vector<Ranked> ranked; std::vector<double> pr, rc, score; };
+    struct AccScratch {
+      std::vector<Ranked> ranked;
+      std::vector<std::uint8_t> state;
+      std::vector<std::uint32_t> kept, tp_pos;
+      std::vector<double> tp_pr;
+      std::vector<std::uint64_t> need;
+    };
     tbb::enumerable_thread_specific<AccScratch> acc_scratch;
     tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
       const std::uint64_t nk = per_k[k + 1] - per_k[k];
@@ -256,42 +268,76 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
         if (x.entry != y.entry) return x.entry < y.entry;
         return x.rank < y.rank;
       });
+      const std::size_t nr = s.ranked.size();
       for (std::size_t a = 0; a < A; ++a) {
         const ImageEval* ents = ev.image_evals.data() + per_k[k] * A + a * nk;
         std::uint64_t npig = 0;
         for (std::uint64_t j = 0; j < nk; ++j)
           for (std::uint32_t g = 0; g < ents[j].num_gt; ++g) npig += ev.gt_ignore[ents[j].gt_begin + g] == 0;
         if (npig == 0) continue;
+        // Gather each ranked detection's outcome per threshold once (0 ignored, 1 tp,
+        // 2 fp), so the loops below read memory in order.
+        s.state.resize(nr * T);
+        for (std::size_t j = 0; j < nr; ++j) {
+          const ImageEval& e = ents[s.ranked[j].entry];
+          const std::uint64_t base = e.match_begin + s.ranked[j].rank;
+          for (std::size_t t = 0; t < T; ++t) {
+            const std::uint64_t at = base + t * e.num_dt;
+            s.state[j * T + t] = ev.dt_ignore[at] ? 0 : (ev.dt_match[at] >= 0 ? 1 : 2);
+          }
+        }
+        // Smallest true-positive count c with c / npig >= rec_thrs[r] (exact doubles), or
+        // npig + 1 when no count reaches it: searchsorted(rc, recThrs, 'left') in counts.
+        s.need.resize(R);
+        for (std::size_t r = 0; r < R; ++r) {
+          const double thr = p.rec_thrs[r];
+          auto reaches = [&](std::uint64_t c) { return static_cast<double>(c) / static_cast<double>(npig) >= thr; };
+          std::uint64_t c = static_cast<std::uint64_t>(std::max(0.0, std::min(thr * npig, double(npig))));
+          while (c > 0 && reaches(c - 1)) --c;
+          while (c <= npig && !reaches(c)) ++c;
+          s.need[r] = c;
+        }
         for (std::size_t m = 0; m < M; ++m) {
           const std::uint32_t max_det = static_cast<std::uint32_t>(p.max_dets[m]);
+          s.kept.clear();
+          for (std::size_t j = 0; j < nr; ++j)
+            if (s.ranked[j].rank < max_det) s.kept.push_back(static_cast<std::uint32_t>(j));
+          const std::size_t nd = s.kept.size();
           for (std::size_t t = 0; t < T; ++t) {
-            // One entry per kept detection, ignored ones included (they repeat the
-            // previous counts), exactly as pycocotools' cumulative sums.
-            s.pr.clear();
-            s.rc.clear();
-            s.score.clear();
+            // pycocotools keeps rc = tp / npig and pr = tp / (tp + fp + eps) at every kept
+            // detection, takes the running maximum of pr from the right, and samples it
+            // at the first index where rc >= each recall threshold. Precision only rises
+            // at true positives, so the same values come from the true positives alone:
+            // the sample for a threshold needing c true positives is the maximum of pr
+            // over the true positives from the c-th on (over all of them when c = 0).
+            s.tp_pr.clear();
+            s.tp_pos.clear();
             double tp = 0, fp = 0;
-            for (const Ranked& r : s.ranked) {
-              if (r.rank >= max_det) continue;
-              const ImageEval& e = ents[r.entry];
-              const std::uint64_t at = e.match_begin + t * e.num_dt + r.rank;
-              if (!ev.dt_ignore[at]) (ev.dt_match[at] >= 0 ? tp : fp) += 1;
-              s.rc.push_back(tp / static_cast<double>(npig));
-              s.pr.push_back(tp / (fp + tp + std::numeric_limits<double>::epsilon()));
-              s.score.push_back(r.score);
+            for (std::size_t i = 0; i < nd; ++i) {
+              const std::uint8_t st = s.state[s.kept[i] * T + t];
+              if (st == 2) fp += 1;
+              if (st != 1) continue;
+              tp += 1;
+              s.tp_pr.push_back(tp / (fp + tp + std::numeric_limits<double>::epsilon()));
+              s.tp_pos.push_back(static_cast<std::uint32_t>(i));
             }
-            const std::size_t nd = s.pr.size();
-            ev.recall[((t * K + k) * A + a) * M + m] = nd ? s.rc.back() : 0;
-            for (std::size_t i = nd; i-- > 1;)
-              if (s.pr[i] > s.pr[i - 1]) s.pr[i - 1] = s.pr[i];
-            // searchsorted(rc, recThrs, 'left'); recall points never reached keep 0.
-            auto from = s.rc.begin();
+            const std::size_t ntp = s.tp_pr.size();
+            ev.recall[((t * K + k) * A + a) * M + m] = nd ? tp / static_cast<double>(npig) : 0;
+            for (std::size_t i = ntp; i-- > 1;)
+              if (s.tp_pr[i] > s.tp_pr[i - 1]) s.tp_pr[i - 1] = s.tp_pr[i];
             for (std::size_t r = 0; r < R; ++r) {
-              from = std::lower_bound(from, s.rc.end(), p.rec_thrs[r]);
-              const std::size_t pi = static_cast<std::size_t>(from - s.rc.begin());
               const std::size_t at = (((t * R + r) * K + k) * A + a) * M + m;
-              ev.precision[at] = pi < nd ? s.pr[pi] : 0;
-              ev.scores[at] = pi < nd ? s.score[pi] : 0;
+              const std::uint64_t c = s.need[r];
+              if (nd == 0 || c > ntp) {  // never reached: 0, as pycocotools leaves it
+                ev.precision[at] = 0;
+                ev.scores[at] = 0;
+              } else if (c == 0) {  // index 0
+                ev.precision[at] = ntp ? s.tp_pr[0] : 0;
+                ev.scores[at] = s.ranked[s.kept[0]].score;
+              } else {
+                ev.precision[at] = s.tp_pr[c - 1];
+                ev.scores[at] = s.ranked[s.kept[s.tp_pos[c - 1]]].score;
+              }
             }
           }
         }

@@ -81,6 +81,14 @@ std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Dete
   switch (type) {
     case IouType::bbox:
       return make_box_iou_provider(gt, dt);
+    case IouType::segm:
+      if (gt.masks.size() != gt.size() || dt.masks.size() != dt.size()) {
+        error = "segm evaluation needs a mask for every annotation and detection (" +
+                std::to_string(gt.masks.size()) + " of " + std::to_string(gt.size()) + " annotations, " +
+                std::to_string(dt.masks.size()) + " of " + std::to_string(dt.size()) + " detections have one)";
+        return nullptr;
+      }
+      return make_mask_iou_provider(gt, dt);
     case IouType::rotated:
     case IouType::polygon:
       if (gt.shapes.size() != gt.size() || dt.shapes.size() != dt.size()) {
@@ -89,8 +97,6 @@ std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Dete
         return nullptr;
       }
       return make_shape_iou_provider(gt, dt);
-    case IouType::segm:
-      break;
   }
   error = std::string("IoU type '") + to_string(type) + "' is not supported by this build";
   return nullptr;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "deteval/dataset.hpp"
+#include "deteval/mask_iou.hpp"
 #include "deteval/params.hpp"
 
 namespace deteval {
@@ -35,6 +36,14 @@ std::unique_ptr<IouProvider> make_box_iou_provider(const GroundTruth& gt, const 
 /// Exact geometric IoU (rotated boxes, simple polygons) on GroundTruth::shapes and
 /// Detections::shapes, which must hold one polygon per annotation / detection.
 std::unique_ptr<IouProvider> make_shape_iou_provider(const GroundTruth& gt, const Detections& dt);
+/// Mask IoU (pycocotools' `rleIou`) on GroundTruth::masks and Detections::masks, which
+/// must hold one RLE per annotation / detection. Counts pixels on the CPU.
+std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const Detections& dt);
+
+/// The same with another backend computing the counts (see mask_iou.hpp); `device`
+/// is what IouProvider::device() reports.
+std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const Detections& dt,
+                                                    MaskCountsFn counts, std::string device);
 
 /// The provider for `type`, or nullptr with `error` set when the data lacks what the
 /// type needs (masks for segm, shapes for rotated/polygon).

@@ -47,16 +47,31 @@ inline double iou_from_counts(IouCounts c) {
 /// COCO's compressed RLE string (`counts` as a string), both ways.
 std::string rle_to_string(RleView rle);
 /// Decodes a compressed string for an h x w mask. False (with `error` saying why) on
-/// characters outside the alphabet, a truncated value, or counts not summing to h*w.
+/// characters outside the alphabet, a truncated value, a count outside 0..2^32-1, or
+/// counts not summing to h*w (which must fit 32 bits). Runs are kept as written.
 bool rle_from_string(std::string_view counts, std::uint32_t height, std::uint32_t width, Rle& out,
                      std::string& error);
+/// The number of counts a compressed string holds (valid strings only: use it to size
+/// the buffer of `rle_from_string_into`).
+std::size_t rle_string_length(std::string_view counts);
+/// `rle_from_string` into a caller's buffer of exactly `n = rle_string_length(counts)` values,
+/// so that many masks can be decoded in parallel into one flat RleStore buffer.
+bool rle_from_string_into(std::string_view counts, std::uint32_t height, std::uint32_t width, std::uint32_t* out,
+                          std::size_t n, std::string& error);
 /// An uncompressed RLE (`counts` as a list). False when counts do not sum to h*w.
 bool rle_from_counts(std::span<const std::uint64_t> counts, std::uint32_t height, std::uint32_t width, Rle& out,
                      std::string& error);
 
-/// Rasterises one polygon [x0, y0, x1, y1, ...] exactly as pycocotools' `frPoly`.
+/// Rasterises one polygon [x0, y0, x1, y1, ...] exactly as pycocotools' `frPoly`
+/// (n / 2 points; fewer than 3 give what maskApi gives, usually nothing). Where
+/// maskApi's integer arithmetic would overflow, coordinates are clamped to +-2e8;
+/// a NaN coordinate gives an empty mask. h * w must fit COCO RLE's 32-bit counts
+/// (else the result has no counts); h or w 0 gives counts {0}.
 Rle rle_from_polygon(std::span<const double> xy, std::uint32_t height, std::uint32_t width);
 /// The union of several polygons (COCO's multi-part objects), as `frPyObjects` + `merge`.
+/// Note: pycocotools' frPyObjects raises when the first polygon has at most 4 numbers
+/// (it takes 4 as a box list); here every polygon is rasterised as a polygon.
+/// No polygons give an empty mask.
 Rle rle_from_polygons(std::span<const std::span<const double>> polygons, std::uint32_t height,
                       std::uint32_t width);
 /// A box as a mask (pycocotools `frBbox`).

@@ -1,0 +1,180 @@
+// Pascal VOC evaluation. Every arithmetic step follows voc_eval.py's numpy expressions in
+// the same order, so results agree bit for bit except where numpy sums pairwise (done
+// here with detail::numpy_sum too).
+#include "deteval/voc.hpp"
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+
+#include "deteval/detail/pairwise_sum.hpp"
+
+namespace deteval {
+namespace {
+
+// np.maximum / np.minimum: a NaN operand gives NaN (std::max would drop it depending on
+// the argument order). Inputs are finite, but sums of huge coordinates can overflow.
+double np_maximum(double a, double b) { return std::isnan(a) || std::isnan(b) ? std::nan("") : (a < b ? b : a); }
+double np_minimum(double a, double b) { return std::isnan(a) || std::isnan(b) ? std::nan("") : (b < a ? b : a); }
+
+}  // namespace
+
+double voc_iou(const VocBox& det, const VocBox& gt) {
+  const double ixmin = np_maximum(gt.x1, det.x1);
+  const double iymin = np_maximum(gt.y1, det.y1);
+  const double ixmax = np_minimum(gt.x2, det.x2);
+  const double iymax = np_minimum(gt.y2, det.y2);
+  const double iw = np_maximum(ixmax - ixmin + 1., 0.);
+  const double ih = np_maximum(iymax - iymin + 1., 0.);
+  const double inters = iw * ih;
+  const double uni = (det.x2 - det.x1 + 1.) * (det.y2 - det.y1 + 1.) + (gt.x2 - gt.x1 + 1.) * (gt.y2 - gt.y1 + 1.) -
+                     inters;
+  return inters / uni;
+}
+
+double voc_ap_11point(std::span<const double> rec, std::span<const double> prec) {
+  double ap = 0.;
+  for (int k = 0; k <= 10; ++k) {
+    // numpy.arange(0., 1.1, 0.1) yields k * 0.1: 0.30000000000000004 etc., not 0.3.
+    const double t = k * 0.1;
+    double p = 0.;
+    bool any = false;
+    for (std::size_t i = 0; i < rec.size(); ++i)
+      if (rec[i] >= t) {  // false for NaN recall (class without ground truth)
+        p = any ? std::max(p, prec[i]) : prec[i];
+        any = true;
+      }
+    ap = ap + p / 11.;
+  }
+  return ap;
+}
+
+double voc_ap_area(std::span<const double> rec, std::span<const double> prec) {
+  const std::size_t n = rec.size() + 2;
+  std::vector<double> mrec(n), mpre(n);
+  mrec[0] = 0.;
+  mrec[n - 1] = 1.;
+  mpre[0] = 0.;
+  mpre[n - 1] = 0.;
+  std::copy(rec.begin(), rec.end(), mrec.begin() + 1);
+  std::copy(prec.begin(), prec.end(), mpre.begin() + 1);
+  for (std::size_t i = n - 1; i > 0; --i) mpre[i - 1] = np_maximum(mpre[i - 1], mpre[i]);
+  // Only where recall changes; NaN != NaN, so a NaN recall contributes (and gives NaN).
+  std::vector<double> terms;
+  terms.reserve(n - 1);
+  for (std::size_t i = 0; i + 1 < n; ++i)
+    if (mrec[i + 1] != mrec[i]) terms.push_back((mrec[i + 1] - mrec[i]) * mpre[i + 1]);
+  return detail::numpy_sum(terms.data(), terms.size());
+}
+
+VocClassResult voc_evaluate_class(const VocClassData& data, std::size_t num_images, double iou_threshold) {
+  const std::size_t G = data.gt_image.size(), D = data.det_image.size();
+  if (data.gt_box.size() != G || data.gt_difficult.size() != G)
+    throw std::invalid_argument("voc_evaluate: class '" + data.name + "': ground-truth arrays differ in length");
+  if (data.det_score.size() != D || data.det_box.size() != D)
+    throw std::invalid_argument("voc_evaluate: class '" + data.name + "': detection arrays differ in length");
+  for (auto i : data.gt_image)
+    if (i >= num_images) throw std::invalid_argument("voc_evaluate: ground-truth image index out of range");
+  for (auto i : data.det_image)
+    if (i >= num_images) throw std::invalid_argument("voc_evaluate: detection image index out of range");
+
+  VocClassResult r;
+  r.num_detections = D;
+
+  // Ground truth grouped by image, keeping file order within an image (stable counting sort).
+  std::vector<std::uint32_t> gt_off(num_images + 1, 0), gt_order(G);
+  for (auto i : data.gt_image) ++gt_off[i + 1];
+  for (std::size_t i = 0; i < num_images; ++i) gt_off[i + 1] += gt_off[i];
+  {
+    std::vector<std::uint32_t> fill(gt_off.begin(), gt_off.end() - 1);
+    for (std::size_t g = 0; g < G; ++g) gt_order[fill[data.gt_image[g]]++] = static_cast<std::uint32_t>(g);
+  }
+  for (auto d : data.gt_difficult) r.npos += d ? 0 : 1;
+
+  // Descending score; ties in file order. The reference's argsort(-score) is not stable
+  // above 16 elements, but its expected values are those of a stable order.
+  std::vector<std::uint32_t> ranked(D);
+  std::iota(ranked.begin(), ranked.end(), 0u);
+  std::stable_sort(ranked.begin(), ranked.end(),
+                   [&](std::uint32_t a, std::uint32_t b) { return data.det_score[a] > data.det_score[b]; });
+
+  std::vector<std::uint8_t> matched(G, 0);
+  r.recall.resize(D);
+  r.precision.resize(D);
+  double tp = 0., fp = 0.;
+  const double npos = static_cast<double>(r.npos);
+  const double eps = std::numeric_limits<double>::epsilon();
+  for (std::size_t k = 0; k < D; ++k) {
+    const std::uint32_t d = ranked[k];
+    const VocBox& bb = data.det_box[d];
+    const std::uint32_t img = data.det_image[d];
+    // np.max / np.argmax: the first maximum, and the first NaN if any.
+    double ovmax = -std::numeric_limits<double>::infinity();
+    std::uint32_t jmax = 0;
+    for (std::uint32_t j = gt_off[img]; j < gt_off[img + 1]; ++j) {
+      const double ov = voc_iou(bb, data.gt_box[gt_order[j]]);
+      if (std::isnan(ov)) {
+        ovmax = ov;
+        jmax = gt_order[j];
+        break;
+      }
+      if (ov > ovmax) {
+        ovmax = ov;
+        jmax = gt_order[j];
+      }
+    }
+    if (ovmax > iou_threshold) {
+      if (data.gt_difficult[jmax]) {
+        ++r.ignored;  // neither TP nor FP, even when the difficult object was already hit
+      } else if (!matched[jmax]) {
+        matched[jmax] = 1;
+        tp += 1.;
+        ++r.tp;
+      } else {
+        fp += 1.;  // duplicate: no fall-back to the next-best object
+        ++r.fp;
+      }
+    } else {
+      fp += 1.;
+      ++r.fp;
+    }
+    r.recall[k] = tp / npos;
+    r.precision[k] = tp / std::max(tp + fp, eps);
+  }
+
+  r.ap_voc07 = voc_ap_11point(r.recall, r.precision);
+  r.ap_area = voc_ap_area(r.recall, r.precision);
+  return r;
+}
+
+VocResult voc_evaluate(const VocDataset& dataset, double iou_threshold, const EvalOptions& options) {
+  VocResult res;
+  res.iou_threshold = iou_threshold;
+  const std::size_t K = dataset.classes.size();
+  res.classes.resize(K);
+  tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
+      res.classes[k] = voc_evaluate_class(dataset.classes[k], dataset.num_images, iou_threshold);
+    });
+  });
+  std::vector<double> ap07, area;
+  for (const auto& c : res.classes)
+    if (c.npos > 0) {
+      ap07.push_back(c.ap_voc07);
+      area.push_back(c.ap_area);
+    }
+  res.num_map_classes = ap07.size();
+  const double n = static_cast<double>(ap07.size());
+  // numpy.mean: numpy's sum divided by the count (0/0 = NaN when no class qualifies).
+  res.map_voc07 = detail::numpy_sum(ap07.data(), ap07.size()) / n;
+  res.map_area = detail::numpy_sum(area.data(), area.size()) / n;
+  return res;
+}
+
+}  // namespace deteval

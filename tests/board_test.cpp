@@ -1,0 +1,753 @@
+// `deteval board`: the commands end to end, as a front end drives them. Covers every
+// refusal, leaderboard order and ties, equality with `deteval coco` on the same images,
+// concurrent submitters, scorers killed mid-submission, copy detection and grades.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "deteval/board/sha256.hpp"
+#include "test_util.hpp"
+
+namespace deteval {
+namespace {
+
+using nlohmann::json;
+using test::q;
+using test::run_cli;
+using test::RunResult;
+
+// A synthetic dataset: `images` images (ids 10, 20, ...), 3 categories, a few boxes each;
+// results are the boxes jittered, with scores, plus false positives.
+struct Data {
+  json gt, dt;
+};
+
+Data make_data(int images, int per_image, std::uint32_t seed, int dets_per_gt = 1) {
+  std::mt19937 rng(seed);
+  auto uni = [&](double lo, double hi) { return lo + (hi - lo) * (rng() / 4294967296.0); };
+  Data d;
+  d.gt = {{"images", json::array()},
+          {"categories", {{{"id", 1}, {"name", "cat"}}, {{"id", 2}, {"name", "dog"}}, {{"id", 5}, {"name", "owl"}}}},
+          {"annotations", json::array()}};
+  d.dt = json::array();
+  int ann = 0;
+  const int cats[] = {1, 2, 5};
+  for (int i = 0; i < images; ++i) {
+    const int id = 10 * (i + 1);
+    d.gt["images"].push_back({{"id", id}, {"width", 640}, {"height", 480}});
+    for (int k = 0; k < per_image; ++k) {
+      const double x = uni(0, 500), y = uni(0, 380), w = uni(8, 130), h = uni(8, 90);
+      const int c = cats[rng() % 3];
+      d.gt["annotations"].push_back({{"id", ++ann}, {"image_id", id}, {"category_id", c},
+                                     {"bbox", {x, y, w, h}}, {"area", w * h}, {"iscrowd", 0}});
+      for (int r = 0; r < dets_per_gt; ++r) {
+        const double j = uni(-6, 6);
+        d.dt.push_back({{"image_id", id}, {"category_id", c}, {"bbox", {x + j, y - j, w + uni(-5, 5), h}},
+                        {"score", uni(0.05, 1)}});
+      }
+    }
+    d.dt.push_back({{"image_id", id}, {"category_id", 2}, {"bbox", {uni(0, 500), uni(0, 380), 30, 30}},
+                    {"score", uni(0, 0.6)}});
+  }
+  return d;
+}
+
+// Runs the CLI with DETEVAL_NOW set (or unset when empty).
+RunResult run_at(const std::string& now, const std::string& args) {
+  if (now.empty()) ::unsetenv("DETEVAL_NOW"); else ::setenv("DETEVAL_NOW", now.c_str(), 1);
+  RunResult r = run_cli(args);
+  ::unsetenv("DETEVAL_NOW");
+  return r;
+}
+
+json parse_out(const RunResult& r) {
+  try {
+    return json::parse(r.out);
+  } catch (const std::exception&) {
+    ADD_FAILURE() << "not JSON: " << r.out << "\nstderr: " << r.err;
+    return json();
+  }
+}
+
+struct Sql {
+  sqlite3* db = nullptr;
+  explicit Sql(const std::filesystem::path& p) { sqlite3_open_v2(p.c_str(), &db, SQLITE_OPEN_READONLY, nullptr); }
+  ~Sql() { sqlite3_close(db); }
+  std::vector<std::vector<std::string>> rows(const std::string& sql) {
+    std::vector<std::vector<std::string>> out;
+    sqlite3_stmt* s = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    while (s && sqlite3_step(s) == SQLITE_ROW) {
+      std::vector<std::string> row;
+      for (int c = 0; c < sqlite3_column_count(s); ++c) {
+        const auto* t = sqlite3_column_text(s, c);
+        row.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+      }
+      out.push_back(row);
+    }
+    sqlite3_finalize(s);
+    return out;
+  }
+  std::string one(const std::string& sql) {
+    auto r = rows(sql);
+    return r.empty() || r[0].empty() ? "" : r[0][0];
+  }
+};
+
+class BoardTest : public ::testing::Test {
+ protected:
+  test::TempDir tmp;
+  std::string db() const { return q(tmp / "board.db"); }
+
+  void SetUp() override { ASSERT_EQ(run_cli("board init --db " + db()).exit_code, 0); }
+
+  std::filesystem::path write(const std::string& name, const json& j) {
+    test::spit(tmp / name, j.dump());
+    return tmp / name;
+  }
+  void add_task(const std::string& extra, const json& gt, const std::string& name = "hw1") {
+    const auto gt_path = write(name + "_gt.json", gt);
+    RunResult r = run_cli("board task add --db " + db() + " --task " + name + " --gt " + q(gt_path) +
+                          " --metric coco-bbox --seed 42 " + extra);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  void reg(const std::string& user, const std::string& name) {
+    RunResult r = run_cli("board register --db " + db() + " --user " + q(user) + " --name " + q(name));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  RunResult submit(const std::string& user, const std::filesystem::path& file, const std::string& now = "",
+                   const std::string& task = "hw1") {
+    return run_at(now, "board submit --db " + db() + " --task " + task + " --user " + q(user) + " " + q(file) +
+                           " --json");
+  }
+  json show(const std::string& extra = "", const std::string& now = "") {
+    RunResult r = run_at(now, "board show --db " + db() + " --task hw1 --format json " + extra);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return parse_out(r);
+  }
+};
+
+// --- refusals -----------------------------------------------------------------------------------
+
+TEST_F(BoardTest, ScoredSubmissionPrintsTheDocumentedObject) {
+  const Data d = make_data(20, 3, 1);
+  add_task("", d.gt);
+  reg("alice", "Alice Liddell");
+  RunResult r = submit("alice", write("a.json", d.dt));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = parse_out(r);
+  EXPECT_EQ(j["status"], "scored");
+  EXPECT_EQ(j["submission_id"], 1);
+  EXPECT_TRUE(j["error"].is_null());
+  EXPECT_GT(j["public_score"].get<double>(), 0.3);
+  // check --json prints the same object for the last submission.
+  RunResult c = run_cli("board check --db " + db() + " --task hw1 --user alice --json");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_EQ(parse_out(c), j);
+}
+
+TEST_F(BoardTest, RefusesUnregisteredUserWithoutRecording) {
+  const Data d = make_data(10, 2, 2);
+  add_task("", d.gt);
+  RunResult r = submit("mallory", write("a.json", d.dt));
+  EXPECT_EQ(r.exit_code, 6);
+  const json j = parse_out(r);
+  EXPECT_EQ(j["status"], "rejected");
+  EXPECT_TRUE(j["submission_id"].is_null());
+  EXPECT_NE(j["error"].get<std::string>().find("not registered"), std::string::npos);
+  EXPECT_NE(r.err.find("not registered"), std::string::npos);
+  Sql sql(tmp / "board.db");
+  EXPECT_EQ(sql.one("SELECT count(*) FROM submissions"), "0");
+}
+
+TEST_F(BoardTest, RefusesUnknownTask) {
+  reg("alice", "Alice");
+  const Data d = make_data(3, 1, 3);
+  RunResult r = submit("alice", write("a.json", d.dt), "", "nope");
+  EXPECT_EQ(r.exit_code, 6);
+  EXPECT_NE(parse_out(r)["error"].get<std::string>().find("no task named 'nope'"), std::string::npos);
+}
+
+TEST_F(BoardTest, RefusesAfterTheDeadlineAndRecordsTheReason) {
+  const Data d = make_data(10, 2, 4);
+  add_task("--deadline 2025-03-01T23:59:00Z", d.gt);
+  reg("alice", "Alice");
+  const auto f = write("a.json", d.dt);
+  EXPECT_EQ(submit("alice", f, "2025-03-01T23:58:59Z").exit_code, 0);
+  RunResult late = submit("alice", f, "2025-03-02T00:00:00Z");
+  EXPECT_EQ(late.exit_code, 6);
+  const json j = parse_out(late);
+  EXPECT_EQ(j["status"], "rejected");
+  EXPECT_EQ(j["submission_id"], 2);
+  EXPECT_NE(j["error"].get<std::string>().find("deadline"), std::string::npos);
+  // Recorded, so `check` shows it; the file is kept.
+  const json c = parse_out(run_cli("board check --db " + db() + " --task hw1 --user alice --json"));
+  EXPECT_EQ(c, j);
+  Sql sql(tmp / "board.db");
+  EXPECT_EQ(sql.one("SELECT error FROM submissions WHERE id = 2"), j["error"].get<std::string>());
+  EXPECT_TRUE(std::filesystem::exists(tmp / "board.db.files" / sql.one("SELECT substr(sha256, 1, 2) FROM submissions WHERE id = 2") /
+                                      sql.one("SELECT sha256 FROM submissions WHERE id = 2")));
+}
+
+TEST_F(BoardTest, DailyLimitCountsScoredSubmissionsInTheLast24Hours) {
+  const Data d = make_data(10, 2, 5);
+  add_task("--daily-limit 2", d.gt);
+  reg("alice", "Alice");
+  const auto good = write("good.json", d.dt);
+  const auto broken = write("broken.json", json("not a list"));
+  EXPECT_EQ(submit("alice", good, "2025-01-01T10:00:00Z").exit_code, 0);
+  EXPECT_EQ(submit("alice", broken, "2025-01-01T10:30:00Z").exit_code, 6);  // rejected: does not count
+  EXPECT_EQ(submit("alice", good, "2025-01-01T11:00:00Z").exit_code, 0);
+  RunResult over = submit("alice", good, "2025-01-02T09:59:59Z");
+  EXPECT_EQ(over.exit_code, 6);
+  const std::string msg = parse_out(over)["error"];
+  EXPECT_NE(msg.find("limit"), std::string::npos);
+  EXPECT_NE(msg.find("2025-01-02T10:00:00Z"), std::string::npos) << msg;  // when the next one is accepted
+  EXPECT_NE(over.err.find("limit"), std::string::npos);
+  EXPECT_EQ(submit("alice", good, "2025-01-02T10:00:01Z").exit_code, 0);  // the first left the window
+  const json lb = show();
+  ASSERT_EQ(lb["entries"].size(), 1u);
+  EXPECT_EQ(lb["entries"][0]["submissions"], 3);
+}
+
+TEST_F(BoardTest, RefusesBrokenFilesWithTheEvaluatorsLocatedMessage) {
+  const Data d = make_data(10, 2, 6);
+  add_task("", d.gt);
+  reg("alice", "Alice");
+  struct Case {
+    std::string content, message;
+  };
+  const std::vector<Case> cases = {
+      {d.dt.dump().substr(0, 50), "broken.json: line 1, column 51: invalid JSON"},
+      {"", "broken.json: expected JSON, got an empty file"},
+      {R"({"x":1})", "broken.json: (root): expected a list of detection results, got an object"},
+      {R"([{"image_id":10,"category_id":1,"bbox":[1,2,3,4]}])", "broken.json: [0].score: expected a score"},
+      {R"([{"image_id":10,"category_id":1,"bbox":[1,2,3,4],"score":1e999}])", "broken.json: line 1, column 58: expected a finite number, got 1e999"},
+      {R"([{"image_id":10,"category_id":1,"bbox":[1,2,"x",4],"score":0.5}])", "broken.json: [0].bbox[2]"},
+  };
+  for (const Case& c : cases) {
+    test::spit(tmp / "broken.json", c.content);
+    RunResult r = submit("alice", tmp / "broken.json");
+    EXPECT_EQ(r.exit_code, 6) << c.content;
+    const json j = parse_out(r);
+    EXPECT_EQ(j["status"], "rejected");
+    EXPECT_NE(j["error"].get<std::string>().find(c.message), std::string::npos) << j["error"] << " vs " << c.message;
+    EXPECT_EQ(j["error"].get<std::string>().find(tmp.path().string()), std::string::npos) << "names the file only";
+  }
+}
+
+TEST_F(BoardTest, RefusesUnknownImagesWithoutLeakingGroundTruth) {
+  const Data d = make_data(10, 2, 7);
+  add_task("", d.gt);
+  reg("alice", "Alice");
+  json dt = d.dt;
+  dt.push_back({{"image_id", 11}, {"category_id", 1}, {"bbox", {1, 2, 3, 4}}, {"score", 0.5}});
+  RunResult r = submit("alice", write("a.json", dt));
+  EXPECT_EQ(r.exit_code, 6);
+  const std::string msg = parse_out(r)["error"];
+  EXPECT_EQ(msg, "a.json: [" + std::to_string(dt.size() - 1) +
+                     "].image_id: expected an image id of the ground truth, got 11");
+}
+
+TEST_F(BoardTest, RefusesTooManyDetectionsPerImageAndOversizedFiles) {
+  const Data d = make_data(10, 2, 8, 3);  // 3 detections per object + 1: 7 on each image
+  add_task("--max-dets-per-image 5 --max-submission-bytes 100000", d.gt);
+  reg("alice", "Alice");
+  RunResult r = submit("alice", write("a.json", d.dt));
+  EXPECT_EQ(r.exit_code, 6);
+  EXPECT_NE(parse_out(r)["error"].get<std::string>().find("image 10 has 7 detections; the task allows at most 5"),
+            std::string::npos)
+      << r.out;
+  test::spit(tmp / "big.json", "[" + std::string(200000, ' ') + "]");
+  RunResult big = submit("alice", tmp / "big.json");
+  EXPECT_EQ(big.exit_code, 6);
+  EXPECT_NE(parse_out(big)["error"].get<std::string>().find("too large"), std::string::npos);
+}
+
+// --- scores ---------------------------------------------------------------------------------------
+
+// The board's score of a split equals `deteval coco` on the same file and the same images.
+TEST_F(BoardTest, ScoresEqualDetevalCocoOnTheSameImages) {
+  const Data d = make_data(60, 4, 10, 2);
+  add_task("--public-fraction 0.3", d.gt);
+  reg("alice", "Alice");
+  RunResult s = submit("alice", write("a.json", d.dt));
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  const double pub = parse_out(s)["public_score"];
+  const json info = parse_out(run_cli("board task info --db " + db() + " --task hw1 --json --organizer"));
+  const auto ids = info["public_image_ids"].get<std::vector<std::int64_t>>();
+  EXPECT_EQ(ids.size(), 18u);  // round(0.3 * 60)
+  EXPECT_EQ(info["private_images"], 42);
+  const json priv_lb = show("--private --organizer");
+  const double priv = priv_lb["entries"][0]["score"];
+
+  for (const bool is_public : {true, false}) {
+    const std::set<std::int64_t> keep_ids(ids.begin(), ids.end());
+    auto keep = [&](std::int64_t id) { return keep_ids.count(id) == (is_public ? 1u : 0u); };
+    json gt = d.gt, dt = json::array();
+    gt["images"] = json::array();
+    gt["annotations"] = json::array();
+    for (const auto& im : d.gt["images"]) if (keep(im["id"])) gt["images"].push_back(im);
+    for (const auto& a : d.gt["annotations"]) if (keep(a["image_id"])) gt["annotations"].push_back(a);
+    for (const auto& r : d.dt) if (keep(r["image_id"])) dt.push_back(r);
+    const auto gt_path = write("sub_gt.json", gt), dt_path = write("sub_dt.json", dt);
+    RunResult c = run_cli("coco --gt " + q(gt_path) + " --dt " + q(dt_path) + " --json " + q(tmp / "coco.json"));
+    ASSERT_EQ(c.exit_code, 0) << c.err;
+    const json cj = json::parse(test::slurp(tmp / "coco.json"));
+    const double ap = cj["stats"]["AP"];
+    EXPECT_EQ(is_public ? pub : priv, ap) << (is_public ? "public" : "private");
+  }
+  EXPECT_NE(pub, priv);
+}
+
+// coco-segm: masks, on the segm conformance fixture.
+TEST_F(BoardTest, SegmScoresEqualDetevalCocoOnTheSameImages) {
+  const json gt = json::parse(test::slurp(test::fixture("coco/random_medium_200img/gt.json")));
+  const json dt = json::parse(test::slurp(test::fixture("coco/random_medium_200img/dt.json")));
+  const auto gt_path = write("segm_gt.json", gt);
+  ASSERT_EQ(run_cli("board task add --db " + db() + " --task segm --gt " + q(gt_path) +
+                    " --metric coco-segm --public-fraction 0.25 --seed 3")
+                .exit_code,
+            0);
+  reg("alice", "Alice");
+  RunResult s = submit("alice", write("a.json", dt), "", "segm");
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  const auto ids = parse_out(run_cli("board task info --db " + db() + " --task segm --json --organizer"))
+                       ["public_image_ids"].get<std::vector<std::int64_t>>();
+  const std::set<std::int64_t> keep(ids.begin(), ids.end());
+  json sub_gt = gt, sub_dt = json::array();
+  sub_gt["images"] = json::array();
+  sub_gt["annotations"] = json::array();
+  for (const auto& im : gt["images"]) if (keep.count(im["id"])) sub_gt["images"].push_back(im);
+  for (const auto& a : gt["annotations"]) if (keep.count(a["image_id"])) sub_gt["annotations"].push_back(a);
+  for (const auto& r : dt) if (keep.count(r["image_id"])) sub_dt.push_back(r);
+  RunResult c = run_cli("coco --iou-type segm --gt " + q(write("sub_gt.json", sub_gt)) + " --dt " +
+                        q(write("sub_dt.json", sub_dt)) + " --json " + q(tmp / "coco.json"));
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  EXPECT_EQ(parse_out(s)["public_score"].get<double>(),
+            json::parse(test::slurp(tmp / "coco.json"))["stats"]["AP"].get<double>());
+}
+
+// voc07 / voc12 tasks: the same COCO files, scored as `deteval voc` scores the same boxes
+// written as VOC files (corners x + 1, y + 1, x + w, y + h; crowd = difficult).
+TEST_F(BoardTest, VocScoresEqualDetevalVocOnTheSameImages) {
+  const Data d = make_data(40, 3, 22, 2);
+  const auto gt_path = write("voc_gt.json", d.gt);
+  for (const char* m : {"voc07", "voc12"})
+    ASSERT_EQ(run_cli("board task add --db " + db() + " --task " + m + " --gt " + q(gt_path) + " --metric " + m +
+                      " --seed 42")
+                  .exit_code,
+              0);
+  reg("alice", "Alice");
+  const auto dt_path = write("a.json", d.dt);
+  RunResult s07 = submit("alice", dt_path, "", "voc07"), s12 = submit("alice", dt_path, "", "voc12");
+  ASSERT_EQ(s07.exit_code, 0) << s07.err;
+  ASSERT_EQ(s12.exit_code, 0) << s12.err;
+  const auto ids = parse_out(run_cli("board task info --db " + db() + " --task voc07 --json --organizer"))
+                       ["public_image_ids"].get<std::vector<std::int64_t>>();
+  const std::set<std::int64_t> keep(ids.begin(), ids.end());
+  std::map<int, std::string> cat_name;
+  for (const auto& c : d.gt["categories"]) cat_name[c["id"]] = c["name"];
+  auto num = [](double v) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    return std::string(buf);
+  };
+  std::filesystem::create_directories(tmp / "Annotations");
+  std::string set;
+  std::map<std::int64_t, std::string> xml;
+  for (const auto& a : d.gt["annotations"]) {
+    const std::int64_t id = a["image_id"];
+    if (!keep.count(id)) continue;
+    const auto& b = a["bbox"];
+    const double x = b[0], y = b[1], w = b[2], h = b[3];
+    xml[id] += "<object><name>" + cat_name[a["category_id"]] + "</name><difficult>" +
+               std::to_string(a["iscrowd"].get<int>()) + "</difficult><bndbox><xmin>" + num(x + 1) + "</xmin><ymin>" +
+               num(y + 1) + "</ymin><xmax>" + num(x + w) + "</xmax><ymax>" + num(y + h) + "</ymax></bndbox></object>\n";
+  }
+  for (std::int64_t id : ids) {
+    set += std::to_string(id) + "\n";
+    test::spit(tmp / "Annotations" / (std::to_string(id) + ".xml"), "<annotation>\n" + xml[id] + "</annotation>\n");
+  }
+  test::spit(tmp / "set.txt", set);
+  std::map<std::string, std::string> dets;
+  for (const auto& r : d.dt) {
+    const std::int64_t id = r["image_id"];
+    if (!keep.count(id)) continue;
+    const auto& b = r["bbox"];
+    const double x = b[0], y = b[1], w = b[2], h = b[3];
+    dets[cat_name[r["category_id"]]] += std::to_string(id) + " " + num(r["score"]) + " " + num(x + 1) + " " +
+                                        num(y + 1) + " " + num(x + w) + " " + num(y + h) + "\n";
+  }
+  for (const auto& [cls, text] : dets) test::spit(tmp / ("det_" + cls + ".txt"), text);
+  RunResult v = run_cli("voc --annotations " + q(tmp / "Annotations") + " --image-set " + q(tmp / "set.txt") +
+                        " --dets " + q(tmp / "det_{class}.txt") + " --json " + q(tmp / "voc.json"));
+  ASSERT_EQ(v.exit_code, 0) << v.err;
+  const json vj = json::parse(test::slurp(tmp / "voc.json"));
+  EXPECT_EQ(parse_out(s07)["public_score"].get<double>(), vj["mAP_voc07"].get<double>());
+  EXPECT_EQ(parse_out(s12)["public_score"].get<double>(), vj["mAP_area"].get<double>());
+  EXPECT_NE(vj["mAP_voc07"].get<double>(), vj["mAP_area"].get<double>());
+}
+
+TEST_F(BoardTest, SplitIsDeterministicInTheSeedAndFractionOneIsAllPublic) {
+  const Data d = make_data(40, 1, 11);
+  add_task("--public-fraction 0.5", d.gt, "a");
+  add_task("--public-fraction 0.5", d.gt, "b");
+  add_task("--public-fraction 1", d.gt, "c");
+  auto ids = [&](const std::string& t) {
+    return parse_out(run_cli("board task info --db " + db() + " --task " + t + " --json --organizer"))["public_image_ids"];
+  };
+  EXPECT_EQ(ids("a"), ids("b"));
+  EXPECT_EQ(ids("a").size(), 20u);
+  EXPECT_EQ(ids("c").size(), 40u);
+  // Participants see counts and rules, never the seed or the split.
+  const std::string plain = run_cli("board task info --db " + db() + " --task a --json").out;
+  EXPECT_EQ(plain.find("seed"), std::string::npos);
+  EXPECT_EQ(plain.find("public_image_ids"), std::string::npos);
+  RunResult p = run_cli("board show --db " + db() + " --task c --private --organizer");
+  EXPECT_EQ(p.exit_code, 2);
+  EXPECT_NE(p.err.find("no private part"), std::string::npos);
+}
+
+// --- leaderboard ----------------------------------------------------------------------------------
+
+TEST_F(BoardTest, LeaderboardOrderAndTieBreaking) {
+  const Data d = make_data(30, 3, 12);
+  add_task("--deadline 2025-06-01T00:00:00Z", d.gt);
+  json weak = d.dt;  // drop half the detections: a lower score
+  weak.erase(weak.begin(), weak.begin() + static_cast<long>(weak.size() / 2));
+  const auto good = write("good.json", d.dt), low = write("low.json", weak);
+  reg("carol", "Carol");
+  reg("bob", "Bob");
+  reg("alice", "Alice");
+  reg("dave", "Dave");
+  ASSERT_EQ(submit("carol", low, "2025-05-01T10:00:00Z").exit_code, 0);   // 1
+  ASSERT_EQ(submit("bob", good, "2025-05-01T12:00:00Z").exit_code, 0);    // 2
+  ASSERT_EQ(submit("alice", good, "2025-05-01T11:00:00Z").exit_code, 0);  // 3: same score, earlier than bob
+  ASSERT_EQ(submit("alice", low, "2025-05-01T13:00:00Z").exit_code, 0);   // 4: not her best
+  ASSERT_EQ(submit("dave", good, "2025-05-01T12:00:00Z").exit_code, 0);   // 5: same score and time as bob
+  const json lb = show("", "2025-05-02T00:00:00Z");
+  EXPECT_EQ(lb["task"], "hw1");
+  EXPECT_EQ(lb["split"], "public");
+  ASSERT_EQ(lb["entries"].size(), 4u);
+  std::vector<std::string> order;
+  for (const auto& e : lb["entries"]) order.push_back(e["user"]);
+  EXPECT_EQ(order, (std::vector<std::string>{"alice", "bob", "dave", "carol"}));
+  const json& a = lb["entries"][0];
+  EXPECT_EQ(a["rank"], 1);
+  EXPECT_EQ(a["name"], "Alice");
+  EXPECT_EQ(a["submissions"], 2);
+  EXPECT_EQ(a["best_submission_id"], 3);
+  EXPECT_EQ(a["submitted_at"], "2025-05-01T11:00:00Z");
+  EXPECT_EQ(lb["entries"][3]["rank"], 4);
+  EXPECT_LT(lb["entries"][3]["score"].get<double>(), a["score"].get<double>());
+
+  // Private: hidden before the deadline, shown after it.
+  RunResult hidden = run_at("2025-05-02T00:00:00Z", "board show --db " + db() + " --task hw1 --private");
+  EXPECT_EQ(hidden.exit_code, 6);
+  EXPECT_NE(hidden.err.find("hidden until the deadline"), std::string::npos);
+  EXPECT_EQ(hidden.out, "");
+  const json priv = show("--private", "2025-06-02T00:00:00Z");
+  EXPECT_EQ(priv["split"], "private");
+  EXPECT_EQ(priv["entries"].size(), 4u);
+
+  // The other formats carry the same rows.
+  RunResult csv = run_at("2025-05-02T00:00:00Z", "board show --db " + db() + " --task hw1 --format csv");
+  EXPECT_EQ(csv.out.substr(0, csv.out.find('\r')), "rank,user,name,score,submissions,best_submission_id,submitted_at");
+  EXPECT_NE(csv.out.find("1,alice,Alice,"), std::string::npos);
+  RunResult html = run_at("2025-05-02T00:00:00Z", "board show --db " + db() + " --task hw1 --format html");
+  EXPECT_NE(html.out.find("<td>alice</td>"), std::string::npos);
+}
+
+TEST_F(BoardTest, RevealShowsPrivateScoresBeforeTheDeadline) {
+  const Data d = make_data(10, 2, 13);
+  add_task("--deadline 2099-01-01T00:00:00Z", d.gt);
+  reg("alice", "Alice");
+  ASSERT_EQ(submit("alice", write("a.json", d.dt)).exit_code, 0);
+  EXPECT_EQ(run_cli("board show --db " + db() + " --task hw1 --private").exit_code, 6);
+  ASSERT_EQ(run_cli("board task reveal --db " + db() + " --task hw1").exit_code, 0);
+  EXPECT_EQ(show("--private")["entries"].size(), 1u);
+}
+
+TEST_F(BoardTest, NamesAndIdsAreDataNotSqlOrPaths) {
+  const Data d = make_data(5, 1, 14);
+  add_task("", d.gt, "../../escape");
+  const std::string evil = "Robert\"); DROP TABLE users; --";
+  reg(evil, "<script>alert(1)</script>");
+  RunResult r = run_cli("board submit --db " + db() + " --task ../../escape --user " + q(evil) + " " +
+                        q(write("a.json", d.dt)) + " --json");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  RunResult html = run_cli("board show --db " + db() + " --task ../../escape --format html");
+  EXPECT_EQ(html.out.find("<script>"), std::string::npos);
+  EXPECT_NE(html.out.find("&lt;script&gt;"), std::string::npos);
+  // Only the database, its WAL files and the hash-named store exist.
+  for (const auto& e : std::filesystem::recursive_directory_iterator(tmp.path())) {
+    const std::string name = e.path().filename().string();
+    EXPECT_EQ(name.find("escape"), std::string::npos) << e.path();
+  }
+  EXPECT_FALSE(std::filesystem::exists(tmp.path().parent_path().parent_path() / "escape"));
+  Sql sql(tmp / "board.db");
+  EXPECT_EQ(sql.one("SELECT id FROM users"), evil);
+}
+
+// --- concurrency and crashes ----------------------------------------------------------------------
+
+// Starts every command at the same moment (they wait for a go file), waits for all.
+std::vector<RunResult> run_together(const std::vector<std::string>& args, const std::filesystem::path& dir,
+                                    const std::string& now = "") {
+  const auto go = dir / "go";
+  std::vector<pid_t> pids;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string cmd = "while [ ! -e " + q(go) + " ]; do sleep 0.005; done; " +
+                            (now.empty() ? "" : "DETEVAL_NOW=" + now + " ") + "exec '" + DETEVAL_CLI + "' " +
+                            args[i] + " >" + q(dir / ("out" + std::to_string(i))) + " 2>" +
+                            q(dir / ("err" + std::to_string(i)));
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    pids.push_back(pid);
+  }
+  test::spit(go, "");
+  std::vector<RunResult> out(args.size());
+  for (std::size_t i = 0; i < pids.size(); ++i) {
+    int status = 0;
+    ::waitpid(pids[i], &status, 0);
+    out[i].exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    out[i].out = test::slurp(dir / ("out" + std::to_string(i)));
+    out[i].err = test::slurp(dir / ("err" + std::to_string(i)));
+  }
+  std::filesystem::remove(go);
+  return out;
+}
+
+TEST_F(BoardTest, ConcurrentSubmissionsAreEachRecordedOnce) {
+  const Data d = make_data(40, 3, 15);
+  add_task("", d.gt);
+  constexpr int kProcs = 12;
+  std::vector<std::string> args;
+  for (int i = 0; i < kProcs; ++i) {
+    const std::string user = "u" + std::to_string(i % 4);
+    if (i < 4) reg(user, "User " + std::to_string(i));
+    json dt = d.dt;
+    dt.erase(dt.begin(), dt.begin() + i);  // distinct files (and scores)
+    args.push_back("board submit --db " + db() + " --task hw1 --user " + user + " " +
+                   q(write("s" + std::to_string(i) + ".json", dt)) + " --json");
+  }
+  const auto results = run_together(args, tmp.path());
+  std::set<std::int64_t> ids;
+  for (const auto& r : results) {
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json j = parse_out(r);
+    EXPECT_EQ(j["status"], "scored");
+    ids.insert(j["submission_id"].get<std::int64_t>());
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kProcs));
+  Sql sql(tmp / "board.db");
+  EXPECT_EQ(sql.one("SELECT count(*) FROM submissions"), std::to_string(kProcs));
+  EXPECT_EQ(sql.one("SELECT count(DISTINCT sha256) FROM submissions"), std::to_string(kProcs));
+  EXPECT_EQ(sql.one("PRAGMA integrity_check"), "ok");
+  const json lb = show();
+  ASSERT_EQ(lb["entries"].size(), 4u);
+  for (const auto& e : lb["entries"]) EXPECT_EQ(e["submissions"], 3);
+}
+
+TEST_F(BoardTest, ConcurrentSubmissionsCannotExceedTheDailyLimit) {
+  const Data d = make_data(20, 2, 16);
+  add_task("--daily-limit 3", d.gt);
+  reg("alice", "Alice");
+  const auto f = write("a.json", d.dt);
+  std::vector<std::string> args(8, "board submit --db " + db() + " --task hw1 --user alice " + q(f) + " --json");
+  const auto results = run_together(args, tmp.path(), "2025-01-01T00:00:00Z");
+  int scored = 0, limited = 0;
+  for (const auto& r : results) {
+    const json j = parse_out(r);
+    if (j["status"] == "scored") {
+      ++scored;
+      EXPECT_EQ(r.exit_code, 0);
+    } else if (j["error"].get<std::string>().find("limit") != std::string::npos) {
+      ++limited;
+      EXPECT_EQ(r.exit_code, 6);
+    }
+  }
+  EXPECT_EQ(scored, 3);
+  EXPECT_EQ(limited, 5);
+  Sql sql(tmp / "board.db");
+  EXPECT_EQ(sql.one("SELECT count(*) FROM submissions WHERE status = 'scored'"), "3");
+  EXPECT_EQ(sql.one("SELECT count(*) FROM submissions"), "8");
+}
+
+// The board after a crash: intact database, every row complete and its file present.
+void expect_consistent(const std::filesystem::path& dir) {
+  Sql sql(dir / "board.db");
+  EXPECT_EQ(sql.one("PRAGMA integrity_check"), "ok");
+  EXPECT_TRUE(sql.rows("PRAGMA foreign_key_check").empty());
+  for (const auto& row : sql.rows("SELECT status, sha256, public_score, private_stats FROM submissions")) {
+    EXPECT_EQ(row[0], "scored");
+    EXPECT_NE(row[2], "NULL");
+    EXPECT_NE(row[3], "NULL");
+    const auto blob = dir / "board.db.files" / row[1].substr(0, 2) / row[1];
+    ASSERT_TRUE(std::filesystem::exists(blob)) << blob;
+    EXPECT_EQ(board::sha256_hex(test::slurp(blob)), row[1]);
+  }
+}
+
+TEST_F(BoardTest, CrashAtEachStepLeavesNothingOrAWholeSubmission) {
+  const Data d = make_data(20, 2, 17);
+  add_task("", d.gt);
+  reg("alice", "Alice");
+  const auto f = write("a.json", d.dt);
+  const std::pair<const char*, int> points[] = {{"stored", 0}, {"inserted", 0}, {"committed", 1}};
+  int expected_rows = 0;
+  for (const auto& [point, rows] : points) {
+    ::setenv("DETEVAL_BOARD_CRASH_AT", point, 1);
+    RunResult r = submit("alice", f);
+    ::unsetenv("DETEVAL_BOARD_CRASH_AT");
+    EXPECT_EQ(r.exit_code, 128 + SIGKILL) << point;
+    expected_rows += rows;
+    expect_consistent(tmp.path());
+    Sql sql(tmp / "board.db");
+    EXPECT_EQ(sql.one("SELECT count(*) FROM submissions"), std::to_string(expected_rows)) << point;
+    EXPECT_EQ(show()["entries"].size(), static_cast<std::size_t>(expected_rows > 0)) << point;
+  }
+  // A re-run completes the submission.
+  RunResult again = submit("alice", f);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(parse_out(again)["status"], "scored");
+  expect_consistent(tmp.path());
+  EXPECT_EQ(show()["entries"][0]["submissions"], 2);
+}
+
+TEST_F(BoardTest, ScorerKilledAtRandomMomentsLeavesTheBoardConsistent) {
+  const Data d = make_data(1500, 6, 18, 3);  // big enough that scoring takes a while
+  add_task("", d.gt);
+  reg("alice", "Alice");
+  const auto f = write("a.json", d.dt);
+  int completed = 0;
+  for (int delay_ms : {0, 20, 60, 120, 200, 320}) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      const std::string dbs = (tmp / "board.db").string(), fs = f.string();
+      const int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+      ::execl(DETEVAL_CLI, DETEVAL_CLI, "board", "submit", "--db", dbs.c_str(), "--task", "hw1", "--user", "alice",
+              fs.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0) ++completed;
+    expect_consistent(tmp.path());
+    Sql sql(tmp / "board.db");
+    const int rows = std::stoi(sql.one("SELECT count(*) FROM submissions"));
+    EXPECT_GE(rows, completed);
+    EXPECT_LE(rows, 6);
+  }
+  Sql before(tmp / "board.db");
+  const int rows = std::stoi(before.one("SELECT count(*) FROM submissions"));
+  RunResult again = submit("alice", f);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  Sql after(tmp / "board.db");
+  EXPECT_EQ(after.one("SELECT count(*) FROM submissions"), std::to_string(rows + 1));
+  expect_consistent(tmp.path());
+}
+
+// --- organizers: copies and grades ----------------------------------------------------------------
+
+TEST_F(BoardTest, SuspiciousFindsIdenticalAndNearlyIdenticalSubmissions) {
+  const Data d = make_data(40, 3, 19);  // 160 detections
+  add_task("", d.gt);
+  for (const char* u : {"alice", "bob", "carol", "dave"}) reg(u, u);
+  json near = d.dt;
+  near[0]["score"] = 0.123456;  // 1 of 160 changed: 99.4% shared
+  near[1]["bbox"][0] = std::round(near[1]["bbox"][0].get<double>() * 1e6) / 1e6;  // re-printed with 6 decimals: equal
+  const Data other = make_data(40, 3, 99);
+  ASSERT_EQ(submit("alice", write("a.json", d.dt)).exit_code, 0);
+  ASSERT_EQ(submit("bob", write("b.json", d.dt)).exit_code, 0);       // identical file
+  ASSERT_EQ(submit("carol", write("c.json", near)).exit_code, 0);     // nearly identical
+  ASSERT_EQ(submit("dave", write("d.json", other.dt)).exit_code, 0);  // different work
+  ASSERT_EQ(submit("alice", write("a2.json", d.dt)).exit_code, 0);    // her own resubmission: fine
+  RunResult r = run_cli("board suspicious --db " + db() + " --task hw1 --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json pairs = parse_out(r)["pairs"];
+  std::set<std::string> found;
+  for (const auto& p : pairs) found.insert(p["kind"].get<std::string>() + ":" + p["a"]["user"].get<std::string>() + "-" +
+                                           p["b"]["user"].get<std::string>());
+  EXPECT_EQ(found, (std::set<std::string>{"identical:alice-bob", "near-identical:alice-carol", "near-identical:bob-carol"}));
+  for (const auto& p : pairs)
+    if (p["kind"] == "near-identical") EXPECT_NEAR(p["similarity"].get<double>(), 159.0 / 160, 1e-12);
+  RunResult text = run_cli("board suspicious --db " + db() + " --task hw1");
+  EXPECT_NE(text.out.find("identical (100.0% of detections shared): submission 1 by alice"), std::string::npos) << text.out;
+}
+
+TEST_F(BoardTest, GradesCountPassedTasksOnTheScale) {
+  const Data d = make_data(20, 2, 20);
+  json weak = d.dt;
+  weak.erase(weak.begin(), weak.begin() + static_cast<long>(weak.size() * 3 / 4));
+  for (const char* t : {"t1", "t2", "t3", "t4", "t5"}) add_task("--pass-score 0.2", d.gt, t);
+  add_task("", d.gt, "ungraded");
+  reg("ann", "Ann");
+  reg("ben", "Ben");
+  reg("cyd", "Cyd");
+  reg("eve", "Eve");
+  const auto good = write("good.json", d.dt), bad = write("bad.json", weak);
+  for (const char* t : {"t1", "t2", "t3", "t4"}) ASSERT_EQ(submit("ann", good, "", t).exit_code, 0);  // 80%
+  for (const char* t : {"t1", "t2", "t3"}) ASSERT_EQ(submit("ben", good, "", t).exit_code, 0);        // 60%
+  ASSERT_EQ(submit("ben", bad, "", "t4").exit_code, 0);
+  ASSERT_EQ(submit("cyd", good, "", "t1").exit_code, 0);  // 20%
+  ASSERT_EQ(submit("eve", good, "", "t1").exit_code, 0);
+  ASSERT_EQ(submit("eve", good, "", "t2").exit_code, 0);
+  ASSERT_EQ(run_cli("board disqualify --db " + db() + " --task t2 --user eve --reason copied").exit_code, 0);
+  RunResult r = run_cli("board grades --db " + db() + " --format json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json g = parse_out(r);
+  EXPECT_EQ(g["tasks"].size(), 5u);
+  std::map<std::string, std::string> grade;
+  std::map<std::string, double> pct;
+  for (const auto& u : g["users"]) grade[u["user"]] = u["grade"], pct[u["user"]] = u["percent"];
+  EXPECT_EQ(grade["ann"], "excellent");
+  EXPECT_EQ(grade["ben"], "good");
+  EXPECT_EQ(grade["cyd"], "fail");
+  EXPECT_EQ(pct["eve"], 20);  // t2 voided
+  // Another scale.
+  const json g2 = parse_out(run_cli("board grades --db " + db() + " --json --scale A:60,B:20"));
+  for (const auto& u : g2["users"])
+    if (u["user"] == "cyd") EXPECT_EQ(u["grade"], "B");
+  // Disqualified users are off the leaderboard.
+  const json lb = parse_out(run_cli("board show --db " + db() + " --task t2 --format json"));
+  for (const auto& e : lb["entries"]) EXPECT_NE(e["user"], "eve");
+}
+
+TEST_F(BoardTest, CheckWithoutSubmissionsAndReRegistration) {
+  const Data d = make_data(5, 1, 21);
+  add_task("", d.gt);
+  reg("alice", "Alice");
+  const json j = parse_out(run_cli("board check --db " + db() + " --task hw1 --user alice --json"));
+  EXPECT_EQ(j["status"], "none");
+  EXPECT_TRUE(j["submission_id"].is_null());
+  EXPECT_EQ(run_cli("board register --db " + db() + " --user alice --name Alice").exit_code, 0);  // idempotent
+  EXPECT_EQ(run_cli("board register --db " + db() + " --user alice --name Other").exit_code, 6);
+  EXPECT_EQ(run_cli("board register --db " + db() + " --user alice --name Other --update").exit_code, 0);
+  EXPECT_EQ(run_cli("board task list --db " + db() + " --json").exit_code, 0);
+  RunResult missing = run_cli("board show --db " + q(tmp / "nope.db") + " --task hw1");
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("no such board"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace deteval
