@@ -11,6 +11,7 @@
 
 #include "coco_fast.hpp"
 #include "deteval/mask.hpp"
+#include "limits.hpp"
 
 namespace deteval::detail {
 
@@ -85,6 +86,13 @@ bool rasterise(const SegRef& seg, std::uint32_t h, std::uint32_t w, Rle& out) {
     }
   }
   if (parts.empty() || parts[0].size() == 4) return false;  // the box quirk: DOM reader
+  // Beyond the limits: the DOM reader refuses with the message.
+  std::uint64_t columns = 0;
+  for (const auto& part : parts) {
+    if (part.size() / 2 > kMaxPolygonVertices) return false;
+    columns += raster_columns(part, w);
+  }
+  if (columns > kMaxRasterColumns) return false;
   if (parts.size() == 1) {
     out = rle_from_polygon(parts[0], h, w);
     return true;
@@ -99,9 +107,10 @@ bool rasterise(const SegRef& seg, std::uint32_t h, std::uint32_t w, Rle& out) {
 bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, GroundTruth& out) {
   if (type != IouType::bbox && type != IouType::segm) return false;
   const bool segm = type == IouType::segm;
+  // Nesting beyond the readers' limit: the DOM reader refuses it with the message.
   dom::parser parser;
   dom::object root;
-  if (parser.parse(text).get_object().get(root)) return false;
+  if (parser.allocate(text.size(), kMaxJsonDepth) || parser.parse(text).get_object().get(root)) return false;
   GroundTruth gt;
 
   dom::array images;
