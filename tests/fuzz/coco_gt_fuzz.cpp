@@ -1,5 +1,6 @@
 // Fuzz target: the COCO ground-truth reader (parse_coco_gt), for every IoU type.
 #include <string_view>
+#include <vector>
 
 #include "deteval/formats/coco.hpp"
 #include "fuzz.hpp"
@@ -20,12 +21,14 @@ void check(const GroundTruth& gt, IouType type) {
   }
   for (std::size_t i = 1; i < gt.images.size(); ++i) FUZZ_CHECK(gt.images[i - 1].id < gt.images[i].id);
   for (std::size_t i = 1; i < gt.categories.size(); ++i) FUZZ_CHECK(gt.categories[i - 1].id < gt.categories[i].id);
+  std::vector<std::uint32_t> scratch;
   for (std::size_t j = 0; j < gt.masks.size(); ++j) {
     const Image& im = gt.images[gt.image[j]];
-    FUZZ_CHECK(gt.masks[j].height == static_cast<std::uint32_t>(im.height));
-    FUZZ_CHECK(gt.masks[j].width == static_cast<std::uint32_t>(im.width));
+    const RleView m = gt.masks.view(j, scratch);
+    FUZZ_CHECK(m.height == static_cast<std::uint32_t>(im.height));
+    FUZZ_CHECK(m.width == static_cast<std::uint32_t>(im.width));
     std::uint64_t sum = 0;
-    for (std::uint32_t c : gt.masks[j].counts) sum += c;
+    for (std::uint32_t c : m.counts) sum += c;
     FUZZ_CHECK(sum == std::uint64_t(im.height) * std::uint64_t(im.width));
   }
 }

@@ -3,6 +3,7 @@
 // segm the simdjson fast path, when it accepts a file, must give exactly what the DOM
 // reader gives (the fast path's promise).
 #include <string_view>
+#include <vector>
 
 #include "../../formats/src/coco_fast.hpp"
 #include "deteval/evaluate.hpp"
@@ -49,10 +50,11 @@ void expect_same(const Detections& a, const Detections& b) {
   FUZZ_CHECK(a.box == b.box);
   FUZZ_CHECK(a.area == b.area);
   FUZZ_CHECK(a.masks.size() == b.masks.size());
+  std::vector<std::uint32_t> sa, sb;
   for (std::size_t i = 0; i < a.masks.size(); ++i) {
-    FUZZ_CHECK(a.masks[i].height == b.masks[i].height && a.masks[i].width == b.masks[i].width);
-    FUZZ_CHECK(std::equal(a.masks[i].counts.begin(), a.masks[i].counts.end(), b.masks[i].counts.begin(),
-                          b.masks[i].counts.end()));
+    const RleView x = a.masks.view(i, sa), y = b.masks.view(i, sb);  // compressed ones decoded
+    FUZZ_CHECK(x.height == y.height && x.width == y.width);
+    FUZZ_CHECK(std::equal(x.counts.begin(), x.counts.end(), y.counts.begin(), y.counts.end()));
   }
 }
 
@@ -63,6 +65,13 @@ void run(std::string_view text, const GroundTruth& gt, IouType type) {
   FUZZ_CHECK(dt.image.size() == dt.size() && dt.category.size() == dt.size() && dt.box.size() == dt.size() &&
              dt.area.size() == dt.size());
   FUZZ_CHECK(dt.masks.size() == (type == IouType::segm ? dt.size() : 0));
+  std::vector<std::uint32_t> scratch;
+  for (std::size_t j = 0; j < dt.masks.size(); ++j) {  // every mask, compressed or not, is h x w
+    const RleView m = dt.masks.view(j, scratch);
+    std::uint64_t sum = 0;
+    for (std::uint32_t c : m.counts) sum += c;
+    FUZZ_CHECK(sum == std::uint64_t{m.height} * m.width);
+  }
   for (std::size_t j = 0; j < dt.size(); ++j) FUZZ_CHECK(dt.image[j] < gt.images.size() && dt.category[j] < gt.categories.size());
   if (type == IouType::bbox || type == IouType::segm) {
     ResultsReport r2;
