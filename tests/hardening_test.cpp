@@ -8,6 +8,7 @@
 
 #include "deteval/formats/coco.hpp"
 #include "deteval/formats/error.hpp"
+#include "../board/src/score.hpp"
 #include "deteval/geometry.hpp"
 #include "test_util.hpp"
 
@@ -129,6 +130,34 @@ TEST(HardeningLimits, PolygonsCrossingTooManyColumnsAreRefused) {
   EXPECT_EQ(input_error([&] { parse_coco_gt(gt, "gt.json", IouType::segm); }),
             "gt.json: annotations[0].segmentation[0]: polygons whose edges cross more than 16777216 pixel columns "
             "in all, the limit (DETEVAL_MAX_RASTER_COLUMNS)");
+}
+
+}  // namespace
+}  // namespace deteval
+
+namespace deteval {
+namespace {
+
+// Found by the board's segm test after the merge of compressed detection masks: restrict_dt
+// copied masks with RleStore::operator[], which is for masks held as runs, and read a
+// compressed mask's offsets into the runs buffer (a segfault in `deteval board submit`).
+TEST(Hardening, BoardSplitKeepsCompressedMasks) {
+  const GroundTruth gt = parse_coco_gt(
+      R"({"images":[{"id":1,"width":3,"height":5},{"id":2,"width":3,"height":5}],"categories":[{"id":1}],)"
+      R"("annotations":[{"id":1,"image_id":2,"category_id":1,"segmentation":{"size":[5,3],"counts":[1,14]}}]})",
+      "gt.json", IouType::segm);
+  const std::string sub = test::slurp(test::fixture("fuzz/board_submission/crash-compressed-masks.json"));
+  const Detections dt = parse_coco_results(sub, "dt.json", gt, IouType::segm);
+  ASSERT_EQ(dt.masks.size(), 3u);
+  const Detections part = board::restrict_dt(dt, {0, 1});
+  ASSERT_EQ(part.masks.size(), 2u);
+  std::vector<std::uint32_t> s1, s2;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const RleView a = part.masks.view(i, s1), b = dt.masks.view(i + 1, s2);
+    EXPECT_EQ(a.height, 5u);
+    EXPECT_EQ(a.width, 3u);
+    EXPECT_TRUE(std::equal(a.counts.begin(), a.counts.end(), b.counts.begin(), b.counts.end()));
+  }
 }
 
 }  // namespace

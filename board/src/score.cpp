@@ -42,6 +42,17 @@ std::vector<std::uint8_t> compute_split(const GroundTruth& gt, double fraction, 
   return is_public;
 }
 
+namespace {
+
+// Masks as they are held: the results reader keeps detection masks compressed, and
+// operator[] is only for masks held as runs (reading a compressed one runs off its buffer).
+void copy_mask(const RleStore& from, std::size_t j, RleStore& to) {
+  if (from.is_compressed(j)) to.push_back_compressed(from.compressed(j), from.height(j), from.width(j));
+  else to.push_back(from[j]);
+}
+
+}  // namespace
+
 GroundTruth restrict_gt(const GroundTruth& gt, const std::vector<std::uint8_t>& keep) {
   const auto map = new_index(keep);
   GroundTruth out;
@@ -56,7 +67,7 @@ GroundTruth restrict_gt(const GroundTruth& gt, const std::vector<std::uint8_t>& 
     out.box.push_back(gt.box[j]);
     out.area.push_back(gt.area[j]);
     out.iscrowd.push_back(gt.iscrowd[j]);
-    if (!gt.masks.empty()) out.masks.push_back(gt.masks[j]);
+    if (!gt.masks.empty()) copy_mask(gt.masks, j, out.masks);
     if (!gt.shapes.empty()) out.shapes.push_back(gt.shapes[j]);
   }
   return out;
@@ -72,7 +83,7 @@ Detections restrict_dt(const Detections& dt, const std::vector<std::uint8_t>& ke
     out.score.push_back(dt.score[j]);
     out.box.push_back(dt.box[j]);
     out.area.push_back(dt.area[j]);
-    if (!dt.masks.empty()) out.masks.push_back(dt.masks[j]);
+    if (!dt.masks.empty()) copy_mask(dt.masks, j, out.masks);
     if (!dt.shapes.empty()) out.shapes.push_back(dt.shapes[j]);
   }
   return out;
