@@ -64,6 +64,24 @@ TEST(Hardening, IntersectionOfTheSameCycleIsSymmetric) {
   EXPECT_EQ(shape_iou(a, b, false), 1.0);
 }
 
+// Found by fuzz.shape_iou: finite coordinates near the double range (1e238) overflow the
+// shoelace products, and a polygon with a NaN area passed polygon_is_valid (NaN != 0) into the
+// IoU, where intersection and area bounds no longer hold. Refused now, as are rotated boxes
+// whose corners or area overflow.
+TEST(Hardening, PolygonsWhoseAreaOverflowsAreRefused) {
+  const std::vector<double> p = {0, 1.9535203236270741e+238, 2.4352744973596552e-78, -2.8617180199226127e+76,
+                                 -2.8777739825156522e+76, -2.8777739825156522e+76};
+  std::string why;
+  EXPECT_FALSE(polygon_is_valid(p, why));
+  EXPECT_EQ(why, "coordinates too large (the area overflows)");
+  const std::string gt = R"({"images":[{"id":1}],"categories":[{"id":1}],"annotations":[{"id":1,"image_id":1,)"
+                         R"("category_id":1,"bbox":[0,0,1,1],"poly":[0,0,1e200,0,0,1e200],"rbox":[1e308,0,1e308,1,0.5]}]})";
+  EXPECT_EQ(input_error([&] { parse_coco_gt(gt, "gt.json", IouType::polygon); }),
+            "gt.json: annotations[0].poly: invalid polygon: coordinates too large (the area overflows)");
+  EXPECT_EQ(input_error([&] { parse_coco_gt(gt, "gt.json", IouType::rotated); }),
+            "gt.json: annotations[0].rbox: rotated box too large: its corners or area overflow");
+}
+
 // Limits: enormous but valid input gets a clear refusal.
 std::string polygon_gt(std::size_t vertices, const char* key) {
   std::string xy;

@@ -175,6 +175,10 @@ std::vector<double> parse_shape(const json& obj, const std::string& file, const 
     const double theta = opt.degrees ? x[4] * (3.14159265358979323846 / 180.0) : x[4];
     std::vector<double> corners(8);
     rbox_corners(x[0], x[1], x[2], x[3], theta, corners.data());
+    // Finite numbers near the double range can still give infinite corners or area.
+    if (!std::all_of(corners.begin(), corners.end(), [](double c) { return std::isfinite(c); }) ||
+        !std::isfinite(polygon_area(corners)))
+      throw InputError::at(file, p, "rotated box too large: its corners or area overflow");
     return corners;
   }
   const json& v = require(obj, "poly", file, path, "a polygon [x1, y1, x2, y2, ...]");

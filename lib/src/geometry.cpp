@@ -239,7 +239,12 @@ bool polygon_is_valid(PolygonView p, std::string& why) {
       return false;
     }
   }
-  if (polygon_area(p) == 0) {
+  const double area = polygon_area(p);
+  if (!std::isfinite(area)) {  // finite coordinates near the double range: the products overflow
+    why = "coordinates too large (the area overflows)";
+    return false;
+  }
+  if (area == 0) {
     why = "zero area";
     return false;
   }

@@ -56,7 +56,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!(a[2] > 0 && a[3] > 0 && b[2] > 0 && b[3] > 0)) return 0;
     rbox_corners(a[0], a[1], a[2], a[3], a[4], ca);
     rbox_corners(b[0], b[1], b[2], b[3], b[4], cb);
-    // Corners of boxes near the double range may overflow: the IoU must still be sane.
+    // As the reader: corners or areas that overflow are refused (coco_reader.cpp, parse_shape).
+    for (const double* c : {ca, cb}) {
+      for (int i = 0; i < 8; ++i)
+        if (!std::isfinite(c[i])) return 0;
+      if (!std::isfinite(polygon_area(PolygonView(c, 8)))) return 0;
+    }
     check_pair(ca, cb);
     return 0;
   }
