@@ -67,7 +67,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(rle_area(canon) == rle_area(rle));
     rle_decode(canon, bits2.data());
     FUZZ_CHECK(bits == bits2);
-    FUZZ_CHECK(rle_iou(rle, canon, false) == (rle_area(rle) ? 1.0 : 0.0));
+    // rle_iou prefilters with rle_to_bbox, so the same leading-empty-runs caveat applies.
+    if (!leading_empty_runs) FUZZ_CHECK(rle_iou(rle, canon, false) == (rle_area(rle) ? 1.0 : 0.0));
   }
   return 0;
 }
