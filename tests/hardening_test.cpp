@@ -82,6 +82,17 @@ TEST(Hardening, PolygonsWhoseAreaOverflowsAreRefused) {
             "gt.json: annotations[0].rbox: rotated box too large: its corners or area overflow");
 }
 
+// Found by fuzz.coco_gt: the GT fast path converted list items with `dom::object c : cats`,
+// which throws simdjson_error on a non-object; it escaped as an internal error (exit 1).
+TEST(Hardening, GtFastPathDeclinesNonObjectItems) {
+  const std::string gt = test::slurp(test::fixture("fuzz/coco_gt/crash-fast-path-category-not-an-object.json"));
+  for (IouType type : {IouType::bbox, IouType::segm})
+    EXPECT_EQ(input_error([&] { parse_coco_gt(gt, "gt.json", type); }),
+              "gt.json: categories[1]: expected an object, got 7");
+  EXPECT_EQ(input_error([&] { parse_coco_gt(R"({"images":[[]],"categories":[]})", "gt.json", IouType::bbox); }),
+            "gt.json: images[0]: expected an object, got an array of 0");
+}
+
 // Limits: enormous but valid input gets a clear refusal.
 std::string polygon_gt(std::size_t vertices, const char* key) {
   std::string xy;

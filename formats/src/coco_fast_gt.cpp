@@ -115,7 +115,11 @@ bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, Groun
 
   dom::array images;
   if (root["images"].get_array().get(images)) return false;
-  for (dom::object im : images) {
+  for (dom::element item : images) {
+    // Not `for (dom::object im : images)`: that conversion throws simdjson_error on a
+    // non-object, which escaped as an internal error. Declined: the DOM reader explains.
+    dom::object im;
+    if (item.get_object().get(im)) return false;
     Image img;
     if (im["id"].get_int64().get(img.id)) return false;
     for (auto [key, dst] : {std::pair{"width", &img.width}, std::pair{"height", &img.height}}) {
@@ -141,7 +145,9 @@ bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, Groun
 
   dom::array cats;
   if (root["categories"].get_array().get(cats)) return false;
-  for (dom::object c : cats) {
+  for (dom::element item : cats) {
+    dom::object c;
+    if (item.get_object().get(c)) return false;
     Category cat;
     if (c["id"].get_int64().get(cat.id)) return false;
     auto name = c["name"];
