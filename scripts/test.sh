@@ -18,4 +18,4 @@ ctest --test-dir build --output-on-failure
 cmake -S . -B build-asan -G Ninja -DDETEVAL_SANITIZE=address,undefined \
   -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g1"
 cmake --build build-asan
-ctest --test-dir build-asan -L sanitize --output-on-failure
+ctest --test-dir build-asan -L sanitize --output-on-failure -j2
