@@ -123,6 +123,26 @@ TEST(HardeningLimits, DeepJsonIsRefusedBeforeParsing) {
             std::string::npos);
 }
 
+// The fast paths accepted what the documented nesting limit refuses: the results fast path
+// counted levels from its first validated value (65 levels passed), and the GT fast path used
+// simdjson's 1024. Both now decline at the DOM reader's limit, which refuses with the message.
+TEST(HardeningLimits, FastPathsKeepTheNestingLimit) {
+  const GroundTruth g = parse_coco_gt(kGt, "gt.json", IouType::bbox);
+  auto results = [](int k) {
+    return R"([{"image_id":1,"category_id":1,"bbox":[0,0,1,1],"score":1,"x":)" + std::string(k, '[') +
+           std::string(k, ']') + "}]";
+  };
+  EXPECT_EQ(input_error([&] { parse_coco_results(results(62), "dt.json", g, IouType::bbox); }), "accepted");
+  EXPECT_EQ(input_error([&] { parse_coco_results(results(63), "dt.json", g, IouType::bbox); }),
+            "dt.json: line 1, column 125: JSON nested deeper than 64 levels");
+  auto gt = [](int k) {
+    return R"({"images":[{"id":1}],"categories":[{"id":1}],"x":)" + std::string(k, '[') + std::string(k, ']') + "}";
+  };
+  EXPECT_EQ(input_error([&] { parse_coco_gt(gt(63), "gt.json", IouType::bbox); }), "accepted");
+  EXPECT_EQ(input_error([&] { parse_coco_gt(gt(64), "gt.json", IouType::bbox); }),
+            "gt.json: line 1, column 113: JSON nested deeper than 64 levels");
+}
+
 TEST(HardeningLimits, ImagesTooLargeForMasksAreRefused) {
   const std::string gt =
       R"({"images":[{"id":1,"width":100000,"height":100000}],"categories":[{"id":1}],"annotations":[]})";
