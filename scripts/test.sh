@@ -4,9 +4,9 @@
 # test. The README's test command and CI (.ci/run) run this.
 #
 # The sanitized tree is build-asan; it is built at -O1 (quicker to compile, clearer stacks) and
-# runs the tests labelled `sanitize`: all of them but `install_consumer`, which builds an
-# uninstrumented project against the installed libraries. Set DETEVAL_SKIP_SANITIZE=1 to run
-# the normal build only (a quick local check).
+# runs the tests labelled `sanitize`, two at a time: all of them, fuzz targets included, but
+# `install_consumer` (not registered there: its uninstrumented consumer cannot link sanitized
+# libraries). Set DETEVAL_SKIP_SANITIZE=1 to run the normal build only (a quick local check).
 set -eu
 cd "$(dirname "$0")/.."
 
