@@ -9,6 +9,7 @@
 #include "deteval/formats/coco.hpp"
 #include "deteval/formats/error.hpp"
 #include "../board/src/score.hpp"
+#include "../formats/src/coco_fast.hpp"
 #include "deteval/geometry.hpp"
 #include "test_util.hpp"
 
@@ -91,6 +92,31 @@ TEST(Hardening, GtFastPathDeclinesNonObjectItems) {
               "gt.json: categories[1]: expected an object, got 7");
   EXPECT_EQ(input_error([&] { parse_coco_gt(R"({"images":[[]],"categories":[]})", "gt.json", IouType::bbox); }),
             "gt.json: images[0]: expected an object, got an array of 0");
+}
+
+// Found by fuzz.coco_results (fast path vs DOM reader): the On-Demand fast path compared raw
+// keys, so it accepted invalid escapes in keys ("s\o") that the DOM reader refuses, read
+// "image_\u0069d" as an unknown key, and kept an earlier "bbox" when a later one was [].
+TEST(Hardening, ResultsFastPathReadsKeysAsTheDomReaderDoes) {
+  const std::string gt_text = R"({"images":[{"id":1,"width":524,"height":446},{"id":2,"width":480,"height":640}],)"
+                              R"("categories":[{"id":1},{"id":3}]})";
+  for (IouType type : {IouType::bbox, IouType::segm}) {
+    const GroundTruth gt = parse_coco_gt(gt_text, "gt.json", type);
+    const std::string bad = test::slurp(test::fixture("fuzz/coco_results/crash-fast-path-invalid-escape-in-key.json"));
+    EXPECT_NE(input_error([&] { parse_coco_results(bad, "dt.json", gt, type); })
+                  .find("dt.json: line 1, column 56: invalid JSON"),
+              std::string::npos);
+    const std::string keys =
+        test::slurp(test::fixture("fuzz/coco_results/crash-fast-path-duplicate-and-escaped-keys.json"));
+    if (type == IouType::segm) continue;  // the first result has no mask
+    const Detections dt = parse_coco_results(keys, "dt.json", gt, type);
+    const Detections dom = detail::parse_results_dom(keys, "dt.json", gt, type, nullptr, {});
+    EXPECT_EQ(dt.image, dom.image);
+    EXPECT_EQ(dt.image, (std::vector<std::uint32_t>{0, 1}));
+    EXPECT_EQ(dt.box, dom.box);
+    EXPECT_EQ(dt.area, dom.area);
+    EXPECT_NE(dt.box[1], (Box{1, 2, 3, 4}));  // the last "bbox" is []: the mask's box
+  }
 }
 
 // Limits: enormous but valid input gets a clear refusal.
