@@ -203,7 +203,7 @@ TEST(HardeningLimits, PolygonsCrossingTooManyColumnsAreRefused) {
   const std::string gt = std::string(R"({"images":[{"id":1,"width":1000000,"height":100}],"categories":[{"id":1}],)") +
                          R"("annotations":[{"id":1,"image_id":1,"category_id":1,"segmentation":[[)" + xy + "]]}]}";
   EXPECT_EQ(input_error([&] { parse_coco_gt(gt, "gt.json", IouType::segm); }),
-            "gt.json: annotations[0].segmentation[0]: polygons whose edges cross more than 16777216 pixel columns "
+            "gt.json: annotations[0].segmentation[0]: polygons whose edges cross more than 4194304 pixel columns "
             "in all, the limit (DETEVAL_MAX_RASTER_COLUMNS)");
 }
 
