@@ -42,6 +42,7 @@ std::vector<std::uint8_t> compute_split(const GroundTruth& gt, double fraction, 
   return is_public;
 }
 
+
 GroundTruth restrict_gt(const GroundTruth& gt, const std::vector<std::uint8_t>& keep) {
   const auto map = new_index(keep);
   GroundTruth out;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "deteval/mask.hpp"
+#include "limits.hpp"
 
 namespace deteval::detail {
 

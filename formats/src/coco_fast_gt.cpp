@@ -11,6 +11,7 @@
 
 #include "coco_fast.hpp"
 #include "deteval/mask.hpp"
+#include "limits.hpp"
 
 namespace deteval::detail {
 
@@ -85,6 +86,13 @@ bool rasterise(const SegRef& seg, std::uint32_t h, std::uint32_t w, Rle& out) {
     }
   }
   if (parts.empty() || parts[0].size() == 4) return false;  // the box quirk: DOM reader
+  // Beyond the limits: the DOM reader refuses with the message.
+  std::uint64_t columns = 0;
+  for (const auto& part : parts) {
+    if (part.size() / 2 > kMaxPolygonVertices) return false;
+    columns += raster_columns(part, w);
+  }
+  if (columns > kMaxRasterColumns) return false;
   if (parts.size() == 1) {
     out = rle_from_polygon(parts[0], h, w);
     return true;
@@ -99,14 +107,19 @@ bool rasterise(const SegRef& seg, std::uint32_t h, std::uint32_t w, Rle& out) {
 bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, GroundTruth& out) {
   if (type != IouType::bbox && type != IouType::segm) return false;
   const bool segm = type == IouType::segm;
+  // Nesting beyond the readers' limit: the DOM reader refuses it with the message.
   dom::parser parser;
   dom::object root;
-  if (parser.parse(text).get_object().get(root)) return false;
+  if (parser.allocate(text.size(), kMaxJsonDepth) || parser.parse(text).get_object().get(root)) return false;
   GroundTruth gt;
 
   dom::array images;
   if (root["images"].get_array().get(images)) return false;
-  for (dom::object im : images) {
+  for (dom::element item : images) {
+    // Not `for (dom::object im : images)`: that conversion throws simdjson_error on a
+    // non-object, which escaped as an internal error. Declined: the DOM reader explains.
+    dom::object im;
+    if (item.get_object().get(im)) return false;
     Image img;
     if (im["id"].get_int64().get(img.id)) return false;
     for (auto [key, dst] : {std::pair{"width", &img.width}, std::pair{"height", &img.height}}) {
@@ -132,7 +145,9 @@ bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, Groun
 
   dom::array cats;
   if (root["categories"].get_array().get(cats)) return false;
-  for (dom::object c : cats) {
+  for (dom::element item : cats) {
+    dom::object c;
+    if (item.get_object().get(c)) return false;
     Category cat;
     if (c["id"].get_int64().get(cat.id)) return false;
     auto name = c["name"];

@@ -11,6 +11,7 @@
 #include "deteval/mask.hpp"
 #include "coco_fast.hpp"
 #include "json_util.hpp"
+#include "limits.hpp"
 
 namespace deteval {
 
@@ -50,6 +51,10 @@ Box parse_box(const json& v, const std::string& file, const std::string& path) {
 std::vector<double> parse_polygon(const json& v, const std::string& file, const std::string& path) {
   if (!v.is_array() || v.empty()) throw InputError::expected(file, path, "a polygon [x1, y1, x2, y2, ...]", describe(v));
   if (v.size() % 2) throw InputError::expected(file, path, "an even number of polygon coordinates", describe(v));
+  if (v.size() / 2 > detail::kMaxPolygonVertices)
+    throw InputError::at(file, path,
+                         "polygon of " + std::to_string(v.size() / 2) + " vertices, more than the limit of " +
+                             std::to_string(detail::kMaxPolygonVertices) + " (DETEVAL_MAX_POLYGON_VERTICES)");
   std::vector<double> xy(v.size());
   for (std::size_t i = 0; i < v.size(); ++i) xy[i] = get_number(v[i], file, path_index(path, i));
   return xy;
@@ -59,6 +64,19 @@ struct ImageSize {
   std::uint32_t height, width;
   std::int64_t id;
 };
+
+// Rasterises one polygon unless its edges cross more pixel columns than the limit allows
+// (`budget` is what the segmentation's other parts have left).
+Rle rasterise(const std::vector<double>& xy, const ImageSize& img, std::uint64_t& budget, const std::string& file,
+              const std::string& path) {
+  const std::uint64_t cols = detail::raster_columns(xy, img.width);
+  if (cols > budget)
+    throw InputError::at(file, path,
+                         "polygons whose edges cross more than " + std::to_string(detail::kMaxRasterColumns) +
+                             " pixel columns in all, the limit (DETEVAL_MAX_RASTER_COLUMNS)");
+  budget -= cols;
+  return rle_from_polygon(xy, img.height, img.width);
+}
 
 // One RLE dict {"size": [h, w], "counts": "..." | [...]}, which must be at the image's size.
 Rle parse_rle(const json& v, const std::string& file, const std::string& path, const ImageSize& img) {
@@ -81,7 +99,7 @@ Rle parse_rle(const json& v, const std::string& file, const std::string& path, c
     std::vector<std::uint64_t> runs(counts.size());
     for (std::size_t i = 0; i < counts.size(); ++i) {
       const json& c = counts[i];
-      if (!c.is_number_integer() || c.get<std::int64_t>() < 0)
+      if (!c.is_number_unsigned())  // nlohmann keeps every integer >= 0 as unsigned
         throw InputError::expected(file, path_index(path_key(path, "counts"), i), "a non-negative integer",
                                    describe(c));
       runs[i] = c.get<std::uint64_t>();
@@ -98,13 +116,19 @@ Rle parse_rle(const json& v, const std::string& file, const std::string& path, c
 // dict, or a list of RLE dicts (merged). pycocotools reads a polygon list whose first
 // polygon has exactly 4 numbers as boxes [x, y, w, h]; so do we.
 Rle parse_segmentation(const json& v, const std::string& file, const std::string& path, const ImageSize& img) {
+  // COCO's RLE counts are 32-bit: a mask can have at most 2^32 - 1 pixels.
+  if (std::uint64_t{img.height} * img.width >= (std::uint64_t{1} << 32))
+    throw InputError::at(file, path,
+                         "image " + std::to_string(img.id) + " (" + std::to_string(img.width) + " x " +
+                             std::to_string(img.height) + ") too large for masks: width * height must be below 2^32");
+  std::uint64_t budget = detail::kMaxRasterColumns;
   if (v.is_object()) return parse_rle(v, file, path, img);
   if (!v.is_array() || v.empty())
     throw InputError::expected(file, path, "polygons or an RLE object", describe(v));
   if (v[0].is_number()) {  // a single flat polygon
     std::vector<double> xy = parse_polygon(v, file, path);
     if (xy.size() == 4) return rle_from_box(Box{xy[0], xy[1], xy[2], xy[3]}, img.height, img.width);
-    return rle_from_polygon(xy, img.height, img.width);
+    return rasterise(xy, img, budget, file, path);
   }
   std::vector<Rle> parts;
   parts.reserve(v.size());
@@ -119,7 +143,7 @@ Rle parse_segmentation(const json& v, const std::string& file, const std::string
         if (xy.size() != 4) throw InputError::expected(file, p, "4 numbers (a box, like the first entry)", describe(v[i]));
         parts.push_back(rle_from_box(Box{xy[0], xy[1], xy[2], xy[3]}, img.height, img.width));
       } else {
-        parts.push_back(rle_from_polygon(xy, img.height, img.width));
+        parts.push_back(rasterise(xy, img, budget, file, p));
       }
     }
   }
@@ -151,6 +175,10 @@ std::vector<double> parse_shape(const json& obj, const std::string& file, const 
     const double theta = opt.degrees ? x[4] * (3.14159265358979323846 / 180.0) : x[4];
     std::vector<double> corners(8);
     rbox_corners(x[0], x[1], x[2], x[3], theta, corners.data());
+    // Finite numbers near the double range can still give infinite corners or area.
+    if (!std::all_of(corners.begin(), corners.end(), [](double c) { return std::isfinite(c); }) ||
+        !std::isfinite(polygon_area(corners)))
+      throw InputError::at(file, p, "rotated box too large: its corners or area overflow");
     return corners;
   }
   const json& v = require(obj, "poly", file, path, "a polygon [x1, y1, x2, y2, ...]");

@@ -64,6 +64,8 @@ json parse_json(std::string_view text, const std::string& file) {
     const std::size_t at = token.empty() ? std::string_view::npos : text.find(token);
     const std::string where = at == std::string_view::npos ? "(number)" : line_col(text, at);
     throw InputError::at(file, where, "expected a finite number, got " + (token.empty() ? "an overflowing number" : token));
+  } catch (const json::exception& e) {  // nothing else is documented for parse; never an internal error
+    throw InputError::whole(file, std::string("invalid JSON: ") + e.what());
   }
 }
 

@@ -7,13 +7,14 @@
 #include <string>
 #include <string_view>
 
+#include "limits.hpp"
+
 namespace deteval::detail {
 
 using nlohmann::json;
 
-/// Deepest nesting allowed before parsing (COCO needs 5): refusing deeper input
-/// up front bounds the parser's memory and time on hostile files.
-inline constexpr std::size_t kMaxJsonDepth = 64;
+// kMaxJsonDepth: the deepest nesting allowed before parsing (COCO needs 5): refusing deeper
+// input up front bounds the parser's memory and time on hostile files.
 
 /// Parses `text` (the content of `file`); throws InputError with line and column
 /// for syntax errors, empty input or nesting deeper than kMaxJsonDepth.

@@ -239,7 +239,12 @@ bool polygon_is_valid(PolygonView p, std::string& why) {
       return false;
     }
   }
-  if (polygon_area(p) == 0) {
+  const double area = polygon_area(p);
+  if (!std::isfinite(area)) {  // finite coordinates near the double range: the products overflow
+    why = "coordinates too large (the area overflows)";
+    return false;
+  }
+  if (area == 0) {
     why = "zero area";
     return false;
   }
@@ -276,7 +281,9 @@ double intersection_area(PolygonView a, const ShapeInfo& ia, PolygonView b, cons
   // Extents that do not overlap, or only touch: no interior in common.
   if (!(ia.xmin < ib.xmax && ib.xmin < ia.xmax && ia.ymin < ib.ymax && ib.ymin < ia.ymax)) return 0;
   const double bound = std::min(ia.area, ib.area);
-  if (same_vertex_cycle(a, b)) return ia.area;
+  // The same cycle from another start vertex or in the other orientation: its shoelace area
+  // can differ in the last bit, so take the smaller one either way round (symmetry).
+  if (same_vertex_cycle(a, b)) return std::min(ia.area, ib.area);
   // One canonical argument order, so that the result is symmetric to the last bit.
   const bool swap = a.size() != b.size() ? a.size() > b.size()
                                          : std::lexicographical_compare(b.begin(), b.end(), a.begin(), a.end());
