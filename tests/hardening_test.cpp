@@ -119,6 +119,20 @@ TEST(Hardening, ResultsFastPathReadsKeysAsTheDomReaderDoes) {
   }
 }
 
+// Found by fuzz.coco_gt (fast path vs DOM reader): simdjson's obj["key"] takes the first of
+// repeated keys, nlohmann the last, so the GT fast path read another file than the DOM reader
+// (here: accepted categories the DOM reader refuses, and image id 1 instead of 2).
+TEST(Hardening, GtFastPathLeavesRepeatedKeysToTheDomReader) {
+  const std::string gt = test::slurp(test::fixture("fuzz/coco_gt/crash-fast-path-repeated-keys.json"));
+  for (IouType type : {IouType::bbox, IouType::segm})
+    EXPECT_EQ(input_error([&] { parse_coco_gt(gt, "gt.json", type); }),
+              "gt.json: categories[0].id: expected an integer id, got nothing (the field is missing)");
+  const GroundTruth g =
+      parse_coco_gt(R"({"images":[{"id":1,"width":4,"height":4,"id":2}],"categories":[]})", "gt.json", IouType::segm);
+  ASSERT_EQ(g.images.size(), 1u);
+  EXPECT_EQ(g.images[0].id, 2);
+}
+
 // Limits: enormous but valid input gets a clear refusal.
 std::string polygon_gt(std::size_t vertices, const char* key) {
   std::string xy;

@@ -31,6 +31,22 @@ bool flag(dom::element v, bool& out) {
   return true;
 }
 
+// simdjson's obj["key"] finds the first of repeated keys where the DOM reader (nlohmann)
+// keeps the last: objects read by key with a key repeated (or too many keys to check
+// cheaply) are left to the DOM reader.
+bool has_repeated_keys(dom::object o) {
+  constexpr std::size_t kMaxKeys = 64;
+  std::string_view seen[kMaxKeys];
+  std::size_t n = 0;
+  for (dom::key_value_pair f : o) {
+    if (n == kMaxKeys) return true;
+    for (std::size_t i = 0; i < n; ++i)
+      if (seen[i] == f.key) return true;
+    seen[n++] = f.key;
+  }
+  return false;
+}
+
 // One segmentation, kept as references into the parsed document until rasterised.
 struct SegRef {
   enum Kind : std::uint8_t { none, polygons, rle_string, rle_counts } kind = none;
@@ -110,7 +126,9 @@ bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, Groun
   // Nesting beyond the readers' limit: the DOM reader refuses it with the message.
   dom::parser parser;
   dom::object root;
-  if (parser.allocate(text.size(), kMaxJsonDepth) || parser.parse(text).get_object().get(root)) return false;
+  if (parser.allocate(text.size(), kMaxJsonDepth) || parser.parse(text).get_object().get(root) ||
+      has_repeated_keys(root))
+    return false;
   GroundTruth gt;
 
   dom::array images;
@@ -119,7 +137,7 @@ bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, Groun
     // Not `for (dom::object im : images)`: that conversion throws simdjson_error on a
     // non-object, which escaped as an internal error. Declined: the DOM reader explains.
     dom::object im;
-    if (item.get_object().get(im)) return false;
+    if (item.get_object().get(im) || has_repeated_keys(im)) return false;
     Image img;
     if (im["id"].get_int64().get(img.id)) return false;
     for (auto [key, dst] : {std::pair{"width", &img.width}, std::pair{"height", &img.height}}) {
@@ -147,7 +165,7 @@ bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, Groun
   if (root["categories"].get_array().get(cats)) return false;
   for (dom::element item : cats) {
     dom::object c;
-    if (item.get_object().get(c)) return false;
+    if (item.get_object().get(c) || has_repeated_keys(c)) return false;
     Category cat;
     if (c["id"].get_int64().get(cat.id)) return false;
     auto name = c["name"];
