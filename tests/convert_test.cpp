@@ -380,8 +380,7 @@ void expect_agreement(const fs::path& root, const std::vector<std::string>& clas
   const auto r = test::run_cli("coco --gt " + q(tmp / "gt.json") + " --dt " + q(tmp / "dt.json") +
                                " --iou-thrs 0.5 --max-dets 1,10,100000 --json " + q(tmp / "eval.json"));
   ASSERT_RUN_OK(r);
-  // A named document: a range-for over a member of a temporary reads it after it is freed.
-  const json eval = json::parse(test::slurp(tmp / "eval.json"));
+  const json eval = json::parse(test::slurp(tmp / "eval.json"));  // named: the loop must not outlive it
   for (const json& c : eval["per_category"])
     if (c["AP"].get<double>() > -1) EXPECT_NEAR(c["AP"].get<double>(), coco.at(c["name"]).ap, 1e-12);
 }
