@@ -45,7 +45,8 @@ TEST(CocoResultsReader, EscapedBackslashesInShortAndLongRleStrings) {
   text += "]";
   Detections fast;
   ResultsReport rep;
-  ASSERT_TRUE(detail::fast_parse_coco_results(simdjson::padded_string(text), gt, IouType::segm, fast, rep));
+  detail::JsonBuffer buffer(text);
+  ASSERT_TRUE(detail::fast_parse_coco_results(buffer, gt, IouType::segm, fast, rep, 3));
   std::vector<std::uint32_t> scratch;
   for (std::size_t i = 0; i < fast.size(); ++i) {
     const RleView v = fast.masks.view(i, scratch);
@@ -62,14 +63,34 @@ TEST(CocoResultsReader, FastPathEqualsDomPathOnEveryFixture) {
       if (type == IouType::segm && !std::filesystem::exists(dir.path() / "expected_segm.json")) continue;
       SCOPED_TRACE(dir.path().filename().string() + " " + to_string(type));
       const GroundTruth gt = read_coco_gt((dir.path() / "gt.json").string(), type);
-      const std::string text = test::slurp(dir.path() / "dt.json");
+      const std::string spaced = test::slurp(dir.path() / "dt.json");
+      std::string compact(spaced.size(), '\0');
+      std::size_t compact_size = 0;
+      ASSERT_EQ(simdjson::minify(spaced.data(), spaced.size(), compact.data(), compact_size), simdjson::SUCCESS);
+      compact.resize(compact_size);
       ResultsReport r1, r2;
-      const Detections slow = detail::parse_results_dom(text, "dt.json", gt, type, &r1);
-      Detections fast;
-      if (detail::fast_parse_coco_results(simdjson::padded_string(text), gt, type, fast, r2)) {
-        ++fast_taken;
-        expect_same(fast, slow);
-        EXPECT_EQ(r1.dropped_unknown_category, r2.dropped_unknown_category);
+      const Detections slow = detail::parse_results_dom(spaced, "dt.json", gt, type, &r1);
+      // Whole, and cut into parts parsed in parallel; spaced as written, and compact (where
+      // a cut must shift the text to make room for its brackets).
+      for (std::size_t parts : {1u, 2u, 3u, 7u, 1u + 100u, 2u + 100u, 7u + 100u}) {
+        const std::string& text = parts > 100 ? compact : spaced;
+        if (parts > 100) parts -= 100;
+        SCOPED_TRACE("parts " + std::to_string(parts) + (&text == &compact ? " compact" : ""));
+        Detections fast;
+        detail::JsonBuffer buffer(text);
+        if (detail::fast_parse_coco_results(buffer, gt, type, fast, r2, parts)) {
+          fast_taken += parts == 1 && &text == &spaced;
+          expect_same(fast, slow);
+          EXPECT_EQ(r1.dropped_unknown_category, r2.dropped_unknown_category);
+          if (type == IouType::segm) {  // the masks' boxes, kept from the load-time decoding
+            ASSERT_EQ(fast.mask_box.size(), fast.size());
+            std::vector<std::uint32_t> scratch;
+            for (std::size_t i = 0; i < fast.size(); ++i)
+              EXPECT_EQ(fast.mask_box[i], rle_to_bbox(fast.masks.view(i, scratch))) << i;
+          }
+        } else {
+          EXPECT_EQ(buffer.view(), text);  // declined: the text is as it was, for the DOM reader
+        }
       }
     }
   }
@@ -127,7 +148,8 @@ TEST(CocoResultsReader, FastPathDeclinesWhatItDoesNotHandle) {
   Detections out;
   ResultsReport rep;
   auto declines = [&](const char* text) {
-    return !detail::fast_parse_coco_results(simdjson::padded_string(std::string(text)), gt, IouType::bbox, out, rep);
+    detail::JsonBuffer buffer{std::string_view(text)};
+    return !detail::fast_parse_coco_results(buffer, gt, IouType::bbox, out, rep);
   };
   EXPECT_FALSE(declines(R"([{"image_id":1,"category_id":1,"bbox":[0,0,1,1],"score":0.5}])"));
   EXPECT_TRUE(declines(R"([{"image_id":1.0,"category_id":1,"bbox":[0,0,1,1],"score":0.5}])"));  // float id

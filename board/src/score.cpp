@@ -74,6 +74,7 @@ Detections restrict_dt(const Detections& dt, const std::vector<std::uint8_t>& ke
     out.box.push_back(dt.box[j]);
     out.area.push_back(dt.area[j]);
     if (!dt.masks.empty()) out.masks.append(dt.masks, j);
+    if (!dt.mask_box.empty()) out.mask_box.push_back(dt.mask_box[j]);
     if (!dt.shapes.empty()) out.shapes.push_back(dt.shapes[j]);
   }
   return out;

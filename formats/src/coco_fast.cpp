@@ -3,7 +3,9 @@
 #include <simdjson.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <cmath>
@@ -11,6 +13,7 @@
 #include <vector>
 
 #include "deteval/mask.hpp"
+#include "json_split.hpp"
 #include "limits.hpp"
 
 namespace deteval::detail {
@@ -20,9 +23,9 @@ namespace od = simdjson::ondemand;
 #include "coco_fast_results.inc"
 }  // namespace
 
-bool fast_parse_coco_results(const simdjson::padded_string& text, const GroundTruth& gt, IouType type,
-                             Detections& out, ResultsReport& report) {
-  return parse(text, gt, type, out, report);
+bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out,
+                             ResultsReport& report, std::size_t parts) {
+  return parse(text, gt, type, out, report, parts);
 }
 
 }  // namespace deteval::detail

@@ -11,11 +11,14 @@
 #include "deteval/dataset.hpp"
 #include "deteval/formats/coco.hpp"
 #include "deteval/params.hpp"
+#include "json_split.hpp"
 
 namespace deteval::detail {
 
-bool fast_parse_coco_results(const simdjson::padded_string& text, const GroundTruth& gt, IouType type,
-                             Detections& out, ResultsReport& report);
+/// `text` is cut into `parts` pieces parsed in parallel (0: by size and threads); it is
+/// modified while parsing and as it was when the function returns false.
+bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out,
+                             ResultsReport& report, std::size_t parts = 0);
 
 /// Ground truth, for bbox and segm evaluations.
 bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, GroundTruth& out);

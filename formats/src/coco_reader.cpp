@@ -444,28 +444,29 @@ namespace {
 
 // Valid files in the common shapes take the simdjson path; anything it declines is
 // read again by the DOM reader, which accepts it identically or explains what is wrong.
-Detections parse_results(const simdjson::padded_string& text, const std::string& file, const GroundTruth& gt,
-                         IouType type, ResultsReport* report, const CocoReadOptions& opt) {
+Detections parse_results(detail::JsonBuffer& text, const std::string& file, const GroundTruth& gt, IouType type,
+                         ResultsReport* report, const CocoReadOptions& opt) {
   Detections dt;
   ResultsReport local;
   if (detail::fast_parse_coco_results(text, gt, type, dt, local)) {
     if (report) *report = local;
     return dt;
   }
-  return detail::parse_results_dom(std::string_view(text.data(), text.size()), file, gt, type, report, opt);
+  return detail::parse_results_dom(text.view(), file, gt, type, report, opt);
 }
 
 }  // namespace
 
 Detections parse_coco_results(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
                               ResultsReport* report, const CocoReadOptions& opt) {
-  return parse_results(simdjson::padded_string(text), file, gt, type, report, opt);
+  detail::JsonBuffer buffer(text);
+  return parse_results(buffer, file, gt, type, report, opt);
 }
 
 Detections read_coco_results(const std::string& path, const GroundTruth& gt, IouType type, ResultsReport* report,
                              const CocoReadOptions& opt) {
-  // Read straight into simdjson's padded buffer: one copy of a file that may be 200 MB.
-  simdjson::padded_string data(regular_file_size(path));  // refuses directories, devices, oversized files
+  // Read straight into the parser's padded buffer: one copy of a file that may be 200 MB.
+  detail::JsonBuffer data(regular_file_size(path));  // refuses directories, devices, oversized files
   read_file_into(path, data.data(), data.size());
   return parse_results(data, path, gt, type, report, opt);
 }

@@ -33,7 +33,9 @@ void mask_iou_counts_cpu(const RleStore& dts, const RleStore& gts, std::span<con
 
 namespace {
 
-std::vector<Box> mask_boxes(const RleStore& masks) {
+// The masks' boxes (rle_to_bbox), from `known` when a reader kept them while decoding.
+std::vector<Box> mask_boxes(const RleStore& masks, const std::vector<Box>& known = {}) {
+  if (known.size() == masks.size()) return known;
   std::vector<Box> boxes(masks.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, masks.size()), [&](const auto& r) {
     std::vector<std::uint32_t> scratch;
@@ -51,7 +53,7 @@ class MaskIouProvider final : public IouProvider {
       : gt_(gt), dt_(dt), counts_(counts), cpu_device_(std::move(device)), gpu_(gpu),
         gpu_device_(std::move(gpu_device)), gpu_always_(gpu && gpu_always),
         device_(gpu_always_ ? gpu_device_ : cpu_device_),
-        gt_box_(mask_boxes(gt.masks)), dt_box_(mask_boxes(dt.masks)) {}
+        gt_box_(mask_boxes(gt.masks)), dt_box_(mask_boxes(dt.masks, dt.mask_box)) {}
 
   // Three passes so that the counting is one batch over every task: a first pass
   // settles the pairs rleIou never counts (boxes apart: 0; sizes differ: -1) and

@@ -57,6 +57,9 @@ struct Detections {
   std::vector<Box> box;
   std::vector<double> area;  ///< w*h when the result had a box, else the mask's pixel count
   RleStore masks;            ///< segm: empty or one per detection
+  /// Optional: `rle_to_bbox` of each mask, for readers that decode the masks anyway (the
+  /// segm IoU's box test uses it instead of decoding every mask again). Empty: computed.
+  std::vector<Box> mask_box;
   ShapeStore shapes;         ///< rotated/polygon: empty or one per detection
 
   std::size_t size() const { return score.size(); }
