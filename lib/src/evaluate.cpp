@@ -176,74 +176,83 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
     std::vector<std::uint8_t> outcome(nmatch);
 
     tbb::enumerable_thread_specific<Scratch> scratch;
-    tbb::parallel_for(std::size_t{0}, N, [&](std::size_t n) {
-      ImageEval& e = ev.image_evals[n];
-      const std::size_t c = e.category * I + e.image;
-      const AreaRange& ar = p.area_ranges[e.area];
-      const std::uint32_t* cdt = cells.dt.data() + cells.dt_off[c];
-      const std::uint32_t* cgt = cells.gt.data() + cells.gt_off[c];
-      const std::size_t D = e.num_dt, G = e.num_gt;
-      Scratch& s = scratch.local();
+    // One task per cell, for all its area ranges: its IoU block is read from memory once.
+    tbb::parallel_for(std::size_t{0}, nonempty.size(), [&](std::size_t jc) {
+      const std::size_t kc = nonempty[jc] / I;
+      const std::uint64_t nkc = per_k[kc + 1] - per_k[kc];
+      bool have_row_max = false;
+      for (std::size_t ai = 0; ai < A; ++ai) {
+        ImageEval& e = ev.image_evals[per_k[kc] * A + ai * nkc + (jc - per_k[kc])];
+        const std::size_t c = e.category * I + e.image;
+        const AreaRange& ar = p.area_ranges[e.area];
+        const std::uint32_t* cdt = cells.dt.data() + cells.dt_off[c];
+        const std::uint32_t* cgt = cells.gt.data() + cells.gt_off[c];
+        const std::size_t D = e.num_dt, G = e.num_gt;
+        Scratch& s = scratch.local();
 
-      // pycocotools: _ignore = ignore (= iscrowd) or area outside [lo, hi]; then a
-      // stable argsort puts non-ignored gt first.
-      s.order.resize(G);
-      s.ignore.resize(G);
-      std::size_t pos = 0;
-      for (int pass = 0; pass < 2; ++pass)
+        // pycocotools: _ignore = ignore (= iscrowd) or area outside [lo, hi]; then a
+        // stable argsort puts non-ignored gt first.
+        s.order.resize(G);
+        s.ignore.resize(G);
+        std::size_t pos = 0;
+        for (int pass = 0; pass < 2; ++pass)
+          for (std::size_t g = 0; g < G; ++g) {
+            const std::uint32_t j = cgt[g];
+            const bool ig = gt.iscrowd[j] || gt.area[j] < ar.lo || gt.area[j] > ar.hi;
+            if (ig == (pass == 1)) { s.order[pos] = static_cast<std::uint32_t>(g); s.ignore[pos] = ig; ++pos; }
+          }
         for (std::size_t g = 0; g < G; ++g) {
-          const std::uint32_t j = cgt[g];
-          const bool ig = gt.iscrowd[j] || gt.area[j] < ar.lo || gt.area[j] > ar.hi;
-          if (ig == (pass == 1)) { s.order[pos] = static_cast<std::uint32_t>(g); s.ignore[pos] = ig; ++pos; }
+          ev.gt_index[e.gt_begin + g] = cgt[s.order[g]];
+          ev.gt_ignore[e.gt_begin + g] = s.ignore[g];
         }
-      for (std::size_t g = 0; g < G; ++g) {
-        ev.gt_index[e.gt_begin + g] = cgt[s.order[g]];
-        ev.gt_ignore[e.gt_begin + g] = s.ignore[g];
-      }
-      std::copy(cdt, cdt + D, ev.dt_index.begin() + static_cast<std::ptrdiff_t>(e.dt_begin));
+        std::copy(cdt, cdt + D, ev.dt_index.begin() + static_cast<std::ptrdiff_t>(e.dt_begin));
 
-      std::int32_t* match = ev.dt_match.data() + e.match_begin;
-      std::uint8_t* dig = ev.dt_ignore.data() + e.match_begin;
-      if (D > 0 && G > 0) {
-        const double* block = ious.data() + iou_off[c];  // D x G, gt in cell order
-        s.matched.resize(G);
-        // A detection whose best IoU is below a threshold cannot match there: skip it.
-        s.row_max.resize(D);
-        for (std::size_t d = 0; d < D; ++d)
-          s.row_max[d] = *std::max_element(block + d * G, block + d * G + G);
-        for (std::size_t t = 0; t < T; ++t) {
-          std::fill(s.matched.begin(), s.matched.end(), 0);
-          const double thr = std::min(p.iou_thrs[t], 1 - 1e-10);
-          for (std::size_t d = 0; d < D; ++d) {
-            if (s.row_max[d] < thr) continue;
-            double best = thr;
-            std::ptrdiff_t m = -1;
-            const double* row = block + d * G;
-            for (std::size_t g = 0; g < G; ++g) {
-              const std::uint32_t j = cgt[s.order[g]];
-              if (s.matched[g] && !gt.iscrowd[j]) continue;
-              if (m > -1 && !s.ignore[m] && s.ignore[g]) break;
-              const double v = row[s.order[g]];
-              if (v < best) continue;
-              best = v;
-              m = static_cast<std::ptrdiff_t>(g);
+        std::int32_t* match = ev.dt_match.data() + e.match_begin;
+        std::uint8_t* dig = ev.dt_ignore.data() + e.match_begin;
+        if (D > 0 && G > 0) {
+          const double* block = ious.data() + iou_off[c];  // D x G, gt in cell order
+          s.matched.resize(G);
+          // A detection whose best IoU is below a threshold cannot match there: skip it.
+          if (!have_row_max) {  // the same for every area range
+            s.row_max.resize(D);
+            for (std::size_t d = 0; d < D; ++d)
+              s.row_max[d] = *std::max_element(block + d * G, block + d * G + G);
+            have_row_max = true;
+          }
+          for (std::size_t t = 0; t < T; ++t) {
+            std::fill(s.matched.begin(), s.matched.end(), 0);
+            const double thr = std::min(p.iou_thrs[t], 1 - 1e-10);
+            for (std::size_t d = 0; d < D; ++d) {
+              if (s.row_max[d] < thr) continue;
+              double best = thr;
+              std::ptrdiff_t m = -1;
+              const double* row = block + d * G;
+              for (std::size_t g = 0; g < G; ++g) {
+                const std::uint32_t j = cgt[s.order[g]];
+                if (s.matched[g] && !gt.iscrowd[j]) continue;
+                if (m > -1 && !s.ignore[m] && s.ignore[g]) break;
+                const double v = row[s.order[g]];
+                if (v < best) continue;
+                best = v;
+                m = static_cast<std::ptrdiff_t>(g);
+              }
+              if (m == -1) continue;
+              dig[t * D + d] = s.ignore[m];
+              match[t * D + d] = static_cast<std::int32_t>(cgt[s.order[m]]);
+              s.matched[m] = 1;
             }
-            if (m == -1) continue;
-            dig[t * D + d] = s.ignore[m];
-            match[t * D + d] = static_cast<std::int32_t>(cgt[s.order[m]]);
-            s.matched[m] = 1;
           }
         }
+        // Unmatched detections outside the area range are ignored.
+        for (std::size_t d = 0; d < D; ++d) {
+          const double area = dt.area[cdt[d]];
+          if (area < ar.lo || area > ar.hi)
+            for (std::size_t t = 0; t < T; ++t)
+              if (match[t * D + d] < 0) dig[t * D + d] = 1;
+        }
+        std::uint8_t* out = outcome.data() + e.match_begin;
+        for (std::size_t i = 0; i < T * D; ++i) out[i] = dig[i] ? 0 : (match[i] >= 0 ? 1 : 2);
       }
-      // Unmatched detections outside the area range are ignored.
-      for (std::size_t d = 0; d < D; ++d) {
-        const double area = dt.area[cdt[d]];
-        if (area < ar.lo || area > ar.hi)
-          for (std::size_t t = 0; t < T; ++t)
-            if (match[t * D + d] < 0) dig[t * D + d] = 1;
-      }
-      std::uint8_t* out = outcome.data() + e.match_begin;
-      for (std::size_t i = 0; i < T * D; ++i) out[i] = dig[i] ? 0 : (match[i] >= 0 ? 1 : 2);
     });
     ev.timings.matching = seconds_since(t0);
 
@@ -280,7 +289,8 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
       for (std::uint64_t j = 0; j < nk; ++j) {
         s.flat[j] = nflat;
         for (std::uint32_t d = 0; d < first[j].num_dt; ++d)
-          s.ranked.push_back({dt.score[ev.dt_index[first[j].dt_begin + d]], static_cast<std::uint32_t>(j), d, nflat + d});
+          s.ranked.push_back(
+              {dt.score[ev.dt_index[first[j].dt_begin + d]], static_cast<std::uint32_t>(j), d, nflat + d});
         nflat += first[j].num_dt;
       }
       std::sort(s.ranked.begin(), s.ranked.end(), [](const Ranked& x, const Ranked& y) {
