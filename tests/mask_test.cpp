@@ -514,3 +514,41 @@ TEST(MaskIouProvider, MissingMasksAreAnError) {
 
 }  // namespace
 }  // namespace deteval
+
+namespace deteval {
+namespace {
+
+// maskApi.c rleToBbox as written (a division per run end), for the column-tracking version.
+Box bbox_by_division(const Rle& r) {
+  const std::uint32_t h = r.height, w = r.width;
+  const std::size_t m = r.counts.size() / 2 * 2;
+  if (m == 0 || h == 0) return {};
+  std::uint32_t xs = w, ys = h, xe = 0, ye = 0, cc = 0, xp = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    cc += r.counts[j];
+    const std::uint32_t t = cc - static_cast<std::uint32_t>(j % 2), y = t % h, x = (t - y) / h;
+    if (j % 2 == 0) xp = x;
+    else if (xp < x) { ys = 0; ye = h - 1; }
+    xs = std::min(xs, x); xe = std::max(xe, x); ys = std::min(ys, y); ye = std::max(ye, y);
+  }
+  return {double(xs), double(ys), double(std::uint32_t(xe - xs + 1)), double(std::uint32_t(ye - ys + 1))};
+}
+
+TEST(RleToBbox, EqualsMaskApisDivisionsOnAdversarialRuns) {
+  std::mt19937 rng(11);
+  for (int round = 0; round < 20000; ++round) {
+    Rle r;
+    r.height = 1 + rng() % (round % 3 == 0 ? 3 : 700);
+    r.width = 1 + rng() % 700;
+    const std::uint32_t n = 1 + rng() % 40;
+    for (std::uint32_t j = 0; j < n; ++j) {
+      const std::uint32_t kind = rng() % 8;  // zero runs, 1-pixel runs, column jumps, far jumps, wraps
+      r.counts.push_back(kind == 0 ? 0 : kind == 1 ? 1 : kind == 2 ? r.height : kind == 3 ? 5 * r.height + 1
+                         : kind == 4 ? 0xFFFFFFF0u : rng() % (2 * r.height + 1));
+    }
+    ASSERT_EQ(rle_to_bbox(r), bbox_by_division(r)) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace deteval

@@ -91,10 +91,21 @@ Box rle_to_bbox(RleView rle) {
   const std::size_t m = rle.counts.size() / 2 * 2;
   if (m == 0 || h == 0) return {};  // h == 0: maskApi would divide by zero
   std::uint32_t xs = w, ys = h, xe = 0, ye = 0, cc = 0, xp = 0;
+  // x = t / h and y = t % h, tracking the column instead of dividing: consecutive run
+  // ends are mostly in the same or the next column (a division per run was most of the cost).
+  std::uint32_t col = 0, col_start = 0;  // col_start = col * h <= t of the last lookup
   for (std::size_t j = 0; j < m; ++j) {
     cc += rle.counts[j];
     const std::uint32_t t = cc - static_cast<std::uint32_t>(j % 2);
-    const std::uint32_t y = t % h, x = (t - y) / h;
+    if (t >= col_start && t - col_start < h) {
+    } else if (t >= col_start && t - col_start - h < h) {
+      ++col;
+      col_start += h;
+    } else {  // far ahead, or behind (a 0-length run, or t wrapped below 0 as in maskApi's uint)
+      col = t / h;
+      col_start = col * h;
+    }
+    const std::uint32_t y = t - col_start, x = col;
     if (j % 2 == 0) {
       xp = x;
     } else if (xp < x) {
@@ -215,8 +226,8 @@ std::size_t rle_string_length(std::string_view s) {
   return n;
 }
 
-bool rle_from_string_into(std::string_view s, std::uint32_t height, std::uint32_t width, std::uint32_t* counts,
-                          std::size_t n, std::string& error) {
+std::size_t rle_from_string_into(std::string_view s, std::uint32_t height, std::uint32_t width,
+                                 std::uint32_t* counts, std::size_t n, std::string& error) {
   std::uint64_t sum = 0;
   std::size_t p = 0, m = 0;
   while (p < s.size()) {
@@ -226,7 +237,7 @@ bool rle_from_string_into(std::string_view s, std::uint32_t height, std::uint32_
     for (bool more = true; more; ++k) {
       if (p == s.size()) {
         error = "value starting at offset " + std::to_string(start) + " is truncated";
-        return false;
+        return kBadRle;
       }
       const unsigned char ch = static_cast<unsigned char>(s[p]);
       if (ch < 48 || ch > 111) {
@@ -234,11 +245,11 @@ bool rle_from_string_into(std::string_view s, std::uint32_t height, std::uint32_
                 " is outside the RLE alphabet";
         if (ch < 32 || ch >= 127) error = "byte " + std::to_string(ch) + " at offset " + std::to_string(p) +
                                           " is outside the RLE alphabet";
-        return false;
+        return kBadRle;
       }
       if (k >= 12) {  // 60 bits: far beyond any 32-bit count
         error = "value starting at offset " + std::to_string(start) + " is too long";
-        return false;
+        return kBadRle;
       }
       const int c = ch - 48;
       x |= static_cast<std::int64_t>(c & 0x1f) << (5 * k);
@@ -246,34 +257,35 @@ bool rle_from_string_into(std::string_view s, std::uint32_t height, std::uint32_
       ++p;
       if (!more && (c & 0x10)) x |= static_cast<std::int64_t>(-1) * (std::int64_t{1} << (5 * (k + 1)));
     }
-    if (m == n) {  // only when the caller's length is wrong: a string that decodes has exactly n
-      error = "more values than expected";
-      return false;
+    if (m == n) {  // only when the caller's buffer is too small
+      error = "more values than the buffer holds";
+      return kBadRle;
     }
     if (m > 2) x += counts[m - 2];
     if (x < 0 || static_cast<std::uint64_t>(x) > kMaxRun) {
       error = "count " + std::to_string(m) + " (ending at offset " + std::to_string(p) + ") is " +
               std::to_string(x) + ", outside 0..2^32-1";
-      return false;
+      return kBadRle;
     }
     counts[m++] = static_cast<std::uint32_t>(x);
     sum += static_cast<std::uint64_t>(x);
   }
-  return check_total(sum, height, width, error);
+  return check_total(sum, height, width, error) ? m : kBadRle;
 }
 
 RleView RleStore::view(std::size_t i, std::vector<std::uint32_t>& scratch) const {
   if (!is_compressed(i)) return (*this)[i];
   const std::string_view s = compressed(i);
-  scratch.resize(rle_string_length(s));
+  if (scratch.size() < s.size()) scratch.resize(s.size());  // no pass to count the values first
   std::string error;
-  if (!rle_from_string_into(s, height_[i], width_[i], scratch.data(), scratch.size(), error)) scratch.clear();
-  return {height_[i], width_[i], scratch};
+  std::size_t n = rle_from_string_into(s, height_[i], width_[i], scratch.data(), scratch.size(), error);
+  if (n == kBadRle) n = 0;
+  return {height_[i], width_[i], std::span<const std::uint32_t>(scratch.data(), n)};
 }
 
 bool rle_from_string(std::string_view s, std::uint32_t height, std::uint32_t width, Rle& out, std::string& error) {
   std::vector<std::uint32_t> counts(rle_string_length(s));  // exactly sized: masks add up at COCO scale
-  if (!rle_from_string_into(s, height, width, counts.data(), counts.size(), error)) return false;
+  if (rle_from_string_into(s, height, width, counts.data(), counts.size(), error) == kBadRle) return false;
   out.height = height;
   out.width = width;
   out.counts = std::move(counts);

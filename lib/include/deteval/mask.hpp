@@ -51,13 +51,16 @@ std::string rle_to_string(RleView rle);
 /// counts not summing to h*w (which must fit 32 bits). Runs are kept as written.
 bool rle_from_string(std::string_view counts, std::uint32_t height, std::uint32_t width, Rle& out,
                      std::string& error);
-/// The number of counts a compressed string holds (valid strings only: use it to size
-/// the buffer of `rle_from_string_into`).
+/// The number of counts a compressed string holds (valid strings only).
 std::size_t rle_string_length(std::string_view counts);
-/// `rle_from_string` into a caller's buffer of exactly `n = rle_string_length(counts)` values,
-/// so that many masks can be decoded in parallel into one flat RleStore buffer.
-bool rle_from_string_into(std::string_view counts, std::uint32_t height, std::uint32_t width, std::uint32_t* out,
-                          std::size_t n, std::string& error);
+/// Sentinel of `rle_from_string_into`: the string does not decode.
+inline constexpr std::size_t kBadRle = static_cast<std::size_t>(-1);
+/// `rle_from_string` into a caller's buffer of `capacity` values, so that many masks can be
+/// decoded without allocating. A string holds at most one value per character, so
+/// `counts.size()` always suffices (`rle_string_length(counts)` exactly). Returns the number
+/// of values written, or kBadRle with `error` saying why.
+std::size_t rle_from_string_into(std::string_view counts, std::uint32_t height, std::uint32_t width,
+                                 std::uint32_t* out, std::size_t capacity, std::string& error);
 /// An uncompressed RLE (`counts` as a list). False when counts do not sum to h*w.
 bool rle_from_counts(std::span<const std::uint64_t> counts, std::uint32_t height, std::uint32_t width, Rle& out,
                      std::string& error);
