@@ -552,3 +552,43 @@ TEST(RleToBbox, EqualsMaskApisDivisionsOnAdversarialRuns) {
 
 }  // namespace
 }  // namespace deteval
+
+namespace deteval {
+namespace {
+
+TEST(RleStore, SharedStringsOutliveTheirBufferAndMixWithCopiedOnes) {
+  Rle a{4, 3, {1, 5, 6}}, b{4, 3, {0, 12}};
+  const std::string sa = rle_to_string(a), sb = rle_to_string(b);
+  RleStore copy_of_store;
+  {
+    auto text = std::make_shared<char[]>(sa.size() + sb.size());
+    std::copy(sa.begin(), sa.end(), text.get());
+    std::copy(sb.begin(), sb.end(), text.get() + sa.size());
+    std::shared_ptr<const char[]> shared = text;
+    RleStore store;
+    store.push_back_shared(std::string_view(text.get(), sa.size()), 4, 3, shared);
+    store.push_back(b);
+    store.push_back_shared(std::string_view(text.get() + sa.size(), sb.size()), 4, 3, shared);
+    // A string in another text is copied in.
+    auto other = std::make_shared<char[]>(sb.size());
+    std::copy(sb.begin(), sb.end(), other.get());
+    store.push_back_shared(std::string_view(other.get(), sb.size()), 4, 3, std::shared_ptr<const char[]>(other));
+    std::fill(other.get(), other.get() + sb.size(), '?');  // the store's copy is unaffected
+    copy_of_store = store;
+  }  // the text and the original store are gone: the copy keeps the text alive
+  ASSERT_EQ(copy_of_store.size(), 4u);
+  std::vector<std::uint32_t> scratch;
+  const std::vector<Rle> expect = {a, b, b, b};
+  for (std::size_t i = 0; i < 4; ++i) {
+    const RleView v = copy_of_store.view(i, scratch);
+    EXPECT_TRUE(std::equal(v.counts.begin(), v.counts.end(), expect[i].counts.begin(), expect[i].counts.end())) << i;
+  }
+  EXPECT_EQ(copy_of_store.compressed(0), sa);
+  RleStore appended;
+  for (std::size_t i = 0; i < 4; ++i) appended.append(copy_of_store, i);
+  EXPECT_EQ(appended.compressed(2), sb);
+  EXPECT_EQ(appended.compressed(3), sb);
+}
+
+}  // namespace
+}  // namespace deteval

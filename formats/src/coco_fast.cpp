@@ -9,6 +9,7 @@
 #include <atomic>
 #include <deque>
 #include <cmath>
+#include <cstring>
 #include <string_view>
 #include <vector>
 

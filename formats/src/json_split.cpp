@@ -1,5 +1,10 @@
 #include "json_split.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdint>
+
 namespace deteval::detail {
 
 namespace {
@@ -79,6 +84,13 @@ void ArraySplit::restore() {
   for (const Cut& cut : cuts_) std::memcpy(s + cut.close + 1, cut.gap.data(), cut.gap.size());
   cuts_.clear();
   parts_.assign(1, {0, n});
+}
+
+void JsonBuffer::discard_after(std::size_t keep) {
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const auto begin = reinterpret_cast<std::uintptr_t>(data_.get());
+  const std::uintptr_t from = (begin + keep + page - 1) / page * page, end = (begin + capacity()) / page * page;
+  if (end > from) ::madvise(reinterpret_cast<void*>(from), end - from, MADV_DONTNEED);  // advice: failure is harmless
 }
 
 }  // namespace deteval::detail

@@ -27,7 +27,7 @@ class JsonBuffer {
   static constexpr std::size_t kSlack = 256;  // at most this many shifted cuts
 
   explicit JsonBuffer(std::size_t size)
-      : data_(std::make_unique_for_overwrite<char[]>(size + kSlack + simdjson::SIMDJSON_PADDING)), size_(size) {
+      : data_(std::make_shared_for_overwrite<char[]>(size + kSlack + simdjson::SIMDJSON_PADDING)), size_(size) {
     std::memset(data_.get() + size, 0, kSlack + simdjson::SIMDJSON_PADDING);  // defined bytes for SIMD loads
   }
   explicit JsonBuffer(std::string_view text) : JsonBuffer(text.size()) {
@@ -39,9 +39,14 @@ class JsonBuffer {
   std::size_t size() const { return size_; }
   std::size_t capacity() const { return size_ + kSlack + simdjson::SIMDJSON_PADDING; }
   std::string_view view() const { return {data_.get(), size_}; }
+  /// The bytes, for keeping views into them (RleStore::push_back_shared) past the buffer.
+  std::shared_ptr<const char[]> shared() const { return data_; }
+  /// Gives the memory after the first `keep` bytes back to the system (they read as 0s
+  /// afterwards): a reader that moved what it keeps to the front stops paying for the rest.
+  void discard_after(std::size_t keep);
 
  private:
-  std::unique_ptr<char[]> data_;
+  std::shared_ptr<char[]> data_;
   std::size_t size_;
 };
 

@@ -8,6 +8,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -33,7 +34,9 @@ struct Rle {
 /// Many RLEs in flat buffers: no allocation per mask. A mask is held either as runs
 /// (4 bytes each) or, from `push_back_compressed`, as COCO's compressed string (about
 /// one byte per run), which is decoded on use: 500,000 detection masks take ~110 MB
-/// instead of ~400 MB.
+/// instead of ~400 MB. Compressed strings are copied into the store, or, from
+/// `push_back_shared`, left where they are in a text the store keeps alive (a reader's
+/// file buffer: no copy at all).
 class RleStore {
  public:
   std::size_t size() const { return height_.size(); }
@@ -44,14 +47,23 @@ class RleStore {
     compressed_.reserve(masks); counts_.reserve(runs); bytes_.reserve(compressed_bytes);
   }
   void push_back(RleView r) {
-    add(r.height, r.width, counts_.size(), r.counts.size(), false);
+    add(r.height, r.width, counts_.size(), r.counts.size(), kRuns);
     counts_.insert(counts_.end(), r.counts.begin(), r.counts.end());
   }
   /// Keeps a COCO compressed string as it is; the caller has checked that it decodes
   /// (`rle_from_string`) to an h x w mask.
   void push_back_compressed(std::string_view coco, std::uint32_t height, std::uint32_t width) {
-    add(height, width, bytes_.size(), coco.size(), true);
+    add(height, width, bytes_.size(), coco.size(), kOwn);
     bytes_.insert(bytes_.end(), coco.begin(), coco.end());
+  }
+  /// Like `push_back_compressed` for a string lying inside `text`, which the store keeps
+  /// alive instead of copying the string. A store shares one text: a string in another
+  /// is copied.
+  void push_back_shared(std::string_view coco, std::uint32_t height, std::uint32_t width,
+                        const std::shared_ptr<const char[]>& text) {
+    if (!shared_) shared_ = text;
+    if (shared_ != text) return push_back_compressed(coco, height, width);
+    add(height, width, static_cast<std::size_t>(coco.data() - shared_.get()), coco.size(), kShared);
   }
   /// Copies mask `i` of `other` in whatever form it is held.
   void append(const RleStore& other, std::size_t i) {
@@ -71,11 +83,14 @@ class RleStore {
   /// Any mask: compressed ones are decoded into `scratch` (valid until its next use).
   RleView view(std::size_t i, std::vector<std::uint32_t>& scratch) const;
   /// The compressed string of a mask held compressed.
-  std::string_view compressed(std::size_t i) const { return {bytes_.data() + begin_[i], length_[i]}; }
+  std::string_view compressed(std::size_t i) const {
+    return {(compressed_[i] == kShared ? shared_.get() : bytes_.data()) + begin_[i], length_[i]};
+  }
   void clear() { *this = RleStore(); }
 
  private:
-  void add(std::uint32_t h, std::uint32_t w, std::size_t begin, std::size_t length, bool compressed) {
+  static constexpr std::uint8_t kRuns = 0, kOwn = 1, kShared = 2;  // where a mask is held
+  void add(std::uint32_t h, std::uint32_t w, std::size_t begin, std::size_t length, std::uint8_t compressed) {
     height_.push_back(h);
     width_.push_back(w);
     begin_.push_back(begin);
@@ -87,6 +102,7 @@ class RleStore {
   std::vector<std::uint8_t> compressed_;
   std::vector<std::uint32_t> counts_;
   std::vector<char> bytes_;
+  std::shared_ptr<const char[]> shared_;
 };
 
 }  // namespace deteval
