@@ -592,3 +592,66 @@ TEST(RleStore, SharedStringsOutliveTheirBufferAndMixWithCopiedOnes) {
 
 }  // namespace
 }  // namespace deteval
+
+namespace deteval {
+namespace {
+
+// maskApi.c rleIou's loop as written; false where it would never end (counts that do
+// not sum to the same total), which the library defines separately.
+bool mask_api_counts(const Rle& dt, const Rle& gt, IouCounts& out) {
+  const auto& A = dt.counts;
+  const auto& B = gt.counts;
+  std::uint64_t ca = A[0], cb = B[0], i = 0, u = 0, ct = 1, steps = 0;
+  std::size_t a = 1, b = 1;
+  bool va = false, vb = false;
+  while (ct > 0) {
+    if (++steps > 100000) return false;
+    const std::uint64_t c = std::min(ca, cb);
+    if (va || vb) {
+      u += c;
+      if (va && vb) i += c;
+    }
+    ct = 0;
+    ca -= c;
+    if (!ca && a < A.size()) { ca = A[a++]; va = !va; }
+    ct += ca;
+    cb -= c;
+    if (!cb && b < B.size()) { cb = B[b++]; vb = !vb; }
+    ct += cb;
+  }
+  out.intersection = i;
+  out.union_ = u;
+  return true;
+}
+
+TEST(RleIouCounts, EqualsMaskApisLoopWithZeroRunsAndUnevenCounts) {
+  std::mt19937 rng(5);
+  int compared = 0;
+  for (int round = 0; round < 20000; ++round) {
+    const std::uint32_t total = 1 + rng() % 200;
+    auto make = [&] {
+      Rle r{total, 1, {}};
+      std::uint32_t left = total;
+      while (left > 0) {
+        const std::uint32_t c = rng() % 4 == 0 ? 0 : 1 + rng() % std::min<std::uint32_t>(left, 40);
+        r.counts.push_back(std::min(c, left));
+        left -= std::min(c, left);
+      }
+      if (rng() % 5 == 0) r.counts.push_back(0);                                // a trailing zero run
+      if (rng() % 7 == 0 && r.counts.size() > 1) r.counts.back() += 1 + rng() % 3;  // sums differ
+      return r;
+    };
+    const Rle dt = make(), gt = make();
+    IouCounts expect;
+    if (!mask_api_counts(dt, gt, expect)) continue;
+    ++compared;
+    const IouCounts got = rle_iou_counts(dt, gt, false);
+    ASSERT_EQ(got.intersection, expect.intersection) << round;
+    ASSERT_EQ(got.union_, expect.union_) << round;
+    EXPECT_EQ(rle_iou_counts(dt, gt, true).union_, rle_area(dt));
+  }
+  EXPECT_GT(compared, 15000);
+}
+
+}  // namespace
+}  // namespace deteval

@@ -85,6 +85,10 @@ struct Scratch {
   std::vector<std::uint8_t> ignore;   // per ordered gt
   std::vector<std::uint8_t> matched;  // per ordered gt, for one threshold
   std::vector<double> row_max;        // per detection: its best IoU in the cell
+  // Per area range of the cell: its gt ignore flags (cell order) and its matches before the
+  // area's rule for detections. Area ranges with the same flags match identically.
+  std::vector<std::uint8_t> flags, raw_dig;
+  std::vector<std::int32_t> raw_match;
 };
 
 }  // namespace
@@ -168,12 +172,12 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
     ev.dt_index.resize(ndt);
     ev.gt_index.resize(ngt);
     ev.gt_ignore.resize(ngt);
-    ev.dt_match.assign(nmatch, -1);
-    ev.dt_ignore.assign(nmatch, 0);
+    ev.dt_match.resize(nmatch);  // written (first touched) by the tasks below
+    ev.dt_ignore.resize(nmatch);
     // Each (threshold, detection)'s outcome for the accumulation, one byte (0 ignored, 1 true
     // positive, 2 false positive) in dt_match's layout: written while the entry is in cache,
     // it spares the accumulation a pass over dt_match and dt_ignore (five times larger).
-    std::vector<std::uint8_t> outcome(nmatch);
+    FlatVector<std::uint8_t> outcome(nmatch);
 
     tbb::enumerable_thread_specific<Scratch> scratch;
     // One task per cell, for all its area ranges: its IoU block is read from memory once.
@@ -194,13 +198,16 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
         // stable argsort puts non-ignored gt first.
         s.order.resize(G);
         s.ignore.resize(G);
+        s.flags.resize(A * G);
+        std::uint8_t* flags = s.flags.data() + ai * G;
+        for (std::size_t g = 0; g < G; ++g) {
+          const std::uint32_t j = cgt[g];
+          flags[g] = gt.iscrowd[j] || gt.area[j] < ar.lo || gt.area[j] > ar.hi;
+        }
         std::size_t pos = 0;
-        for (int pass = 0; pass < 2; ++pass)
-          for (std::size_t g = 0; g < G; ++g) {
-            const std::uint32_t j = cgt[g];
-            const bool ig = gt.iscrowd[j] || gt.area[j] < ar.lo || gt.area[j] > ar.hi;
-            if (ig == (pass == 1)) { s.order[pos] = static_cast<std::uint32_t>(g); s.ignore[pos] = ig; ++pos; }
-          }
+        for (std::uint8_t pass = 0; pass < 2; ++pass)
+          for (std::size_t g = 0; g < G; ++g)
+            if (flags[g] == pass) { s.order[pos] = static_cast<std::uint32_t>(g); s.ignore[pos] = pass; ++pos; }
         for (std::size_t g = 0; g < G; ++g) {
           ev.gt_index[e.gt_begin + g] = cgt[s.order[g]];
           ev.gt_ignore[e.gt_begin + g] = s.ignore[g];
@@ -209,6 +216,8 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
 
         std::int32_t* match = ev.dt_match.data() + e.match_begin;
         std::uint8_t* dig = ev.dt_ignore.data() + e.match_begin;
+        std::fill_n(match, T * D, -1);
+        std::fill_n(dig, T * D, 0);
         if (D > 0 && G > 0) {
           const double* block = ious.data() + iou_off[c];  // D x G, gt in cell order
           s.matched.resize(G);
@@ -219,7 +228,16 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
               s.row_max[d] = *std::max_element(block + d * G, block + d * G + G);
             have_row_max = true;
           }
-          for (std::size_t t = 0; t < T; ++t) {
+          s.raw_match.resize(A * T * D);
+          s.raw_dig.resize(A * T * D);
+          std::size_t same = ai;  // an earlier area range with the same flags, if any
+          for (std::size_t q = 0; q < ai && same == ai; ++q)
+            if (std::equal(flags, flags + G, s.flags.data() + q * G)) same = q;
+          if (same < ai) {
+            std::copy_n(s.raw_match.data() + same * T * D, T * D, match);
+            std::copy_n(s.raw_dig.data() + same * T * D, T * D, dig);
+          }
+          for (std::size_t t = 0; t < T && same == ai; ++t) {
             std::fill(s.matched.begin(), s.matched.end(), 0);
             const double thr = std::min(p.iou_thrs[t], 1 - 1e-10);
             for (std::size_t d = 0; d < D; ++d) {
@@ -242,6 +260,8 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
               s.matched[m] = 1;
             }
           }
+          std::copy_n(match, T * D, s.raw_match.data() + ai * T * D);
+          std::copy_n(dig, T * D, s.raw_dig.data() + ai * T * D);
         }
         // Unmatched detections outside the area range are ignored.
         for (std::size_t d = 0; d < D; ++d) {

@@ -9,6 +9,7 @@
 
 #include "deteval/dataset.hpp"
 #include "deteval/device.hpp"
+#include "deteval/flat_vector.hpp"
 #include "deteval/iou_provider.hpp"
 #include "deteval/params.hpp"
 
@@ -61,13 +62,14 @@ struct Evaluation {
     return scores[(((t * R + r) * K + k) * A + a) * M + m];
   }
 
-  // Per-cell matching (COCOeval.evalImgs), ordered by category, area, image.
+  // Per-cell matching (COCOeval.evalImgs), ordered by category, area, image. (FlatVector:
+  // a std::vector filled in parallel without zeroing first; see flat_vector.hpp.)
   std::vector<ImageEval> image_evals;
-  std::vector<std::uint32_t> dt_index;  ///< detection indices
-  std::vector<std::uint32_t> gt_index;  ///< ground-truth indices
-  std::vector<std::uint8_t> gt_ignore;  ///< per gt_index entry
-  std::vector<std::int32_t> dt_match;   ///< matched ground-truth index, or -1
-  std::vector<std::uint8_t> dt_ignore;
+  FlatVector<std::uint32_t> dt_index;  ///< detection indices
+  FlatVector<std::uint32_t> gt_index;  ///< ground-truth indices
+  FlatVector<std::uint8_t> gt_ignore;  ///< per gt_index entry
+  FlatVector<std::int32_t> dt_match;   ///< matched ground-truth index, or -1
+  FlatVector<std::uint8_t> dt_ignore;
 
   std::string device = "cpu";  ///< where the IoUs were computed
   EvalTimings timings;
