@@ -71,7 +71,7 @@ std::ptrdiff_t find_iou_threshold(const Evaluation& e, double iou) {
 
 namespace {
 
-constexpr std::uint8_t kIgnored = 0, kTp = 1, kFp = 2;
+constexpr std::uint8_t kIgnored = detail::kDropped, kTp = detail::kTruePositive, kFp = detail::kFalsePositive;
 
 // The (category, area) blocks of image_evals: entries [begin[k], begin[k] + count[k]).
 struct Blocks {
@@ -520,26 +520,12 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
       eb.per_category[k].count[static_cast<std::size_t>(ErrorType::missed)] = missed[k];
     }
 
-    // A scenario: modified flags, TPs added to other categories, GT counts.
-    struct Scenario {
-      std::vector<std::uint8_t> flag;
-      std::vector<std::vector<double>> added;  // per category: scores of added TPs
-      std::vector<double> npig;
-    };
-    auto base = [&] {
-      Scenario s;
-      s.flag.resize(dets.size());
-      for (std::size_t n = 0; n < dets.size(); ++n) s.flag[n] = dets[n].flag;
-      s.added.resize(K);
-      s.npig.assign(npig.begin(), npig.end());
-      return s;
-    };
     // AP per category and overall ([r][k] order, as summarize() averages).
-    auto ap_of = [&](const Scenario& s, std::vector<double>& per_cat) {
+    auto ap_of = [&](const detail::ErrorScenario& s, std::vector<double>& per_cat) {
       std::vector<double> prec(R * K, -1);
       per_cat.assign(K, -1);
       tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
-        if (s.npig[k] == 0) return;
+        if (s.gt_count[k] == 0) return;
         std::vector<double> add = s.added[k];
         std::sort(add.begin(), add.end(), std::greater<>());
         std::vector<double> tpv, fpv, sc;
@@ -558,7 +544,7 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
           sc.push_back(dets[n].score);
         }
         detail::AccumulateScratch acc;
-        detail::accumulate_curve(tpv.data(), fpv.data(), sc.data(), tpv.size(), s.npig[k], e.params.rec_thrs,
+        detail::accumulate_curve(tpv.data(), fpv.data(), sc.data(), tpv.size(), s.gt_count[k], e.params.rec_thrs,
                                  prec.data() + k, nullptr, K, acc);
         std::vector<double> col(R);
         for (std::size_t r = 0; r < R; ++r) col[r] = prec[r * K + k];
@@ -566,65 +552,23 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
       });
       return mean_valid(prec);
     };
-    std::vector<double> base_cat;
-    eb.ap = ap_of(base(), base_cat);
+    detail::ErrorCostInputs<Det> in;
+    in.dets = &dets;
+    in.categories = K;
+    in.targets = gt.size();
+    in.gt_count.assign(npig.begin(), npig.end());
+    in.missed = missed;
+    in.unmatched = unmatched;
+    in.target = [](const Det& d, ErrorType type) {
+      return static_cast<std::size_t>(type == ErrorType::localization ? d.same_gt : d.other_gt);
+    };
+    in.claimable = [&](std::size_t g) { return !matched[g]; };
+    in.category_of = [&](std::size_t g) { return static_cast<std::size_t>(gt_cat[g]); };
+    in.ap_of = ap_of;
+    in.defined = [](std::size_t k, const std::vector<double>& before, const std::vector<double>& after,
+                    const detail::ErrorScenario&) { return before[k] > -1 && after[k] > -1; };
+    const std::vector<double> base_cat = detail::error_costs(in, eb);
     for (std::size_t k = 0; k < K; ++k) eb.per_category[k].ap = base_cat[k];
-
-    auto record = [&](std::size_t type, const Scenario& s, double& delta, bool per_category) {
-      std::vector<double> cat;
-      const double ap = ap_of(s, cat);
-      delta = ap - eb.ap;
-      if (!per_category) return;
-      for (std::size_t k = 0; k < K; ++k)
-        eb.per_category[k].delta_ap[type] =
-            base_cat[k] > -1 && cat[k] > -1 ? cat[k] - base_cat[k] : std::numeric_limits<double>::quiet_NaN();
-    };
-    // Fixes that turn a detection into the TP of a never-matched GT: highest score first.
-    auto fix_to_tp = [&](ErrorType type) {
-      Scenario s = base();
-      std::vector<std::size_t> which;
-      for (std::size_t n = 0; n < dets.size(); ++n)
-        if (dets[n].error == static_cast<int>(type)) which.push_back(n);
-      std::stable_sort(which.begin(), which.end(), [&](std::size_t x, std::size_t y) {
-        return dets[x].score > dets[y].score;
-      });
-      std::vector<std::uint8_t> claimed(gt.size(), 0);
-      for (std::size_t n : which) {
-        const std::int32_t g = type == ErrorType::localization ? dets[n].same_gt : dets[n].other_gt;
-        s.flag[n] = kIgnored;
-        if (matched[g] || claimed[g]) continue;
-        claimed[g] = 1;
-        if (type == ErrorType::localization) s.flag[n] = kTp;
-        else s.added[gt_cat[g]].push_back(dets[n].score);
-      }
-      return s;
-    };
-    auto fix_remove = [&](auto pred) {
-      Scenario s = base();
-      for (std::size_t n = 0; n < dets.size(); ++n)
-        if (pred(dets[n])) s.flag[n] = kIgnored;
-      return s;
-    };
-    using ET = ErrorType;
-    record(static_cast<std::size_t>(ET::localization), fix_to_tp(ET::localization),
-           eb.delta_ap[static_cast<std::size_t>(ET::localization)], true);
-    record(static_cast<std::size_t>(ET::classification), fix_to_tp(ET::classification),
-           eb.delta_ap[static_cast<std::size_t>(ET::classification)], true);
-    for (ET type : {ET::both, ET::duplicate, ET::background}) {
-      const std::size_t ti2 = static_cast<std::size_t>(type);
-      record(ti2, fix_remove([&](const Det& d) { return d.error == static_cast<int>(type); }), eb.delta_ap[ti2], true);
-    }
-    {
-      Scenario s = base();
-      for (std::size_t k = 0; k < K; ++k) s.npig[k] -= static_cast<double>(missed[k]);
-      record(static_cast<std::size_t>(ET::missed), s, eb.delta_ap[static_cast<std::size_t>(ET::missed)], true);
-    }
-    record(0, fix_remove([](const Det& d) { return d.flag == kFp; }), eb.delta_ap_false_positives, false);
-    {
-      Scenario s = base();
-      for (std::size_t k = 0; k < K; ++k) s.npig[k] -= static_cast<double>(unmatched[k]);
-      record(0, s, eb.delta_ap_false_negatives, false);
-    }
   });
 
   if (options.bootstrap > 0) {

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <vector>
 
 #include "deteval/analysis.hpp"
@@ -91,6 +93,113 @@ inline double percentile(std::vector<double> v, double q) {
   const std::size_t hi = std::min(lo + 1, v.size() - 1);
   const double frac = pos - static_cast<double>(lo);
   return v[lo] + (v[hi] - v[lo]) * frac;
+}
+
+// ---- TIDE-style error costs -----------------------------------------------------
+
+/// A ranked detection's outcome in the error analyses: dropped (ignored or removed), true
+/// positive, false positive.
+inline constexpr std::uint8_t kDropped = 0, kTruePositive = 1, kFalsePositive = 2;
+
+/// One oracle fix: detections' outcomes changed, true positives added to categories (their
+/// scores), and per-category ground-truth counts lowered.
+struct ErrorScenario {
+  std::vector<std::uint8_t> flag;
+  std::vector<std::vector<double>> added;
+  std::vector<double> gt_count;
+};
+
+/// What the COCO and VOC analyses each supply to `error_costs`. `Det` has `score`, `flag`
+/// and `error` (an ErrorType, or -1).
+template <class Det>
+struct ErrorCostInputs {
+  const std::vector<Det>* dets;
+  std::size_t categories = 0, targets = 0;     // targets: the GT objects a fix may claim
+  std::vector<double> gt_count;                // per category, as the AP counts them
+  std::vector<std::uint64_t> missed, unmatched;  // per category
+  /// The GT a localization / classification error would become the true positive of.
+  std::function<std::size_t(const Det&, ErrorType)> target;
+  /// Whether a fix may claim that GT (not matched already, not one the metric ignores).
+  std::function<bool(std::size_t)> claimable;
+  std::function<std::size_t(std::size_t)> category_of;
+  /// The AP of a scenario (its mean), with per-category values into the vector.
+  std::function<double(const ErrorScenario&, std::vector<double>&)> ap_of;
+  /// Whether category k's AP change is defined (k, base per-category AP, scenario's, scenario).
+  std::function<bool(std::size_t, const std::vector<double>&, const std::vector<double>&, const ErrorScenario&)>
+      defined;
+};
+
+/// Fills `eb.ap`, `eb.delta_ap` per error type (TIDE's oracle: fix every error of the type,
+/// score again), and the costs of all false positives and all false negatives; returns
+/// the base per-category APs. Localization and classification errors are fixed highest
+/// score first, each claiming an unclaimed GT or else dropped; the others are dropped,
+/// missed GT are removed from the counts.
+template <class Det>
+std::vector<double> error_costs(const ErrorCostInputs<Det>& in, ErrorBreakdown& eb) {
+  const std::vector<Det>& dets = *in.dets;
+  const std::size_t K = in.categories;
+  auto base = [&] {
+    ErrorScenario s;
+    s.flag.resize(dets.size());
+    for (std::size_t n = 0; n < dets.size(); ++n) s.flag[n] = dets[n].flag;
+    s.added.resize(K);
+    s.gt_count = in.gt_count;
+    return s;
+  };
+  std::vector<double> base_cat;
+  eb.ap = in.ap_of(base(), base_cat);
+  eb.per_category.resize(K);
+  auto record = [&](std::size_t type, const ErrorScenario& s, double& delta, bool per_category) {
+    std::vector<double> cat;
+    delta = in.ap_of(s, cat) - eb.ap;
+    if (!per_category) return;
+    for (std::size_t k = 0; k < K; ++k)
+      eb.per_category[k].delta_ap[type] = in.defined(k, base_cat, cat, s)
+                                              ? cat[k] - base_cat[k]
+                                              : std::numeric_limits<double>::quiet_NaN();
+  };
+  auto fix_to_tp = [&](ErrorType type) {
+    ErrorScenario s = base();
+    std::vector<std::size_t> which;
+    for (std::size_t n = 0; n < dets.size(); ++n)
+      if (dets[n].error == static_cast<int>(type)) which.push_back(n);
+    std::stable_sort(which.begin(), which.end(),
+                     [&](std::size_t x, std::size_t y) { return dets[x].score > dets[y].score; });
+    std::vector<std::uint8_t> claimed(in.targets, 0);
+    for (std::size_t n : which) {
+      const std::size_t g = in.target(dets[n], type);
+      s.flag[n] = kDropped;
+      if (!in.claimable(g) || claimed[g]) continue;
+      claimed[g] = 1;
+      if (type == ErrorType::localization) s.flag[n] = kTruePositive;
+      else s.added[in.category_of(g)].push_back(dets[n].score);
+    }
+    return s;
+  };
+  auto fix_remove = [&](auto pred) {
+    ErrorScenario s = base();
+    for (std::size_t n = 0; n < dets.size(); ++n)
+      if (pred(dets[n])) s.flag[n] = kDropped;
+    return s;
+  };
+  auto idx = [](ErrorType t) { return static_cast<std::size_t>(t); };
+  for (ErrorType type : {ErrorType::localization, ErrorType::classification})
+    record(idx(type), fix_to_tp(type), eb.delta_ap[idx(type)], true);
+  for (ErrorType type : {ErrorType::both, ErrorType::duplicate, ErrorType::background})
+    record(idx(type), fix_remove([&](const Det& d) { return d.error == static_cast<int>(type); }),
+           eb.delta_ap[idx(type)], true);
+  {
+    ErrorScenario s = base();
+    for (std::size_t k = 0; k < K; ++k) s.gt_count[k] -= static_cast<double>(in.missed[k]);
+    record(idx(ErrorType::missed), s, eb.delta_ap[idx(ErrorType::missed)], true);
+  }
+  record(0, fix_remove([](const Det& d) { return d.flag == kFalsePositive; }), eb.delta_ap_false_positives, false);
+  {
+    ErrorScenario s = base();
+    for (std::size_t k = 0; k < K; ++k) s.gt_count[k] -= static_cast<double>(in.unmatched[k]);
+    record(0, s, eb.delta_ap_false_negatives, false);
+  }
+  return base_cat;
 }
 
 }  // namespace deteval::detail

@@ -19,7 +19,7 @@ namespace deteval {
 
 namespace {
 
-constexpr std::uint8_t kRemoved = 0, kTp = 1, kFp = 2;
+constexpr std::uint8_t kRemoved = detail::kDropped, kTp = detail::kTruePositive, kFp = detail::kFalsePositive;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
@@ -345,31 +345,18 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
       eb.per_category[k].count[static_cast<std::size_t>(ErrorType::missed)] = missed[k];
     }
 
-    struct Scenario {
-      std::vector<std::uint8_t> flag;
-      std::vector<std::vector<double>> added;  // per class: scores of added TPs
-      std::vector<double> npos;
-    };
-    auto base = [&] {
-      Scenario s;
-      s.flag.resize(dets.size());
-      for (std::size_t n = 0; n < dets.size(); ++n) s.flag[n] = dets[n].flag;
-      s.added.resize(K);
-      s.npos = npos;
-      return s;
-    };
     // Area AP per class (NaN without GT) and their mean, with voc_match_ranked's arithmetic.
-    auto ap_of = [&](const Scenario& s, std::vector<double>& per_cat) {
+    auto ap_of = [&](const detail::ErrorScenario& s, std::vector<double>& per_cat) {
       per_cat.assign(K, kNaN);
       tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
-        if (!(s.npos[k] > 0)) return;
+        if (!(s.gt_count[k] > 0)) return;
         std::vector<double> add = s.added[k];
         std::sort(add.begin(), add.end(), std::greater<>());
         std::vector<double> rec, prec;
         const double eps = std::numeric_limits<double>::epsilon();
         double tp = 0., fp = 0.;
         auto point = [&] {
-          rec.push_back(tp / s.npos[k]);
+          rec.push_back(tp / s.gt_count[k]);
           prec.push_back(tp / std::max(tp + fp, eps));
         };
         std::size_t ai = 0;
@@ -388,61 +375,26 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
         }
         per_cat[k] = voc_ap_area(rec, prec);
       });
-      return mean_over(per_cat, s.npos);
+      return mean_over(per_cat, s.gt_count);
     };
-    std::vector<double> base_cat;
-    eb.ap = ap_of(base(), base_cat);
+    detail::ErrorCostInputs<Det> in;
+    in.dets = &dets;
+    in.categories = K;
+    in.targets = O;
+    in.gt_count = npos;
+    in.missed = missed;
+    in.unmatched = unmatched;
+    in.target = [](const Det& d, ErrorType type) {
+      return static_cast<std::size_t>(type == ErrorType::localization ? d.same_obj : d.other_obj);
+    };
+    // VOC would ignore a difficult object, and a matched one is taken.
+    in.claimable = [&](std::size_t o) { return !difficult(o) && !matched[o]; };
+    in.category_of = [&](std::size_t o) { return static_cast<std::size_t>(obj_class[o]); };
+    in.ap_of = ap_of;
+    in.defined = [&](std::size_t k, const std::vector<double>&, const std::vector<double>&,
+                     const detail::ErrorScenario& sc) { return npos[k] > 0 && sc.gt_count[k] > 0; };
+    const std::vector<double> base_cat = detail::error_costs(in, eb);
     for (std::size_t k = 0; k < K; ++k) eb.per_category[k].ap = npos[k] > 0 ? base_cat[k] : -1;
-
-    auto record = [&](std::size_t type, const Scenario& s, double& delta, bool per_category) {
-      std::vector<double> cat;
-      delta = ap_of(s, cat) - eb.ap;
-      if (!per_category) return;
-      for (std::size_t k = 0; k < K; ++k)
-        eb.per_category[k].delta_ap[type] = npos[k] > 0 && s.npos[k] > 0 ? cat[k] - base_cat[k] : kNaN;
-    };
-    using ET = ErrorType;
-    auto fix_to_tp = [&](ET type) {
-      Scenario s = base();
-      std::vector<std::size_t> which;
-      for (std::size_t n = 0; n < dets.size(); ++n)
-        if (dets[n].error == static_cast<int>(type)) which.push_back(n);
-      std::stable_sort(which.begin(), which.end(),
-                       [&](std::size_t x, std::size_t y) { return dets[x].score > dets[y].score; });
-      std::vector<std::uint8_t> claimed(O, 0);
-      for (std::size_t n : which) {
-        const auto o = static_cast<std::size_t>(type == ET::localization ? dets[n].same_obj : dets[n].other_obj);
-        s.flag[n] = kRemoved;
-        if (difficult(o) || matched[o] || claimed[o]) continue;  // VOC would ignore it, or it is taken
-        claimed[o] = 1;
-        if (type == ET::localization) s.flag[n] = kTp;
-        else s.added[obj_class[o]].push_back(dets[n].score);
-      }
-      return s;
-    };
-    auto fix_remove = [&](auto pred) {
-      Scenario s = base();
-      for (std::size_t n = 0; n < dets.size(); ++n)
-        if (pred(dets[n])) s.flag[n] = kRemoved;
-      return s;
-    };
-    auto idx = [](ET e) { return static_cast<std::size_t>(e); };
-    record(idx(ET::localization), fix_to_tp(ET::localization), eb.delta_ap[idx(ET::localization)], true);
-    record(idx(ET::classification), fix_to_tp(ET::classification), eb.delta_ap[idx(ET::classification)], true);
-    for (ET type : {ET::both, ET::duplicate, ET::background})
-      record(idx(type), fix_remove([&](const Det& d) { return d.error == static_cast<int>(type); }),
-             eb.delta_ap[idx(type)], true);
-    {
-      Scenario s = base();
-      for (std::size_t k = 0; k < K; ++k) s.npos[k] -= static_cast<double>(missed[k]);
-      record(idx(ET::missed), s, eb.delta_ap[idx(ET::missed)], true);
-    }
-    record(0, fix_remove([](const Det& d) { return d.flag == kFp; }), eb.delta_ap_false_positives, false);
-    {
-      Scenario s = base();
-      for (std::size_t k = 0; k < K; ++k) s.npos[k] -= static_cast<double>(unmatched[k]);
-      record(0, s, eb.delta_ap_false_negatives, false);
-    }
   });
 
   if (options.bootstrap > 0) {
