@@ -119,6 +119,20 @@ TEST(Hardening, ResultsFastPathReadsKeysAsTheDomReaderDoes) {
   }
 }
 
+// Found by fuzz.coco_results (fast path vs DOM reader): the fast path read an RLE string with
+// raw_json_token(), which does not consume it, and On-Demand then skipped it by bracket depth
+// only, accepting `"counts":"0":[...]` in a bbox evaluation (which never decodes the mask).
+TEST(Hardening, ResultsFastPathConsumesTheCountsString) {
+  const std::string gt_text = R"({"images":[{"id":1,"width":524,"height":446}],"categories":[{"id":1}]})";
+  const std::string bad = test::slurp(test::fixture("fuzz/coco_results/crash-fast-path-unconsumed-counts.json"));
+  for (IouType type : {IouType::bbox, IouType::segm}) {
+    const GroundTruth gt = parse_coco_gt(gt_text, "gt.json", type);
+    EXPECT_NE(input_error([&] { parse_coco_results(bad, "dt.json", gt, type); })
+                  .find("dt.json: line 1, column 108: invalid JSON: syntax error while parsing object - unexpected ':'"),
+              std::string::npos);
+  }
+}
+
 // Found by fuzz.coco_gt (fast path vs DOM reader): simdjson's obj["key"] takes the first of
 // repeated keys, nlohmann the last, so the GT fast path read another file than the DOM reader
 // (here: accepted categories the DOM reader refuses, and image id 1 instead of 2).
