@@ -8,6 +8,10 @@ wall time, CPU time, peak RSS and the phase breakdown deteval reports.
 
     python3 bench/coco_scale.py [--deteval build/cli/deteval] [--repeat 3]
                                 [--scale 1|4] [--types bbox,segm] [--threads N]
+                                [--compare OTHER_DETEVAL]
+
+--compare runs another build (an older commit, say) alternately with this one, so that
+both see the same conditions on a shared machine; both are reported.
 
 --scale 4 times a case with 4x the detections (2x the images, 2x detections per image).
 """
@@ -66,24 +70,32 @@ def main():
     ap.add_argument("--scale", type=int, default=1, choices=[1, 4])
     ap.add_argument("--types", default="bbox,segm")
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--compare", help="another deteval binary, run alternately with --deteval")
     a = ap.parse_args()
     d = case_dir(a.scale)
     sizes = {f: os.path.getsize(os.path.join(d, f)) / 1e6 for f in ("gt.json", "dt.json")}
     print(f"case {d}: gt.json {sizes['gt.json']:.1f} MB, dt.json {sizes['dt.json']:.1f} MB; "
           f"{os.cpu_count()} cores")
+    builds = [a.deteval] + ([a.compare] if a.compare else [])
     for t in a.types.split(","):
-        cmd = [a.deteval, "coco", "--gt", os.path.join(d, "gt.json"), "--dt", os.path.join(d, "dt.json"),
-               "--iou-type", t, "--timings", "--no-per-class"]
-        if a.threads:
-            cmd += ["--threads", str(a.threads)]
-        runs = [measure(cmd) for _ in range(a.repeat)]
-        wall = statistics.median(r[0] for r in runs)
-        cpu = statistics.median(r[1] for r in runs)
-        rss = statistics.median(r[2] for r in runs) / 1024
-        phases = {k: statistics.median(r[3].get(k, 0) for r in runs) for k in runs[0][3]}
-        print(f"{t}: wall {wall:.3f} s (median of {a.repeat}), cpu {cpu:.3f} s, peak RSS {rss:.0f} MiB, AP {runs[0][4]}")
-        print("   phases (s): " + " | ".join(f"{k} {v:.3f}" for k, v in phases.items()))
-
+        runs = {b: [] for b in builds}
+        for _ in range(a.repeat):  # alternating, so that both builds see the same load
+            for b in builds:
+                cmd = [b, "coco", "--gt", os.path.join(d, "gt.json"), "--dt", os.path.join(d, "dt.json"),
+                       "--iou-type", t, "--timings", "--no-per-class"]
+                if a.threads:
+                    cmd += ["--threads", str(a.threads)]
+                runs[b].append(measure(cmd))
+        for b in builds:
+            r = runs[b]
+            wall = statistics.median(x[0] for x in r)
+            cpu = statistics.median(x[1] for x in r)
+            rss = statistics.median(x[2] for x in r) / 1024
+            phases = {k: statistics.median(x[3].get(k, 0) for x in r) for k in r[0][3]}
+            label = t if len(builds) == 1 else f"{t} [{b}]"
+            print(f"{label}: wall {wall:.3f} s (median of {a.repeat}; best {min(x[0] for x in r):.3f}), "
+                  f"cpu {cpu:.3f} s, peak RSS {rss:.0f} MiB, AP {r[0][4]}")
+            print("   phases (s): " + " | ".join(f"{k} {v:.3f}" for k, v in phases.items()))
 
 if __name__ == "__main__":
     main()
