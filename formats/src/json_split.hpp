@@ -6,7 +6,9 @@
 // between the two elements. When those are fewer than two ("},{" in compact files) the
 // rest of the text is shifted one byte to the right into the buffer's slack. A cut found
 // inside a string or a nested value only makes a part fail to parse (its quotes or
-// brackets do not balance); the reader then puts the text back and parses it whole.
+// brackets do not balance; for On-Demand this holds because the results reader consumes
+// or validates every value it meets); the reader then puts the text back and parses it
+// whole.
 #pragma once
 
 #include <simdjson.h>

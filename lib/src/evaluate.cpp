@@ -260,8 +260,10 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
               s.matched[m] = 1;
             }
           }
-          std::copy_n(match, T * D, s.raw_match.data() + ai * T * D);
-          std::copy_n(dig, T * D, s.raw_dig.data() + ai * T * D);
+          if (same == ai && ai + 1 < A) {  // kept for a later area range with the same flags
+            std::copy_n(match, T * D, s.raw_match.data() + ai * T * D);
+            std::copy_n(dig, T * D, s.raw_dig.data() + ai * T * D);
+          }
         }
         // Unmatched detections outside the area range are ignored.
         for (std::size_t d = 0; d < D; ++d) {

@@ -33,9 +33,7 @@ void mask_iou_counts_cpu(const RleStore& dts, const RleStore& gts, std::span<con
 
 namespace {
 
-// The masks' boxes (rle_to_bbox), from `known` when a reader kept them while decoding.
-std::vector<Box> mask_boxes(const RleStore& masks, const std::vector<Box>& known = {}) {
-  if (known.size() == masks.size()) return known;
+std::vector<Box> mask_boxes(const RleStore& masks) {
   std::vector<Box> boxes(masks.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, masks.size()), [&](const auto& r) {
     std::vector<std::uint32_t> scratch;
@@ -53,7 +51,10 @@ class MaskIouProvider final : public IouProvider {
       : gt_(gt), dt_(dt), counts_(counts), cpu_device_(std::move(device)), gpu_(gpu),
         gpu_device_(std::move(gpu_device)), gpu_always_(gpu && gpu_always),
         device_(gpu_always_ ? gpu_device_ : cpu_device_),
-        gt_box_(mask_boxes(gt.masks)), dt_box_(mask_boxes(dt.masks, dt.mask_box)) {}
+        gt_box_(mask_boxes(gt.masks)),
+        // A reader that decoded the detections' masks kept their boxes: no third decode.
+        dt_box_own_(dt.mask_box.size() == dt.masks.size() ? std::vector<Box>{} : mask_boxes(dt.masks)),
+        dt_box_(dt.mask_box.size() == dt.masks.size() ? dt.mask_box : dt_box_own_) {}
 
   // Three passes so that the counting is one batch over every task: a first pass
   // settles the pairs rleIou never counts (boxes apart: 0; sizes differ: -1) and
@@ -151,7 +152,8 @@ class MaskIouProvider final : public IouProvider {
   bool gpu_always_;
   mutable std::mutex device_mutex_;
   mutable std::string device_;  // where the last batch was counted
-  std::vector<Box> gt_box_, dt_box_;  // rleToBbox of every mask, once per provider
+  std::vector<Box> gt_box_, dt_box_own_;  // rleToBbox of every mask, once per provider
+  const std::vector<Box>& dt_box_;         // dt.mask_box, or dt_box_own_
 };
 
 }  // namespace
