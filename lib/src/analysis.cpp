@@ -19,9 +19,7 @@
 
 namespace deteval {
 
-using detail::operating_point;
 using detail::percentile;
-using detail::ScoreLadder;
 using detail::splitmix64;
 
 // ---- PRNG -----------------------------------------------------------------------
@@ -423,38 +421,9 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
     });
 
     // ---- operating points and F1 curves
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (const Det& d : dets)
-      if (d.flag != kIgnored) { lo = std::min(lo, d.score); hi = std::max(hi, d.score); }
-    const int P = std::max(2, options.f1_points);
-    if (lo <= hi)
-      for (int j = 0; j < P; ++j) an.f1_thresholds.push_back(lo + (hi - lo) * j / (P - 1));
-    ScoreLadder all;
-    std::vector<std::pair<double, std::uint8_t>> merged;
-    an.per_category.resize(K);
-    for (std::size_t k = 0; k < K; ++k) {
-      ScoreLadder l;
-      l.num_gt = npig[k];
-      std::uint64_t tp = 0;
-      for (std::size_t n = cat_begin[k]; n < cat_begin[k + 1]; ++n)
-        if (dets[n].flag != kIgnored) {
-          tp += dets[n].flag == kTp;
-          l.score.push_back(dets[n].score);
-          l.ctp.push_back(tp);
-          merged.emplace_back(dets[n].score, dets[n].flag);
-        }
-      an.per_category[k] = operating_point(l, options.score_threshold, an.f1_thresholds);
-      an.per_category[k].category = k;
-      all.num_gt += npig[k];
-    }
-    std::stable_sort(merged.begin(), merged.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
-    std::uint64_t tp = 0;
-    for (const auto& [s, f] : merged) {
-      tp += f == kTp;
-      all.score.push_back(s);
-      all.ctp.push_back(tp);
-    }
-    an.overall = operating_point(all, options.score_threshold, an.f1_thresholds);
+    detail::operating_points(dets, cat_begin, [&](std::size_t k) { return npig[k]; }, kIgnored, kTp,
+                             options.score_threshold, options.f1_points, an.f1_thresholds, an.per_category,
+                             an.overall);
 
     // ---- confusion matrix
     ConfusionMatrix& cm = an.confusion;

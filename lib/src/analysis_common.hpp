@@ -84,6 +84,51 @@ inline OperatingPoint operating_point(const ScoreLadder& l, double thr, const st
   return op;
 }
 
+/// Operating points per category and overall. Category k's detections are
+/// dets[begin[k], begin[k + 1]) in ranked order, those flagged `dropped` left out; the F1
+/// grid has `points` (>= 2) scores spanning the kept detections' scores.
+template <class Det, class NumGt>
+void operating_points(const std::vector<Det>& dets, const std::vector<std::size_t>& begin, NumGt num_gt,
+                      std::uint8_t dropped, std::uint8_t tp_flag, double threshold, int points,
+                      std::vector<double>& grid, std::vector<OperatingPoint>& per_category, OperatingPoint& overall) {
+  const std::size_t K = begin.size() - 1;
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const Det& d : dets)
+    if (d.flag != dropped) {
+      lo = std::min(lo, d.score);
+      hi = std::max(hi, d.score);
+    }
+  const int P = std::max(2, points);
+  if (lo <= hi)
+    for (int j = 0; j < P; ++j) grid.push_back(lo + (hi - lo) * j / (P - 1));
+  ScoreLadder all;
+  std::vector<std::pair<double, std::uint8_t>> merged;
+  per_category.resize(K);
+  for (std::size_t k = 0; k < K; ++k) {
+    ScoreLadder l;
+    l.num_gt = num_gt(k);
+    std::uint64_t tp = 0;
+    for (std::size_t n = begin[k]; n < begin[k + 1]; ++n)
+      if (dets[n].flag != dropped) {
+        tp += dets[n].flag == tp_flag;
+        l.score.push_back(dets[n].score);
+        l.ctp.push_back(tp);
+        merged.emplace_back(dets[n].score, dets[n].flag);
+      }
+    per_category[k] = operating_point(l, threshold, grid);
+    per_category[k].category = k;
+    all.num_gt += l.num_gt;
+  }
+  std::stable_sort(merged.begin(), merged.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+  std::uint64_t tp = 0;
+  for (const auto& [score, flag] : merged) {
+    tp += flag == tp_flag;
+    all.score.push_back(score);
+    all.ctp.push_back(tp);
+  }
+  overall = operating_point(all, threshold, grid);
+}
+
 // numpy.percentile(v, q), method "linear"; -1 for no values.
 inline double percentile(std::vector<double> v, double q) {
   if (v.empty()) return -1;

@@ -246,41 +246,8 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
     });
 
     // ---- operating points and F1 curves
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (const Det& d : dets)
-      if (d.flag != kRemoved) {
-        lo = std::min(lo, d.score);
-        hi = std::max(hi, d.score);
-      }
-    const int P = std::max(2, options.f1_points);
-    if (lo <= hi)
-      for (int j = 0; j < P; ++j) an.f1_thresholds.push_back(lo + (hi - lo) * j / (P - 1));
-    detail::ScoreLadder all;
-    std::vector<std::pair<double, std::uint8_t>> merged;
-    an.per_category.resize(K);
-    for (std::size_t k = 0; k < K; ++k) {
-      detail::ScoreLadder l;
-      l.num_gt = result.classes[k].npos;
-      std::uint64_t tp = 0;
-      for (std::size_t n = det_begin[k]; n < det_begin[k + 1]; ++n)
-        if (dets[n].flag != kRemoved) {
-          tp += dets[n].flag == kTp;
-          l.score.push_back(dets[n].score);
-          l.ctp.push_back(tp);
-          merged.emplace_back(dets[n].score, dets[n].flag);
-        }
-      an.per_category[k] = detail::operating_point(l, s_thr, an.f1_thresholds);
-      an.per_category[k].category = k;
-      all.num_gt += l.num_gt;
-    }
-    std::stable_sort(merged.begin(), merged.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
-    std::uint64_t ctp = 0;
-    for (const auto& [sc, f] : merged) {
-      ctp += f == kTp;
-      all.score.push_back(sc);
-      all.ctp.push_back(ctp);
-    }
-    an.overall = detail::operating_point(all, s_thr, an.f1_thresholds);
+    detail::operating_points(dets, det_begin, [&](std::size_t k) { return result.classes[k].npos; }, kRemoved,
+                             kTp, s_thr, options.f1_points, an.f1_thresholds, an.per_category, an.overall);
 
     // ---- confusion matrix
     ConfusionMatrix& cm = an.confusion;
