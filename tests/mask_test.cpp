@@ -10,6 +10,7 @@
 
 #include "deteval/iou_provider.hpp"
 #include "deteval/mask_iou.hpp"
+#include "mask_gen.hpp"
 
 namespace deteval {
 namespace {
@@ -499,6 +500,61 @@ TEST(MaskIouProvider, MatchesRleIouPairwise) {
     EXPECT_EQ(counts[k].intersection, want.intersection);
     EXPECT_EQ(counts[k].union_, want.union_);
   }
+}
+
+// The CPU backend counts plain masks (no empty runs inside) from their intervals
+// and other masks with maskApi's walk; either way the counts are rleIou's.
+TEST(MaskIouCountsCpu, EqualsTheWalkForEveryPair) {
+  auto expect_walk_counts = [](const RleStore& dts, const RleStore& gts, std::span<const MaskPair> pairs) {
+    std::vector<IouCounts> got(pairs.size(), {~0ull, ~0ull});
+    mask_iou_counts_cpu(dts, gts, pairs, got.data());
+    std::vector<std::uint32_t> ds, gs;
+    for (std::size_t k = 0; k < pairs.size(); ++k) {
+      const IouCounts want = rle_iou_counts(dts.view(pairs[k].dt, ds), gts.view(pairs[k].gt, gs), pairs[k].crowd);
+      ASSERT_EQ(got[k].intersection, want.intersection) << "pair " << k;
+      ASSERT_EQ(got[k].union_, want.union_) << "pair " << k;
+    }
+  };
+  // Random runs over whole images, empty and full masks, empty runs inside, sizes up to 4000 x 4000.
+  const test::StressBatch b = test::stress_batch(99);
+  expect_walk_counts(b.dts, b.gts, b.pairs);
+
+  // Overlapping shapes as detections see them: rectangles and their unions (several
+  // intervals per column), shifted a little, some masks with empty runs inserted.
+  std::mt19937 rng(4242);
+  const std::uint32_t h = 61, w = 47;
+  auto shape = [&] {
+    std::uniform_int_distribution<std::uint32_t> X(0, w), Y(0, h);
+    Bitmap bm{h, w, std::vector<std::uint8_t>(std::size_t{h} * w, 0)};
+    for (int r = 0, n = 1 + static_cast<int>(rng() % 3); r < n; ++r) {
+      std::uint32_t x0 = X(rng), x1 = X(rng), y0 = Y(rng), y1 = Y(rng);
+      if (x0 > x1) std::swap(x0, x1);
+      if (y0 > y1) std::swap(y0, y1);
+      for (std::uint32_t x = x0; x < x1; ++x)
+        for (std::uint32_t y = y0; y < y1; ++y) bm.at(x, y) = 1;
+    }
+    Rle r = rle_encode(bm.px.data(), h, w);
+    if (rng() % 6 == 0 && r.counts.size() > 2) {  // split a run with an empty one: not plain
+      const std::size_t k = 1 + rng() % (r.counts.size() - 1);
+      const std::uint32_t part = r.counts[k] / 2;
+      r.counts[k] -= part;
+      r.counts.insert(r.counts.begin() + static_cast<std::ptrdiff_t>(k) + 1, {0u, part});
+    }
+    return r;
+  };
+  RleStore dts, gts;
+  for (int i = 0; i < 300; ++i) {
+    const Rle r = shape();
+    if (i % 2) dts.push_back_compressed(rle_to_string(r), h, w);
+    else dts.push_back(r);
+  }
+  for (int i = 0; i < 60; ++i) gts.push_back(shape());
+  std::vector<MaskPair> pairs;
+  for (std::uint32_t d = 0; d < 300; ++d)
+    for (std::uint32_t g = 0; g < 60; g += 1 + rng() % 4) pairs.push_back({d, g, std::uint8_t(rng() % 4 == 0)});
+  expect_walk_counts(dts, gts, pairs);
+  std::shuffle(pairs.begin(), pairs.end(), rng);  // not grouped by detection
+  expect_walk_counts(dts, gts, pairs);
 }
 
 TEST(MaskIouProvider, MissingMasksAreAnError) {

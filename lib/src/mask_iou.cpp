@@ -5,6 +5,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -13,20 +14,115 @@
 
 namespace deteval {
 
+namespace {
+
+// The CPU count's fast path. A mask whose counts sum to h*w with no empty run after
+// the first is a set of disjoint pixel intervals, and maskApi's walk over two such
+// masks visits every pixel: its counts are the true intersection and union. So the
+// intersection needs only the intervals lying where both masks have begun (found by
+// binary search) up to where the first one ends, and union = area(a) + area(b) - i.
+// Other masks (empty runs inside, which can end maskApi's walk early) take the walk.
+
+/// A mask's run ends (prefix sums of its counts): foreground interval t is
+/// [end[2t], end[2t+1]).
+struct Bounds {
+  const std::uint32_t* end = nullptr;
+  std::uint32_t intervals = 0;
+  std::uint64_t area = 0;
+  bool plain = false;  ///< counts sum to h*w, no empty run after the first
+};
+
+/// Writes the run ends of `counts` to `out` (counts.size() values).
+Bounds to_bounds(std::span<const std::uint32_t> counts, std::uint64_t pixels, std::uint32_t* out) {
+  std::uint64_t sum = 0, area = 0;
+  bool empty_run = false;
+  for (std::size_t k = 0; k < counts.size(); ++k) {
+    const std::uint32_t c = counts[k];
+    empty_run |= (c == 0) & (k > 0);
+    area += (k & 1) ? c : 0;
+    sum += c;
+    out[k] = static_cast<std::uint32_t>(sum);  // exact whenever sum == pixels (< 2^32)
+  }
+  return {out, static_cast<std::uint32_t>(counts.size() / 2), area, !empty_run && sum == pixels};
+}
+
+/// The first interval of `m` ending after `pos`.
+std::uint32_t first_ending_after(const Bounds& m, std::uint32_t pos) {
+  std::uint32_t lo = 0, n = m.intervals;
+  while (n > 0) {
+    const std::uint32_t half = n / 2;
+    if (m.end[2 * (lo + half) + 1] <= pos) {
+      lo += half + 1;
+      n -= half + 1;
+    } else {
+      n = half;
+    }
+  }
+  return lo;
+}
+
+std::uint64_t intersection(const Bounds& a, const Bounds& b) {
+  if (a.intervals == 0 || b.intervals == 0) return 0;
+  const std::uint32_t start = std::max(a.end[0], b.end[0]);
+  std::uint32_t i = first_ending_after(a, start), j = first_ending_after(b, start);
+  std::uint64_t n = 0;
+  while (i < a.intervals && j < b.intervals) {
+    const std::uint32_t ae = a.end[2 * i + 1], be = b.end[2 * j + 1];
+    const std::uint32_t s = std::max(a.end[2 * i], b.end[2 * j]), e = std::min(ae, be);
+    n += e > s ? e - s : 0;
+    const bool next_a = ae <= be;  // the interval that ends first has no more overlaps
+    i += next_a;
+    j += !next_a;
+  }
+  return n;
+}
+
+IouCounts counts_of(const Bounds& dt, const Bounds& gt, bool crowd) {
+  const std::uint64_t i = intersection(dt, gt);
+  return {i, crowd ? dt.area : dt.area + gt.area - i};
+}
+
+}  // namespace
+
 void mask_iou_counts_cpu(const RleStore& dts, const RleStore& gts, std::span<const MaskPair> pairs,
                          IouCounts* out) {
+  if (pairs.empty()) return;
+  // Run ends of every ground truth the pairs name, once: a mask meets many detections.
+  std::vector<std::uint64_t> offset(gts.size() + 1, 0);
+  for (const MaskPair& p : pairs) offset[p.gt + 1] = 1;
+  tbb::parallel_for(std::size_t{0}, gts.size(), [&](std::size_t g) {
+    if (offset[g + 1])  // a string holds at most one value per character
+      offset[g + 1] = gts.is_compressed(g) ? gts.compressed(g).size() : gts[g].counts.size();
+  });
+  for (std::size_t g = 0; g < gts.size(); ++g) offset[g + 1] += offset[g];
+  std::vector<std::uint32_t> gt_ends(offset.back());
+  std::vector<Bounds> gt_bounds(gts.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, gts.size()), [&](const auto& r) {
+    std::vector<std::uint32_t> scratch;
+    for (std::size_t g = r.begin(); g != r.end(); ++g)
+      if (offset[g + 1] > offset[g]) {
+        const RleView m = gts.view(g, scratch);
+        gt_bounds[g] = to_bounds(m.counts, std::uint64_t{m.height} * m.width, gt_ends.data() + offset[g]);
+      }
+  });
+
   // Pairs come grouped by detection: decode a compressed mask once per group.
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pairs.size(), 64), [&](const auto& r) {
-    std::vector<std::uint32_t> dscratch, gscratch;
+    std::vector<std::uint32_t> dscratch, dends, gscratch;
     std::uint32_t current = ~0u;
     RleView dm;
+    Bounds db;
     for (std::size_t i = r.begin(); i != r.end(); ++i) {
       const MaskPair& p = pairs[i];
       if (p.dt != current) {
         dm = dts.view(p.dt, dscratch);
+        if (dends.size() < dm.counts.size()) dends.resize(dm.counts.size());
+        db = to_bounds(dm.counts, std::uint64_t{dm.height} * dm.width, dends.data());
         current = p.dt;
       }
-      out[i] = rle_iou_counts(dm, gts.view(p.gt, gscratch), p.crowd != 0);
+      const Bounds& gb = gt_bounds[p.gt];
+      const bool fast = db.plain && gb.plain && dm.height == gts.height(p.gt) && dm.width == gts.width(p.gt);
+      out[i] = fast ? counts_of(db, gb, p.crowd != 0) : rle_iou_counts(dm, gts.view(p.gt, gscratch), p.crowd != 0);
     }
   });
 }
