@@ -432,6 +432,83 @@ TEST(MaskPolygon, DegenerateAndHostileInput) {
   EXPECT_EQ(rle_from_box(Box{0, 0, 3, 3}, 5, 0), (Rle{5, 0, {0}}));
 }
 
+/// rleFrPoly done the long way, as maskApi.c does it: every upsampled point of every
+/// edge materialised, the kept ones sorted. rle_from_polygon visits only the points
+/// that can be kept; this is what it must equal.
+Rle polygon_the_long_way(std::span<const double> xy, std::uint32_t h, std::uint32_t w) {
+  auto to_int = [](double v) {  // C's (int) on x86-64, NaN included
+    return v > -2147483649.0 && v < 2147483648.0 ? static_cast<int>(v) : std::numeric_limits<int>::min();
+  };
+  const std::size_t k = xy.size() / 2;
+  std::vector<int> x(k + 1), y(k + 1), u, v;
+  for (std::size_t j = 0; j < k; ++j) x[j] = to_int(5 * xy[2 * j] + .5), y[j] = to_int(5 * xy[2 * j + 1] + .5);
+  x[k] = x[0], y[k] = y[0];
+  for (std::size_t j = 0; j < k; ++j) {
+    int xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
+    const int dx = std::abs(xe - xs), dy = std::abs(ys - ye);
+    const bool flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
+    if (flip) std::swap(xs, xe), std::swap(ys, ye);
+    const double slope = dx >= dy ? static_cast<double>(ye - ys) / dx : static_cast<double>(xe - xs) / dy;
+    for (int d = 0, n = std::max(dx, dy); d <= n; ++d) {
+      const int t = flip ? n - d : d;
+      u.push_back(dx >= dy ? t + xs : to_int(xs + slope * t + .5));
+      v.push_back(dx >= dy ? to_int(ys + slope * t + .5) : t + ys);
+    }
+  }
+  std::vector<std::uint32_t> a;
+  for (std::size_t j = 1; j < u.size(); ++j) {
+    if (u[j] == u[j - 1]) continue;
+    const double xd = ((u[j] < u[j - 1] ? u[j] : u[j] - 1) + .5) / 5 - .5;
+    if (std::floor(xd) != xd || xd < 0 || xd > w - 1.0) continue;
+    const double yd = std::ceil(std::clamp(((v[j] < v[j - 1] ? v[j] : v[j - 1]) + .5) / 5 - .5, 0.0, double(h)));
+    a.push_back(static_cast<std::uint32_t>(static_cast<int>(xd) * h + static_cast<int>(yd)));
+  }
+  a.push_back(h * w);
+  std::sort(a.begin(), a.end());
+  Rle r{h, w, {}};
+  std::uint32_t prev = 0;
+  for (std::size_t j = 0; j < a.size(); ++j) {
+    const std::uint32_t run = a[j] - prev;
+    prev = a[j];
+    if (j > 0 && run == 0) {  // an empty run folds the next one into the run before it
+      if (++j < a.size()) r.counts.back() += a[j] - prev, prev = a[j];
+      continue;
+    }
+    r.counts.push_back(run);
+  }
+  return r;
+}
+
+TEST(MaskPolygon, RandomPolygonsEqualMaskApisWalk) {
+  std::mt19937 rng(77);
+  for (int i = 0; i < 3000; ++i) {
+    const std::uint32_t h = 1 + rng() % 300, w = 1 + rng() % 300;
+    const int kind = i % 4;
+    std::vector<double> xy;
+    if (kind == 3) {  // a star with many spikes: dozens of toggles in one column
+      const double cx = w / 2.0, cy = h / 2.0, r = 0.1 + (rng() % 1000) / 1000.0 * std::max(h, w);
+      const int spikes = 20 + static_cast<int>(rng() % 100);
+      for (int j = 0; j < 2 * spikes; ++j) {
+        const double angle = j * 3.14159265358979 / spikes, rad = j % 2 ? r : r * 0.2;
+        xy.push_back(cx + rad * std::cos(angle) * 0.05);  // narrow: nearly vertical edges
+        xy.push_back(cy + rad * std::sin(angle));
+      }
+    } else {
+      std::uniform_real_distribution<double> X(-30, w + 30.0), Y(-30, h + 30.0);
+      const int n = std::uniform_int_distribution<int>(2, kind == 2 ? 60 : 12)(rng);
+      for (int j = 0; j < n; ++j) {
+        double px = X(rng), py = Y(rng);
+        if (kind == 1 && j > 0) px = xy[xy.size() - 2] + (rng() % 7) * 0.37 - 1.1;  // steep edges
+        if (rng() % 10 == 0 && j > 0) px = xy[xy.size() - 2], py = xy[xy.size() - 1];  // repeated vertex
+        if (rng() % 3 == 0) px = std::round(px * 2) / 2, py = std::round(py * 2) / 2;   // on pixel edges
+        xy.push_back(px);
+        xy.push_back(py);
+      }
+    }
+    ASSERT_EQ(rle_from_polygon(xy, h, w), polygon_the_long_way(xy, h, w)) << "polygon " << i;
+  }
+}
+
 TEST(MaskPolygon, RandomPolygonsAreCanonicalAndInsideTheImage) {
   std::mt19937 rng(2024);
   for (int i = 0; i < 1000; ++i) {

@@ -75,12 +75,13 @@ struct Edge {
   int crossing(int c, bool increasing) const {
     auto beyond = [&](int t) { return increasing ? u_at(t) >= c + 1 : u_at(t) <= c; };
     if (x_major) return c + 1 - xs;  // u = t + xs, always increasing
-    int lo = 0, hi = n - 1;          // beyond(hi) holds; find the first t where it does
-    while (lo < hi) {
-      const int mid = lo + (hi - lo) / 2;
-      if (beyond(mid)) hi = mid; else lo = mid + 1;
-    }
-    return lo;
+    // u is monotone in t and beyond(n - 1) holds: start where the line crosses c + 1/2
+    // and step to the first t where beyond holds (a step or two; no bisection).
+    const double guess = std::clamp((c + .5 - xs) / s, 0.0, static_cast<double>(n - 1));
+    int t = static_cast<int>(guess);
+    while (t > 0 && beyond(t - 1)) --t;
+    while (t < n - 1 && !beyond(t)) ++t;
+    return t;
   }
 };
 
@@ -100,7 +101,11 @@ class Crossings {
     else if (yd > h_) yd = h_;
     yd = std::ceil(yd);
     // Column-major index of the toggle; at most h*w, which fits (checked by the caller).
-    at_.push_back(static_cast<std::uint32_t>(static_cast<std::uint64_t>(xd) * h_ + static_cast<std::uint64_t>(yd)));
+    const auto x = static_cast<std::uint32_t>(xd);
+    at_.push_back(static_cast<std::uint32_t>(std::uint64_t{x} * h_ + static_cast<std::uint64_t>(yd)));
+    column_.push_back(x);
+    min_column_ = std::min(min_column_, x);
+    max_column_ = std::max(max_column_, x);
   }
 
   /// All pairs of consecutive points inside one edge that maskApi may keep.
@@ -127,8 +132,8 @@ class Crossings {
   /// differences, zero-length runs folded into the run before them.
   Rle finish() {
     const std::uint32_t n = h_ * w_;
+    sort_toggles();
     at_.push_back(n);
-    std::sort(at_.begin(), at_.end());
     std::uint32_t p = 0;
     for (auto& a : at_) {
       const std::uint32_t t = a;
@@ -150,8 +155,37 @@ class Crossings {
   }
 
  private:
+  /// Sorts the toggle positions: by column with a counting sort when the columns are
+  /// few enough to count (the usual case: a couple of toggles per column), then within
+  /// each column.
+  void sort_toggles() {
+    if (at_.empty()) return;
+    const std::size_t span = std::size_t{max_column_} - min_column_ + 1;
+    if (span > 4 * at_.size() + 64) {
+      std::sort(at_.begin(), at_.end());
+      return;
+    }
+    std::vector<std::uint32_t> start(span + 1, 0), sorted(at_.size());
+    for (std::uint32_t x : column_) ++start[x - min_column_ + 1];
+    for (std::size_t c = 0; c < span; ++c) start[c + 1] += start[c];
+    std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+    for (std::size_t k = 0; k < at_.size(); ++k) sorted[next[column_[k] - min_column_]++] = at_[k];
+    for (std::size_t c = 0; c < span; ++c) {
+      std::uint32_t* first = sorted.data() + start[c];
+      std::uint32_t* last = sorted.data() + start[c + 1];
+      if (last - first > 16) {  // a column crossed by many edges
+        std::sort(first, last);
+        continue;
+      }
+      for (std::uint32_t* k = first + 1; k < last; ++k)  // insertion sort: a few toggles
+        for (std::uint32_t* j = k; j > first && j[-1] > j[0]; --j) std::swap(j[-1], j[0]);
+    }
+    at_.swap(sorted);
+  }
+
   std::uint32_t h_, w_;
-  std::vector<std::uint32_t> at_;
+  std::vector<std::uint32_t> at_, column_;  // toggle positions and their columns
+  std::uint32_t min_column_ = ~0u, max_column_ = 0;
 };
 
 }  // namespace
