@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "deteval/iou_provider.hpp"
+#include "deteval/detail/rle_string.hpp"
 #include "deteval/mask_iou.hpp"
 #include "mask_gen.hpp"
 
@@ -328,6 +329,47 @@ TEST(MaskString, ErrorsAreReportedNotCrashed) {
     if (rle_from_string(s, 1, std::uniform_int_distribution<std::uint32_t>(0, 3000)(rng), out, error))
       EXPECT_EQ(from_string(rle_to_string(out), out.height, out.width), out);
   }
+}
+
+// rle_from_string_into decodes with a fast decoder and asks the explaining one only
+// when the fast one refuses: both must accept exactly the same strings, with the
+// same counts. Strings from real masks (long, mostly one-character values), then
+// mutated: any byte, insertions, deletions, truncation, wrong sizes, small buffers.
+TEST(MaskString, FastDecoderAcceptsWhatTheExplainedOneAccepts) {
+  std::mt19937 rng(8080);
+  int accepted = 0, refused = 0;
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint32_t h = 1 + rng() % 300, w = 1 + rng() % 300;
+    Rle r = test::random_rle(rng, h, w, 1 + rng() % 400, rng() % 4 == 0);
+    if (rng() % 8 == 0 && r.counts.size() > 3) r.counts[3] = 0xffffffffu - rng() % 3;  // long values, bad sums
+    std::string text = rle_to_string(r);
+    std::uint32_t th = h, tw = w;
+    switch (rng() % 8) {
+      case 0: break;  // valid
+      case 1: if (!text.empty()) text[rng() % text.size()] = static_cast<char>(rng() % 256); break;
+      case 2: if (!text.empty()) text[rng() % text.size()] = static_cast<char>(48 + rng() % 64); break;
+      case 3: text.insert(rng() % (text.size() + 1), 1, static_cast<char>(48 + rng() % 64)); break;
+      case 4: if (!text.empty()) text.erase(rng() % text.size(), 1); break;
+      case 5: text.resize(rng() % (text.size() + 1)); break;
+      case 6: tw = w + 1; break;
+      default: text += std::string(1 + rng() % 20, static_cast<char>(rng() % 2 ? 'o' : '0')); break;
+    }
+    const std::size_t capacity = rng() % 6 == 0 ? rng() % (r.counts.size() + 2) : text.size();
+    std::vector<std::uint32_t> fast(capacity + 1, 7), explained(capacity + 1, 7);
+    std::string error;
+    const std::size_t a = detail::rle_decode_fast(text, std::uint64_t{th} * tw, fast.data(), capacity);
+    const std::size_t b = detail::rle_decode_explained(text, th, tw, explained.data(), capacity, error);
+    ASSERT_EQ(a, b) << i << ": '" << text << "' " << th << "x" << tw << " capacity " << capacity << ": " << error;
+    if (b == kBadRle) {
+      EXPECT_FALSE(error.empty());
+      ++refused;
+      continue;
+    }
+    ++accepted;
+    ASSERT_TRUE(std::equal(fast.begin(), fast.begin() + a, explained.begin())) << i;
+  }
+  EXPECT_GT(accepted, 1500);
+  EXPECT_GT(refused, 4000);
 }
 
 TEST(MaskString, CountsValidation) {

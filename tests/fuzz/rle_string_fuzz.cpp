@@ -1,4 +1,5 @@
-// Fuzz target: COCO's compressed RLE string codec. Decode (rle_from_string), then
+// Fuzz target: COCO's compressed RLE string codec. The fast and the explaining decoder
+// accept the same strings with the same counts. Decode (rle_from_string), then
 // re-encode (rle_to_string) and decode again: the same runs. Whatever decodes is a valid
 // mask of the size asked for (counts sum to h*w), and what it decodes to is bounded.
 //
@@ -7,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "deteval/detail/rle_string.hpp"
 #include "deteval/mask.hpp"
 #include "fuzz.hpp"
 
@@ -32,8 +34,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::Bytes in(data, size);
   const std::uint32_t h = pick_size(in.take<std::uint16_t>()), w = pick_size(in.take<std::uint16_t>());
   const std::string_view s = in.rest();
-  Rle rle;
   std::string error;
+  {
+    std::vector<std::uint32_t> fast(s.size()), explained(s.size());
+    const std::size_t a = detail::rle_decode_fast(s, std::uint64_t{h} * w, fast.data(), fast.size());
+    const std::size_t b = detail::rle_decode_explained(s, h, w, explained.data(), explained.size(), error);
+    FUZZ_CHECK(a == b);
+    FUZZ_CHECK(b == kBadRle || std::equal(fast.begin(), fast.begin() + b, explained.begin()));
+    error.clear();
+  }
+  Rle rle;
   if (!rle_from_string(s, h, w, rle, error)) {
     FUZZ_CHECK(!error.empty());
     return 0;
