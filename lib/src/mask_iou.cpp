@@ -65,14 +65,25 @@ std::uint64_t intersection(const Bounds& a, const Bounds& b) {
   if (a.intervals == 0 || b.intervals == 0) return 0;
   const std::uint32_t start = std::max(a.end[0], b.end[0]);
   std::uint32_t i = first_ending_after(a, start), j = first_ending_after(b, start);
+  if (i == a.intervals || j == b.intervals) return 0;
+  const std::uint32_t *ea = a.end, *eb = b.end;
+  std::uint32_t as = ea[2 * i], ae = ea[2 * i + 1], bs = eb[2 * j], be = eb[2 * j + 1];
   std::uint64_t n = 0;
-  while (i < a.intervals && j < b.intervals) {
-    const std::uint32_t ae = a.end[2 * i + 1], be = b.end[2 * j + 1];
-    const std::uint32_t s = std::max(a.end[2 * i], b.end[2 * j]), e = std::min(ae, be);
+  for (;;) {
+    const std::uint32_t s = std::max(as, bs), e = std::min(ae, be);
     n += e > s ? e - s : 0;
-    const bool next_a = ae <= be;  // the interval that ends first has no more overlaps
-    i += next_a;
-    j += !next_a;
+    // Step past the interval that ends first: it has no more overlaps. A branch, not a
+    // select: neighbouring columns of two shapes tend to agree, so it predicts well and
+    // the next loads need not wait for the comparison.
+    if (ae <= be) {
+      if (++i == a.intervals) break;
+      as = ea[2 * i];
+      ae = ea[2 * i + 1];
+    } else {
+      if (++j == b.intervals) break;
+      bs = eb[2 * j];
+      be = eb[2 * j + 1];
+    }
   }
   return n;
 }
