@@ -89,20 +89,20 @@ class Crossings {
  public:
   Crossings(std::uint32_t h, std::uint32_t w) : h_(h), w_(w) {}
 
-  /// maskApi's test on one pair of consecutive walk points (prev, cur).
+  /// maskApi's test on one pair of consecutive walk points (prev, cur), in integers.
+  /// maskApi computes xd = (u + .5) / 5 - .5 and keeps the pair when xd is a whole
+  /// number in [0, w-1]; in doubles that is exactly u = 5X + 2 (other remainders land
+  /// 0.2 or more from a whole number). Its row, ceil((v + .5) / 5 - .5) clamped to
+  /// [0, h], is likewise ceil((v - 2) / 5) clamped.
   void add(Point prev, Point cur) {
     if (cur.u == prev.u) return;
-    double xd = cur.u < prev.u ? cur.u : cur.u - 1.0;
-    xd = (xd + .5) / kScale - .5;
-    if (std::floor(xd) != xd || xd < 0 || xd > w_ - 1.0) return;
-    double yd = cur.v < prev.v ? cur.v : prev.v;
-    yd = (yd + .5) / kScale - .5;
-    if (yd < 0) yd = 0;
-    else if (yd > h_) yd = h_;
-    yd = std::ceil(yd);
+    const std::int64_t u = cur.u < prev.u ? cur.u : std::int64_t{cur.u} - 1;
+    if (u < 2 || (u - 2) % 5 != 0 || (u - 2) / 5 > std::int64_t{w_} - 1) return;
+    const std::int64_t v = (cur.v < prev.v ? cur.v : prev.v) - std::int64_t{2};
+    const std::int64_t row = std::clamp<std::int64_t>(v >= 0 ? (v + 4) / 5 : -(-v / 5), 0, h_);
     // Column-major index of the toggle; at most h*w, which fits (checked by the caller).
-    const auto x = static_cast<std::uint32_t>(xd);
-    at_.push_back(static_cast<std::uint32_t>(std::uint64_t{x} * h_ + static_cast<std::uint64_t>(yd)));
+    const auto x = static_cast<std::uint32_t>((u - 2) / 5);
+    at_.push_back(static_cast<std::uint32_t>(std::uint64_t{x} * h_ + static_cast<std::uint64_t>(row)));
     column_.push_back(x);
     min_column_ = std::min(min_column_, x);
     max_column_ = std::max(max_column_, x);
