@@ -1,9 +1,13 @@
 // The two results readers (simdjson fast path, nlohmann DOM path) must agree exactly.
 #include <gtest/gtest.h>
+#include <tbb/task_arena.h>
+
+#include <random>
 
 #include "../formats/src/coco_fast.hpp"
 #include "deteval/formats/coco.hpp"
 #include "deteval/mask.hpp"
+#include "mask_gen.hpp"
 #include "test_util.hpp"
 
 namespace deteval {
@@ -53,6 +57,49 @@ TEST(CocoResultsReader, EscapedBackslashesInShortAndLongRleStrings) {
     EXPECT_TRUE(std::equal(v.counts.begin(), v.counts.end(), m.counts.begin(), m.counts.end()));
   }
   EXPECT_EQ(fast.area[0], 44.0);
+}
+
+// segm keeps the masks' strings in the file's buffer, moved to its front (unescaped) in
+// rounds through staging blocks of 1 MB, one per thread: files of many blocks, with and
+// without escapes, for 1 to 4 threads and several parts, must give the DOM reader's masks.
+TEST(CocoResultsReader, MasksPackedToTheBufferFrontInRoundsAreIntact) {
+  std::mt19937 rng(1234);
+  std::string gt_text = R"({"images":[)";
+  const std::uint32_t sizes[][2] = {{480, 640}, {33, 7}, {1000, 900}};
+  for (int i = 0; i < 3; ++i)
+    gt_text += std::string(i ? "," : "") + R"({"id":)" + std::to_string(i + 1) + R"(,"height":)" +
+               std::to_string(sizes[i][0]) + R"(,"width":)" + std::to_string(sizes[i][1]) + "}";
+  gt_text += R"(],"categories":[{"id":1}]})";
+  const GroundTruth gt = parse_coco_gt(gt_text, "gt.json", IouType::segm);
+  std::string text = "[";
+  int escaped = 0;
+  for (int i = 0; i < 12000; ++i) {
+    const int im = static_cast<int>(rng() % 3);
+    const Rle m = test::random_rle(rng, sizes[im][0], sizes[im][1], 1 + rng() % 600, false);
+    std::string counts;
+    for (char c : rle_to_string(m)) counts += c == '\\' ? std::string("\\\\") : std::string(1, c);
+    escaped += counts.find('\\') != std::string::npos;
+    text += std::string(i ? "," : "") + R"({"image_id":)" + std::to_string(im + 1) +
+            R"(,"category_id":1,"score":0.5,"segmentation":{"size":[)" + std::to_string(sizes[im][0]) + "," +
+            std::to_string(sizes[im][1]) + R"(],"counts":")" + counts + "\"}}";
+  }
+  text += "]";
+  ASSERT_GT(text.size(), std::size_t{6} << 20);  // several rounds of blocks
+  ASSERT_GT(escaped, 3000);
+  ASSERT_LT(escaped, 11000);
+  const Detections slow = detail::parse_results_dom(text, "dt.json", gt, IouType::segm, nullptr);
+  for (int threads : {1, 2, 4})
+    for (std::size_t parts : {1u, 3u}) {
+      SCOPED_TRACE(std::to_string(threads) + " threads, " + std::to_string(parts) + " parts");
+      tbb::task_arena arena(threads);
+      arena.execute([&] {
+        Detections fast;
+        ResultsReport rep;
+        detail::JsonBuffer buffer(text);
+        ASSERT_TRUE(detail::fast_parse_coco_results(buffer, gt, IouType::segm, fast, rep, parts));
+        expect_same(fast, slow);
+      });
+    }
 }
 
 TEST(CocoResultsReader, FastPathEqualsDomPathOnEveryFixture) {

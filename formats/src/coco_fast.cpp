@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <deque>
 #include <cmath>
 #include <cstring>
 #include <string_view>
