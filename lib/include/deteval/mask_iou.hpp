@@ -26,7 +26,9 @@ struct MaskPair {
 using MaskCountsFn = void (*)(const RleStore& dts, const RleStore& gts, std::span<const MaskPair> pairs,
                               IouCounts* out);
 
-/// The CPU backend: walks the runs of both masks (no bitmaps), pairs in parallel.
+/// The CPU backend, pairs in parallel, no bitmaps: masks without empty runs inside
+/// (every encoder's output) are intersected as sorted pixel intervals, from where both
+/// have begun to where the first ends; others take maskApi's walk over all runs.
 void mask_iou_counts_cpu(const RleStore& dts, const RleStore& gts, std::span<const MaskPair> pairs,
                          IouCounts* out);
 
