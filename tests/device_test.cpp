@@ -137,9 +137,9 @@ TEST_F(RegistryTest, CudaAlwaysUsesTheGpuAndAutoOnlyForLargeBatches) {
   EXPECT_EQ(fake_calls, 1);
   EXPECT_EQ(small.out, want);
 
-  // 500 x 500 pairs of 2 x 2000 runs: 1e9 steps >= kAutoGpuMinWork.
-  static_assert(kAutoGpuMinWork <= 500ull * 500 * 4000);
-  Masks large(500, 500, 2000);
+  // 1000 x 1000 pairs of 2 x 2000 runs: 4e9 steps >= kAutoGpuMinWork.
+  static_assert(kAutoGpuMinWork <= 1000ull * 1000 * 4000);
+  Masks large(1000, 1000, 2000);
   auto big = make_mask_iou_provider(large.gt, large.dt, Device::auto_, error);
   large.compute(*big);
   EXPECT_EQ(big->device(), "cuda:0 Fake GPU");

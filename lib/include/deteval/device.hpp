@@ -77,11 +77,12 @@ const char* to_string(Device d);
 /// The `auto` rule: the GPU counts a batch when one is usable and the batch's work
 /// reaches this. A batch's work is the sum over its counted pairs (those the box and
 /// size prefilter leave) of the two masks' stored lengths (runs, or bytes of the
-/// compressed string: about one per run), i.e. the steps of the CPU's run walk.
-/// The CPU walks about 350 M steps/s per core (bench/RESULTS.md, "Mask IoU"), so this
-/// is about 3 core-seconds, 0.2 s on 16 cores: below it, the CPU is done in about the
+/// compressed string: about one per run), i.e. the steps of maskApi's run walk. The
+/// CPU backend gets through 1.2-2 G such steps per second per core (it intersects only
+/// the intervals where both masks can overlap; bench/RESULTS.md, "Mask IoU"), so this
+/// is about 2-3 core-seconds, 0.2 s on 16 cores: below it, the CPU is done in about the
 /// time a first GPU call spends creating its CUDA context (typically 0.1-0.5 s).
-inline constexpr std::uint64_t kAutoGpuMinWork = 1'000'000'000;
+inline constexpr std::uint64_t kAutoGpuMinWork = 4'000'000'000;
 
 /// "cuda:0 <name>" of GPU 0 when a backend is registered and a GPU is usable; empty otherwise.
 std::string gpu_device_name();
