@@ -34,6 +34,29 @@ std::vector<std::string> evaluated_classes(const std::vector<std::string>& reque
   return classes;
 }
 
+/// The ground-truth side of a devkit layout: each image's annotation file read in
+/// parallel (`read(i)`), the evaluated classes (`requested`, or every object name), and
+/// `dataset`'s per-class arrays filled in image order through `add(class_data, image,
+/// object)`. Objects of classes not evaluated are skipped, as the devkits do. Returns
+/// the classes.
+template <class Annotation, class Dataset, class Read, class Add>
+std::vector<std::string> load_ground_truth(std::size_t num_images, const std::vector<std::string>& requested,
+                                           std::vector<Annotation>& annotations, Dataset& dataset, Read&& read,
+                                           Add&& add) {
+  annotations.resize(num_images);
+  parallel_for_first_error(num_images, [&](std::size_t i) { annotations[i] = read(i); });
+  std::unordered_map<std::string, std::size_t> class_index;
+  std::vector<std::string> classes = evaluated_classes(requested, annotations, class_index);
+  dataset.num_images = num_images;
+  dataset.classes.resize(classes.size());
+  for (std::size_t k = 0; k < classes.size(); ++k) dataset.classes[k].name = classes[k];
+  for (std::size_t i = 0; i < num_images; ++i)
+    for (const auto& o : annotations[i].objects)
+      if (auto it = class_index.find(o.name); it != class_index.end())
+        add(dataset.classes[it->second], static_cast<std::uint32_t>(i), o);
+  return classes;
+}
+
 /// Reads `pattern` with `{class}` replaced by each class, in parallel, through
 /// `parse(k, text, path)`. Classes without a file go to `without_file`; when no class
 /// has one, the pattern is most likely wrong: an IoError naming the first path.

@@ -136,28 +136,16 @@ DotaInput load_dota(const DotaPaths& paths) {
   }
   const std::size_t I = in.images.ids.size();
 
-  in.annotations.resize(I);
   const std::filesystem::path dir(paths.annotations_dir);
-  parallel_for_first_error(I, [&](std::size_t i) {
-    in.annotations[i] = read_dota_annotation((dir / (in.images.ids[i] + ".txt")).string());
-  });
-
-  std::unordered_map<std::string, std::size_t> class_index;
-  const std::vector<std::string> classes = detail::evaluated_classes(paths.classes, in.annotations, class_index);
-
   DotaDataset& ds = in.dataset;
-  ds.num_images = I;
-  ds.classes.resize(classes.size());
-  for (std::size_t k = 0; k < classes.size(); ++k) ds.classes[k].name = classes[k];
-  // Objects of classes not evaluated are skipped, as the devkit does.
-  for (std::size_t i = 0; i < I; ++i)
-    for (const auto& o : in.annotations[i].objects)
-      if (auto it = class_index.find(o.name); it != class_index.end()) {
-        DotaClassData& c = ds.classes[it->second];
-        c.gt_image.push_back(static_cast<std::uint32_t>(i));
+  const std::vector<std::string> classes = detail::load_ground_truth(
+      I, paths.classes, in.annotations, ds,
+      [&](std::size_t i) { return read_dota_annotation((dir / (in.images.ids[i] + ".txt")).string()); },
+      [](DotaClassData& c, std::uint32_t i, const DotaObject& o) {
+        c.gt_image.push_back(i);
         c.gt_poly.push_back(PolygonView(o.quad.data(), o.quad.size()));
         c.gt_difficult.push_back(o.difficult ? 1 : 0);
-      }
+      });
 
   detail::read_class_files(paths.detections, classes, in.classes_without_file,
                            [&](std::size_t k, const std::string& text, const std::string& path) {

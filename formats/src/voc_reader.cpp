@@ -193,28 +193,16 @@ VocInput load_voc(const VocPaths& paths) {
   in.images = read_voc_image_set(paths.image_set);
   const std::size_t I = in.images.ids.size();
 
-  in.annotations.resize(I);
   const std::filesystem::path dir(paths.annotations_dir);
-  parallel_for_first_error(I, [&](std::size_t i) {
-    in.annotations[i] = read_voc_annotation((dir / (in.images.ids[i] + ".xml")).string());
-  });
-
-  std::unordered_map<std::string, std::size_t> class_index;
-  const std::vector<std::string> classes = detail::evaluated_classes(paths.classes, in.annotations, class_index);
-
   VocDataset& ds = in.dataset;
-  ds.num_images = I;
-  ds.classes.resize(classes.size());
-  for (std::size_t k = 0; k < classes.size(); ++k) ds.classes[k].name = classes[k];
-  // Objects of classes not evaluated are skipped, as the reference does.
-  for (std::size_t i = 0; i < I; ++i)
-    for (const auto& o : in.annotations[i].objects)
-      if (auto it = class_index.find(o.name); it != class_index.end()) {
-        VocClassData& c = ds.classes[it->second];
-        c.gt_image.push_back(static_cast<std::uint32_t>(i));
+  const std::vector<std::string> classes = detail::load_ground_truth(
+      I, paths.classes, in.annotations, ds,
+      [&](std::size_t i) { return read_voc_annotation((dir / (in.images.ids[i] + ".xml")).string()); },
+      [](VocClassData& c, std::uint32_t i, const VocObject& o) {
+        c.gt_image.push_back(i);
         c.gt_box.push_back(o.box);
         c.gt_difficult.push_back(o.difficult ? 1 : 0);
-      }
+      });
 
   if (paths.detections.empty()) return in;  // ground truth only
 
