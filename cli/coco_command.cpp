@@ -18,6 +18,7 @@
 #include "deteval/formats/file.hpp"
 #include "deteval/formats/report.hpp"
 #include "deteval/summary.hpp"
+#include "analysis_output.hpp"
 #include "options.hpp"
 #include "progress.hpp"
 
@@ -42,22 +43,12 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 void print_analysis(const Analysis& a, const Evaluation& e) {
-  const Counts& c = a.overall.at_threshold;
   std::printf("\nAnalysis (IoU=%.2f, area=%s, maxDets=%d):\n", e.params.iou_thrs[a.iou_index],
               e.params.area_ranges[a.area].label.c_str(), a.max_dets);
-  std::printf(" At score >= %g: TP %llu  FP %llu  FN %llu  precision %.3f  recall %.3f  F1 %.3f\n",
-              a.options.score_threshold, static_cast<unsigned long long>(c.tp), static_cast<unsigned long long>(c.fp),
-              static_cast<unsigned long long>(c.fn), c.precision, c.recall, c.f1);
-  if (a.overall.has_best)
-    std::printf(" Best F1 %.3f at score >= %.4g (precision %.3f, recall %.3f)\n", a.overall.best.f1,
-                a.overall.best_threshold, a.overall.best.precision, a.overall.best.recall);
-  std::printf(" Errors (dAP = AP%.0f gained by fixing only that type; AP%.0f = %.3f):\n",
-              100 * e.params.iou_thrs[a.iou_index], 100 * e.params.iou_thrs[a.iou_index], a.errors.ap);
-  for (std::size_t t = 0; t < kErrorTypes; ++t)
-    std::printf("   %-15s %8llu  dAP %+.3f\n", kErrorNames[t], static_cast<unsigned long long>(a.errors.count[t]),
-                a.errors.delta_ap[t]);
-  std::printf("   %-15s %8s  dAP %+.3f\n", "false positives", "", a.errors.delta_ap_false_positives);
-  std::printf("   %-15s %8s  dAP %+.3f\n", "false negatives", "", a.errors.delta_ap_false_negatives);
+  char metric[32], value[64];
+  std::snprintf(metric, sizeof metric, "AP%.0f", 100 * e.params.iou_thrs[a.iou_index]);
+  std::snprintf(value, sizeof value, "%s = %.3f", metric, a.errors.ap);
+  print_operating_point_and_errors(a, metric, value);
   if (a.has_bootstrap) {
     const Bootstrap& b = a.bootstrap;
     std::printf(" Bootstrap 95%% intervals (%d image resamples, seed %llu): AP %.3f [%.3f, %.3f]", b.replicates,

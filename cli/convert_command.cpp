@@ -11,6 +11,7 @@
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
 #include "deteval/formats/yolo.hpp"
+#include "voc_output.hpp"
 
 namespace deteval::cli {
 
@@ -28,19 +29,6 @@ struct ConvertOptions {
   std::string out_gt, out_dt, out_dir, set_name = "test";
   bool quiet = false;
 };
-
-std::vector<std::string> parse_classes(const std::string& text) {
-  std::vector<std::string> out;
-  std::string item;
-  std::istringstream in(text);
-  while (std::getline(in, item, ',')) {
-    if (item.empty()) throw UsageError("--classes: expected comma-separated class names, got '" + text + "'");
-    out.push_back(item);
-  }
-  if (out.empty() || text.back() == ',')
-    throw UsageError("--classes: expected comma-separated class names, got '" + text + "'");
-  return out;
-}
 
 /// Options that belong to other formats are refused: they would be silently ignored.
 void only_with(const std::string& value, const char* option, bool allowed, const std::string& context) {
@@ -99,7 +87,7 @@ void run_convert(const ConvertOptions& o) {
   LabelSet set;
   if (o.from == "voc") {
     VocPaths p{o.annotations, o.image_set, o.dets, {}};
-    if (!o.classes.empty()) p.classes = parse_classes(o.classes);
+    if (!o.classes.empty()) p.classes = parse_class_list(o.classes);
     set = read_voc_labels(p);
   } else if (o.from == "coco") {
     set = read_coco_labels(o.gt, o.dt);

@@ -9,6 +9,7 @@
 #include "deteval/formats/file.hpp"
 #include "deteval/formats/report.hpp"
 #include "deteval/formats/voc.hpp"
+#include "analysis_output.hpp"
 
 namespace deteval::cli {
 
@@ -76,21 +77,10 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 void print_voc_analysis(const VocAnalysis& va) {
-  const Analysis& a = va.analysis;
-  const Counts& c = a.overall.at_threshold;
   std::printf("\nAnalysis (IoU > %g):\n", va.iou_threshold);
-  std::printf(" At score >= %g: TP %llu  FP %llu  FN %llu  precision %.3f  recall %.3f  F1 %.3f\n",
-              a.options.score_threshold, static_cast<unsigned long long>(c.tp), static_cast<unsigned long long>(c.fp),
-              static_cast<unsigned long long>(c.fn), c.precision, c.recall, c.f1);
-  if (a.overall.has_best)
-    std::printf(" Best F1 %.3f at score >= %.4g (precision %.3f, recall %.3f)\n", a.overall.best.f1,
-                a.overall.best_threshold, a.overall.best.precision, a.overall.best.recall);
-  std::printf(" Errors (dAP = area mAP gained by fixing only that type; mAP area = %.3f):\n", a.errors.ap);
-  for (std::size_t t = 0; t < kErrorTypes; ++t)
-    std::printf("   %-15s %8llu  dAP %+.3f\n", kErrorNames[t], static_cast<unsigned long long>(a.errors.count[t]),
-                a.errors.delta_ap[t]);
-  std::printf("   %-15s %8s  dAP %+.3f\n", "false positives", "", a.errors.delta_ap_false_positives);
-  std::printf("   %-15s %8s  dAP %+.3f\n", "false negatives", "", a.errors.delta_ap_false_negatives);
+  char value[64];
+  std::snprintf(value, sizeof value, "mAP area = %.3f", va.analysis.errors.ap);
+  print_operating_point_and_errors(va.analysis, "area mAP", value);
   if (va.has_bootstrap) {
     const VocBootstrap& b = va.bootstrap;
     std::printf(" Bootstrap 95%% intervals (%d image resamples, seed %llu): mAP VOC2007 %.3f [%.3f, %.3f]  "

@@ -1,0 +1,23 @@
+#include "analysis_output.hpp"
+
+#include <cstdio>
+
+namespace deteval::cli {
+
+void print_operating_point_and_errors(const Analysis& a, const std::string& metric, const std::string& metric_value) {
+  const Counts& c = a.overall.at_threshold;
+  std::printf(" At score >= %g: TP %llu  FP %llu  FN %llu  precision %.3f  recall %.3f  F1 %.3f\n",
+              a.options.score_threshold, static_cast<unsigned long long>(c.tp), static_cast<unsigned long long>(c.fp),
+              static_cast<unsigned long long>(c.fn), c.precision, c.recall, c.f1);
+  if (a.overall.has_best)
+    std::printf(" Best F1 %.3f at score >= %.4g (precision %.3f, recall %.3f)\n", a.overall.best.f1,
+                a.overall.best_threshold, a.overall.best.precision, a.overall.best.recall);
+  std::printf(" Errors (dAP = %s gained by fixing only that type; %s):\n", metric.c_str(), metric_value.c_str());
+  for (std::size_t t = 0; t < kErrorTypes; ++t)
+    std::printf("   %-15s %8llu  dAP %+.3f\n", kErrorNames[t], static_cast<unsigned long long>(a.errors.count[t]),
+                a.errors.delta_ap[t]);
+  std::printf("   %-15s %8s  dAP %+.3f\n", "false positives", "", a.errors.delta_ap_false_positives);
+  std::printf("   %-15s %8s  dAP %+.3f\n", "false negatives", "", a.errors.delta_ap_false_negatives);
+}
+
+}  // namespace deteval::cli
