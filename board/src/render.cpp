@@ -6,6 +6,7 @@
 
 #include "deteval/board/time.hpp"
 #include "deteval/formats/error.hpp"
+#include "deteval/formats/report.hpp"
 
 namespace deteval::board {
 
@@ -59,18 +60,7 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-std::string html_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  return out;
-}
+std::string html_escape(const std::string& s) { return deteval::html_escape(s); }
 
 std::string submission_json(const SubmissionResult& r) {
   json o = {{"submission_id", r.id ? json(*r.id) : json(nullptr)},

@@ -32,6 +32,7 @@ std::string render_grades(const Grades& g, Format f);
 
 /// CSV field: quoted when needed; a leading = + - @ is neutralised with a quote (formula injection).
 std::string csv_field(const std::string& s);
+/// deteval::html_escape (formats/report.hpp), kept here for the board's callers.
 std::string html_escape(const std::string& s);
 
 }  // namespace deteval::board

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -75,5 +76,8 @@ struct ReportInput {
 /// One self-contained HTML file (inline CSS, SVG and script; no network access).
 /// Numbers shown in tables carry their exact value in a `data-v` attribute.
 std::string report_html(const ReportInput& in);
+
+/// Text made safe for HTML content and quoted attributes (& < > " ').
+std::string html_escape(std::string_view text);
 
 }  // namespace deteval
