@@ -468,26 +468,14 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
 
     // ---- errors and their AP cost
     ErrorBreakdown& eb = an.errors;
-    eb.per_category.resize(K);
-    std::vector<std::uint8_t> covered(gt.size(), 0);
-    for (const Det& d : dets) {
-      if (d.error < 0) continue;
-      ++eb.count[static_cast<std::size_t>(d.error)];
-      ++eb.per_category[d.category].count[static_cast<std::size_t>(d.error)];
-      if (d.error == static_cast<int>(ErrorType::localization)) covered[d.same_gt] = 1;
-      if (d.error == static_cast<int>(ErrorType::classification)) covered[d.other_gt] = 1;
-    }
-    std::vector<std::uint64_t> missed(K, 0), unmatched(K, 0);
-    for (std::uint32_t i = 0; i < I; ++i)
-      for (std::uint32_t ann : img_gt[i])
-        if (!matched[ann]) {
-          ++unmatched[gt_cat[ann]];
-          if (!covered[ann]) ++missed[gt_cat[ann]];
-        }
-    for (std::size_t k = 0; k < K; ++k) {
-      eb.count[static_cast<std::size_t>(ErrorType::missed)] += missed[k];
-      eb.per_category[k].count[static_cast<std::size_t>(ErrorType::missed)] = missed[k];
-    }
+    const detail::ObjectTally tally = detail::count_errors(
+        dets, gt.size(), K,
+        [](const Det& d) { return d.error == static_cast<int>(ErrorType::localization) ? d.same_gt : d.other_gt; },
+        [&](auto&& f) {
+          for (std::uint32_t i = 0; i < I; ++i)
+            for (std::uint32_t ann : img_gt[i]) f(ann, gt_cat[ann], matched[ann] != 0);
+        },
+        eb);
 
     // AP per category and overall ([r][k] order, as summarize() averages).
     auto ap_of = [&](const detail::ErrorScenario& s, std::vector<double>& per_cat) {
@@ -526,8 +514,8 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
     in.categories = K;
     in.targets = gt.size();
     in.gt_count.assign(npig.begin(), npig.end());
-    in.missed = missed;
-    in.unmatched = unmatched;
+    in.missed = tally.missed;
+    in.unmatched = tally.unmatched;
     in.target = [](const Det& d, ErrorType type) {
       return static_cast<std::size_t>(type == ErrorType::localization ? d.same_gt : d.other_gt);
     };

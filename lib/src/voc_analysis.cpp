@@ -292,25 +292,17 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
 
     // ---- errors and their mAP cost
     ErrorBreakdown& eb = an.errors;
-    eb.per_category.resize(K);
-    std::vector<std::uint8_t> covered(O, 0);
-    for (const Det& d : dets) {
-      if (d.error < 0) continue;
-      ++eb.count[static_cast<std::size_t>(d.error)];
-      ++eb.per_category[d.category].count[static_cast<std::size_t>(d.error)];
-      if (d.error == static_cast<int>(ErrorType::localization)) covered[static_cast<std::size_t>(d.same_obj)] = 1;
-      if (d.error == static_cast<int>(ErrorType::classification)) covered[static_cast<std::size_t>(d.other_obj)] = 1;
-    }
-    std::vector<std::uint64_t> missed(K, 0), unmatched(K, 0);
-    for (std::size_t o = 0; o < O; ++o)
-      if (!difficult(o) && !matched[o]) {
-        ++unmatched[obj_class[o]];
-        if (!covered[o]) ++missed[obj_class[o]];
-      }
-    for (std::size_t k = 0; k < K; ++k) {
-      eb.count[static_cast<std::size_t>(ErrorType::missed)] += missed[k];
-      eb.per_category[k].count[static_cast<std::size_t>(ErrorType::missed)] = missed[k];
-    }
+    const detail::ObjectTally tally = detail::count_errors(
+        dets, O, K,
+        [](const Det& d) {
+          return static_cast<std::size_t>(d.error == static_cast<int>(ErrorType::localization) ? d.same_obj
+                                                                                              : d.other_obj);
+        },
+        [&](auto&& f) {
+          for (std::size_t o = 0; o < O; ++o)
+            if (!difficult(o)) f(o, obj_class[o], matched[o] != 0);
+        },
+        eb);
 
     // Area AP per class (NaN without GT) and their mean, with voc_match_ranked's arithmetic.
     auto ap_of = [&](const detail::ErrorScenario& s, std::vector<double>& per_cat) {
@@ -349,8 +341,8 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
     in.categories = K;
     in.targets = O;
     in.gt_count = npos;
-    in.missed = missed;
-    in.unmatched = unmatched;
+    in.missed = tally.missed;
+    in.unmatched = tally.unmatched;
     in.target = [](const Det& d, ErrorType type) {
       return static_cast<std::size_t>(type == ErrorType::localization ? d.same_obj : d.other_obj);
     };
