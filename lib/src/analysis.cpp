@@ -276,24 +276,11 @@ Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evalua
     ap50 = out.has_ap50 ? mean_valid(s.prec_50) : -1;
   };
 
-  tbb::enumerable_thread_specific<Scratch> scratch;
-  {
-    Scratch& s = scratch.local();
-    s.w.assign(num_images, 1.0);
-    stats_for(s.w, s, out.ap.value, out.ap50.value);
-  }
-  if (replicates <= 0 || num_images == 0) return out;
-  std::vector<double> ap(static_cast<std::size_t>(replicates)), ap50(static_cast<std::size_t>(replicates));
-  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
-  arena.execute([&] {
-    tbb::parallel_for(std::size_t{0}, static_cast<std::size_t>(replicates), [&](std::size_t b) {
-      Scratch& s = scratch.local();
-      Xoshiro256 rng = detail::replicate_rng(seed, b);
-      s.w.assign(num_images, 0.0);
-      for (std::uint32_t i = 0; i < num_images; ++i) s.w[rng.below(num_images)] += 1;
-      stats_for(s.w, s, ap[b], ap50[b]);
-    });
-  });
+  std::vector<double> ap, ap50;
+  detail::bootstrap_pairs<Scratch>(
+      num_images, replicates, seed, threads, [&](Scratch& s, double& a, double& a50) { stats_for(s.w, s, a, a50); },
+      out.ap.value, out.ap50.value, ap, ap50);
+  if (ap.empty()) return out;
   auto interval = [](std::vector<double> v, Interval& iv) {
     v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return x <= -1; }), v.end());
     iv.lo = percentile(v, 2.5);

@@ -11,6 +11,10 @@
 #include <limits>
 #include <vector>
 
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
 #include "deteval/analysis.hpp"
 
 namespace deteval::detail {
@@ -26,6 +30,37 @@ inline std::uint64_t splitmix64(std::uint64_t& x) {
 inline Xoshiro256 replicate_rng(std::uint64_t seed, std::size_t b) {
   std::uint64_t mix = seed;
   return Xoshiro256(splitmix64(mix) ^ (0xD1B54A32D192ED03ULL * (b + 1)));
+}
+
+/// The bootstrap's two passes over a statistic pair: `stats(scratch, a, b)` once on the
+/// images as they are (scratch.w[i] = 1), then on `replicates` resamples drawn with
+/// replacement (scratch.w[i] = times image i was drawn), in parallel, each replicate
+/// from its own random stream: results independent of threads. The full sample's pair
+/// goes to `full_a`, `full_b`; the replicates' to `a`, `b` (empty when there are none).
+template <class Scratch, class Stats>
+void bootstrap_pairs(std::size_t num_images, int replicates, std::uint64_t seed, int threads, Stats&& stats,
+                     double& full_a, double& full_b, std::vector<double>& a, std::vector<double>& b) {
+  tbb::enumerable_thread_specific<Scratch> scratch;
+  {
+    Scratch& s = scratch.local();
+    s.w.assign(num_images, 1.0);
+    stats(s, full_a, full_b);
+  }
+  a.clear();
+  b.clear();
+  if (replicates <= 0 || num_images == 0) return;
+  a.resize(static_cast<std::size_t>(replicates));
+  b.resize(static_cast<std::size_t>(replicates));
+  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, static_cast<std::size_t>(replicates), [&](std::size_t r) {
+      Scratch& s = scratch.local();
+      Xoshiro256 rng = replicate_rng(seed, r);
+      s.w.assign(num_images, 0.0);
+      for (std::size_t i = 0; i < num_images; ++i) s.w[rng.below(num_images)] += 1;
+      stats(s, a[r], b[r]);
+    });
+  });
 }
 
 inline Counts make_counts(std::uint64_t tp, std::uint64_t fp, std::uint64_t num_gt) {

@@ -109,24 +109,10 @@ VocBootstrap voc_bootstrap(const VocResult& result, const std::vector<VocClassRe
     map_area = mean_over(s.area, s.npos);
   };
 
-  tbb::enumerable_thread_specific<Scratch> scratch;
-  {
-    Scratch& s = scratch.local();
-    s.w.assign(num_images, 1.0);
-    stats_for(s, out.map_voc07.value, out.map_area.value);
-  }
-  if (replicates <= 0 || num_images == 0) return out;
-  std::vector<double> m07(static_cast<std::size_t>(replicates)), marea(static_cast<std::size_t>(replicates));
-  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
-  arena.execute([&] {
-    tbb::parallel_for(std::size_t{0}, static_cast<std::size_t>(replicates), [&](std::size_t b) {
-      Scratch& s = scratch.local();
-      Xoshiro256 rng = detail::replicate_rng(seed, b);
-      s.w.assign(num_images, 0.0);
-      for (std::size_t i = 0; i < num_images; ++i) s.w[rng.below(num_images)] += 1;
-      stats_for(s, m07[b], marea[b]);
-    });
-  });
+  std::vector<double> m07, marea;
+  detail::bootstrap_pairs<Scratch>(num_images, replicates, seed, threads, stats_for, out.map_voc07.value,
+                                   out.map_area.value, m07, marea);
+  if (m07.empty()) return out;
   auto interval = [](std::vector<double> v, Interval& iv) {
     v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return std::isnan(x); }), v.end());
     iv.lo = v.empty() ? kNaN : detail::percentile(v, 2.5);
