@@ -8,6 +8,7 @@
 #include "deteval/detail/rle_string.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -313,14 +314,15 @@ std::size_t rle_decode_fast(std::string_view s, std::uint64_t pixels, std::uint3
   };
   while (m < 3 && p < len)
     if (!one_value()) return kBadRle;
-  while (p + 8 <= len && m + 8 <= n) {
+  // Eight characters as one little-endian word (the first is the low byte).
+  while (std::endian::native == std::endian::little && p + 8 <= len && m + 8 <= n) {
     std::uint64_t w;
     std::memcpy(&w, c + p, 8);
     // Any byte below 48 or above 111 (outside the alphabet)?
     if (((w - kOnes * 48) & ~w & kHigh) | (((w + kOnes * (127 - 111)) | w) & kHigh)) return kBadRle;
     const std::uint64_t d = w - kOnes * 48;
     const std::uint64_t more = d & (kOnes * 0x20);  // characters that continue their value
-    const int singles = more ? __builtin_ctzll(more) >> 3 : 8;
+    const int singles = std::countr_zero(more) >> 3;  // 8 when none continues
     auto single = [&](int k) {  // a one-character value: 5 bits, sign in 0x10
       put(static_cast<std::int8_t>(static_cast<std::uint8_t>(d >> (8 * k)) << 3) >> 3);
     };
