@@ -63,23 +63,6 @@ TEST(CudaEmulation, ChunkPlanUploadsEachMaskOnceAsStored) {
     EXPECT_EQ((plan.refs[k].gt & cuda_detail::kCrowdBit) != 0, b.pairs[k].crowd != 0);
 }
 
-TEST(CudaEmulation, IntersectionEdgeCases) {
-  using cuda_detail::intersection;
-  // Boundaries: 1s at [2, 5) and [7, 9) against [4, 8).
-  const std::uint32_t a[] = {2, 5, 7, 9, 10}, b[] = {4, 8, 10};
-  EXPECT_EQ(intersection(a, 5, b, 3), 2u);  // [4,5) + [7,8)
-  EXPECT_EQ(intersection(b, 3, a, 5), 2u);
-  const std::uint32_t empty[] = {10}, full[] = {0, 10};
-  EXPECT_EQ(intersection(empty, 1, full, 2), 0u);
-  EXPECT_EQ(intersection(full, 2, full, 2), 10u);
-  EXPECT_EQ(intersection(full, 2, a, 5), 5u);
-  const std::uint32_t touching[] = {5, 7, 10};  // [5, 7) starts where a's first run ends
-  EXPECT_EQ(intersection(a, 5, touching, 3), 0u);
-  const std::uint32_t zero_runs[] = {0, 0, 0, 3, 3, 3, 4, 9, 10};  // empty runs of 1s at 0 and 3
-  EXPECT_EQ(intersection(zero_runs, 9, full, 2), 8u);               // [0,3) + [4,9)
-  EXPECT_EQ(intersection(zero_runs, 9, a, 5), 4u);  // [2,3) + [4,5) + [7,9)
-}
-
 // pycocotools' loop stops where both masks sit on empty runs (mask_test.cpp,
 // IouStopsWhereBothMasksSitOnEmptyRuns): the backend walks such pairs like the CPU.
 TEST(CudaEmulation, EmptyRunsInsideFollowTheCpuLoop) {

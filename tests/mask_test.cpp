@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "deteval/iou_provider.hpp"
+#include "deteval/detail/mask_intervals.hpp"
 #include "deteval/detail/rle_string.hpp"
 #include "deteval/mask_iou.hpp"
 #include "mask_gen.hpp"
@@ -674,6 +675,24 @@ TEST(MaskIouCountsCpu, EqualsTheWalkForEveryPair) {
   expect_walk_counts(dts, gts, pairs);
   std::shuffle(pairs.begin(), pairs.end(), rng);  // not grouped by detection
   expect_walk_counts(dts, gts, pairs);
+}
+
+// The interval overlap both mask backends count with (detail/mask_intervals.hpp).
+TEST(MaskIntervals, IntersectionEdgeCases) {
+  const auto intersection = detail::interval_intersection;
+  // Boundaries: 1s at [2, 5) and [7, 9) against [4, 8).
+  const std::uint32_t a[] = {2, 5, 7, 9, 10}, b[] = {4, 8, 10};
+  EXPECT_EQ(intersection(a, 5, b, 3), 2u);  // [4,5) + [7,8)
+  EXPECT_EQ(intersection(b, 3, a, 5), 2u);
+  const std::uint32_t empty[] = {10}, full[] = {0, 10};
+  EXPECT_EQ(intersection(empty, 1, full, 2), 0u);
+  EXPECT_EQ(intersection(full, 2, full, 2), 10u);
+  EXPECT_EQ(intersection(full, 2, a, 5), 5u);
+  const std::uint32_t touching[] = {5, 7, 10};  // [5, 7) starts where a's first run ends
+  EXPECT_EQ(intersection(a, 5, touching, 3), 0u);
+  const std::uint32_t zero_runs[] = {0, 0, 0, 3, 3, 3, 4, 9, 10};  // empty runs of 1s at 0 and 3
+  EXPECT_EQ(intersection(zero_runs, 9, full, 2), 8u);               // [0,3) + [4,9)
+  EXPECT_EQ(intersection(zero_runs, 9, a, 5), 4u);  // [2,3) + [4,5) + [7,9)
 }
 
 TEST(MaskIouProvider, MissingMasksAreAnError) {

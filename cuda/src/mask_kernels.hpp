@@ -7,25 +7,21 @@
 // *boundaries* b[k] = c[0] + ... + c[k] (uint32: masks have at most 2^32 - 1 pixels).
 // Runs alternate 0s and 1s starting with 0s, so the k-th run of 1s is the half-open
 // pixel interval [b[2k], b[2k+1]), k < n / 2. The intersection of two masks is the
-// overlap of two sorted interval lists (a merge walk, started by binary search at
-// the first interval that can overlap); the union follows from the areas:
+// overlap of two sorted interval lists, detail::interval_intersection (lib's, which
+// the CPU backend runs too); the union follows from the areas:
 // |A u B| = |A| + |B| - |A n B|, or |A| for a crowd ground truth (pycocotools).
 //
 // One quirk of pycocotools' rleIou loop makes that shortcut wrong for some masks:
 // the loop ends as soon as both masks sit on an empty run at once, so two masks
 // with empty runs inside (valid RLE, though never what `encode` writes) can stop
 // counting before the end. A mask with an empty run inside is flagged when it is
-// decoded, and a pair with a flagged mask takes the loop itself (walk_counts), the
+// decoded, and a pair of two flagged masks takes the loop itself (walk_counts), the
 // same state machine as the CPU's rle_iou_counts.
 #pragma once
 
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define DETEVAL_HD __host__ __device__ __forceinline__
-#else
-#define DETEVAL_HD inline
-#endif
+#include "deteval/detail/mask_intervals.hpp"  // DETEVAL_HD, interval_intersection
 
 namespace deteval::cuda_detail {
 
@@ -149,38 +145,6 @@ DETEVAL_HD void walk_counts(const std::uint32_t* a, std::uint32_t na, const std:
   }
 }
 
-/// The first run of 1s of `b` (k < ones) whose end is beyond `v`; `ones` if none.
-DETEVAL_HD std::uint32_t first_end_after(const std::uint32_t* b, std::uint32_t ones, std::uint32_t v) {
-  std::uint32_t lo = 0, hi = ones;
-  while (lo < hi) {
-    const std::uint32_t mid = lo + (hi - lo) / 2;
-    if (b[2 * mid + 1] > v) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
-}
-
-/// Pixels set in both masks (boundaries a[0..na), b[0..nb) of masks of one size).
-DETEVAL_HD std::uint64_t intersection(const std::uint32_t* a, std::uint32_t na, const std::uint32_t* b,
-                                      std::uint32_t nb) {
-  const std::uint32_t oa = na / 2, ob = nb / 2;  // runs of 1s
-  if (oa == 0 || ob == 0) return 0;
-  std::uint32_t i = first_end_after(a, oa, b[0]);
-  if (i == oa) return 0;
-  std::uint32_t j = first_end_after(b, ob, a[2 * i]);
-  const std::uint32_t a_last = a[2 * oa - 1], b_last = b[2 * ob - 1];
-  std::uint64_t inter = 0;
-  while (i < oa && j < ob) {
-    const std::uint32_t as = a[2 * i], ae = a[2 * i + 1], bs = b[2 * j], be = b[2 * j + 1];
-    if (as >= b_last || bs >= a_last) break;  // nothing further can overlap
-    const std::uint32_t s = as > bs ? as : bs, e = ae < be ? ae : be;
-    if (e > s) inter += e - s;
-    if (ae < be) ++i;
-    else ++j;  // on equal ends either may advance: the next run of the other starts at or after it
-  }
-  return inter;
-}
-
 /// The counts of one pair (crowd: union = the detection's whole area, as rleIou).
 /// `ok` is cleared when either mask failed to decode.
 DETEVAL_HD PairCounts pair_counts(const PairRef& p, const MaskSlot* slots, const MaskRuns* runs,
@@ -197,7 +161,7 @@ DETEVAL_HD PairCounts pair_counts(const PairRef& p, const MaskSlot* slots, const
   if (rd.flags & rg.flags & kEmptyRunsInside) {  // only two such masks can stop early
     walk_counts(bd, rd.n, bg, rg.n, c.intersection, c.union_);
   } else {
-    c.intersection = intersection(bd, rd.n, bg, rg.n);
+    c.intersection = detail::interval_intersection(bd, rd.n, bg, rg.n);
     c.union_ = rd.area + rg.area - c.intersection;
   }
   if (p.gt & kCrowdBit) c.union_ = rd.area;  // rleIou: rleArea(dt), the whole mask

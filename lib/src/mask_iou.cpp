@@ -5,10 +5,10 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
-#include <algorithm>
 #include <mutex>
 #include <vector>
 
+#include "deteval/detail/mask_intervals.hpp"
 #include "deteval/device.hpp"
 #include "deteval/iou_provider.hpp"
 
@@ -18,21 +18,19 @@ namespace {
 
 // The CPU count's fast path. A mask whose counts sum to h*w with no empty run after
 // the first is a set of disjoint pixel intervals, and maskApi's walk over two such
-// masks visits every pixel: its counts are the true intersection and union. So the
-// intersection needs only the intervals lying where both masks have begun (found by
-// binary search) up to where the first one ends, and union = area(a) + area(b) - i.
+// masks visits every pixel: its counts are the true intersection and union, so the
+// intersection is detail::interval_intersection's and union = area(a) + area(b) - i.
 // Other masks (empty runs inside, which can end maskApi's walk early) take the walk.
 
-/// A mask's run ends (prefix sums of its counts): foreground interval t is
-/// [end[2t], end[2t+1]).
+/// A mask's run boundaries (prefix sums of its counts), as interval_intersection takes them.
 struct Bounds {
   const std::uint32_t* end = nullptr;
-  std::uint32_t intervals = 0;
+  std::uint32_t n = 0;  ///< boundaries: one per count
   std::uint64_t area = 0;
   bool plain = false;  ///< counts sum to h*w, no empty run after the first
 };
 
-/// Writes the run ends of `counts` to `out` (counts.size() values).
+/// Writes the boundaries of `counts` to `out` (counts.size() values).
 Bounds to_bounds(std::span<const std::uint32_t> counts, std::uint64_t pixels, std::uint32_t* out) {
   std::uint64_t sum = 0, area = 0;
   bool empty_run = false;
@@ -43,53 +41,11 @@ Bounds to_bounds(std::span<const std::uint32_t> counts, std::uint64_t pixels, st
     sum += c;
     out[k] = static_cast<std::uint32_t>(sum);  // exact whenever sum == pixels (< 2^32)
   }
-  return {out, static_cast<std::uint32_t>(counts.size() / 2), area, !empty_run && sum == pixels};
-}
-
-/// The first interval of `m` ending after `pos`.
-std::uint32_t first_ending_after(const Bounds& m, std::uint32_t pos) {
-  std::uint32_t lo = 0, n = m.intervals;
-  while (n > 0) {
-    const std::uint32_t half = n / 2;
-    if (m.end[2 * (lo + half) + 1] <= pos) {
-      lo += half + 1;
-      n -= half + 1;
-    } else {
-      n = half;
-    }
-  }
-  return lo;
-}
-
-std::uint64_t intersection(const Bounds& a, const Bounds& b) {
-  if (a.intervals == 0 || b.intervals == 0) return 0;
-  const std::uint32_t start = std::max(a.end[0], b.end[0]);
-  std::uint32_t i = first_ending_after(a, start), j = first_ending_after(b, start);
-  if (i == a.intervals || j == b.intervals) return 0;
-  const std::uint32_t *ea = a.end, *eb = b.end;
-  std::uint32_t as = ea[2 * i], ae = ea[2 * i + 1], bs = eb[2 * j], be = eb[2 * j + 1];
-  std::uint64_t n = 0;
-  for (;;) {
-    const std::uint32_t s = std::max(as, bs), e = std::min(ae, be);
-    n += e > s ? e - s : 0;
-    // Step past the interval that ends first: it has no more overlaps. A branch, not a
-    // select: neighbouring columns of two shapes tend to agree, so it predicts well and
-    // the next loads need not wait for the comparison.
-    if (ae <= be) {
-      if (++i == a.intervals) break;
-      as = ea[2 * i];
-      ae = ea[2 * i + 1];
-    } else {
-      if (++j == b.intervals) break;
-      bs = eb[2 * j];
-      be = eb[2 * j + 1];
-    }
-  }
-  return n;
+  return {out, static_cast<std::uint32_t>(counts.size()), area, !empty_run && sum == pixels};
 }
 
 IouCounts counts_of(const Bounds& dt, const Bounds& gt, bool crowd) {
-  const std::uint64_t i = intersection(dt, gt);
+  const std::uint64_t i = detail::interval_intersection(dt.end, dt.n, gt.end, gt.n);
   return {i, crowd ? dt.area : dt.area + gt.area - i};
 }
 
@@ -98,14 +54,12 @@ IouCounts counts_of(const Bounds& dt, const Bounds& gt, bool crowd) {
 void mask_iou_counts_cpu(const RleStore& dts, const RleStore& gts, std::span<const MaskPair> pairs,
                          IouCounts* out) {
   if (pairs.empty()) return;
-  // Run ends of every ground truth the pairs name, once: a mask meets many detections.
+  // Boundaries of every ground truth the pairs name, once: a mask meets many detections.
+  std::vector<std::uint8_t> named(gts.size(), 0);
+  for (const MaskPair& p : pairs) named[p.gt] = 1;
   std::vector<std::uint64_t> offset(gts.size() + 1, 0);
-  for (const MaskPair& p : pairs) offset[p.gt + 1] = 1;
-  tbb::parallel_for(std::size_t{0}, gts.size(), [&](std::size_t g) {
-    if (offset[g + 1])  // a string holds at most one value per character
-      offset[g + 1] = gts.is_compressed(g) ? gts.compressed(g).size() : gts[g].counts.size();
-  });
-  for (std::size_t g = 0; g < gts.size(); ++g) offset[g + 1] += offset[g];
+  for (std::size_t g = 0; g < gts.size(); ++g)  // room: a string holds at most one value per character
+    offset[g + 1] = offset[g] + (!named[g] ? 0 : gts.is_compressed(g) ? gts.compressed(g).size() : gts[g].counts.size());
   std::vector<std::uint32_t> gt_ends(offset.back());
   std::vector<Bounds> gt_bounds(gts.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, gts.size()), [&](const auto& r) {
