@@ -15,6 +15,8 @@ namespace {
 nlohmann::ordered_json number_or_null(double v) {
   return std::isnan(v) ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v);
 }
+// Element text needs only & < > escaped (XML); quotes stay as they are, so that names
+// read the same in tools that decode few entities (html_escape would also write &quot;).
 std::string xml_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -41,10 +41,9 @@ class RleStore {
  public:
   std::size_t size() const { return height_.size(); }
   bool empty() const { return height_.empty(); }
-  /// Room for `masks` masks holding `runs` runs and `compressed_bytes` bytes of compressed strings.
-  void reserve(std::size_t masks, std::size_t runs, std::size_t compressed_bytes = 0) {
+  void reserve(std::size_t masks, std::size_t runs) {
     height_.reserve(masks); width_.reserve(masks); begin_.reserve(masks); length_.reserve(masks);
-    compressed_.reserve(masks); counts_.reserve(runs); bytes_.reserve(compressed_bytes);
+    compressed_.reserve(masks); counts_.reserve(runs);
   }
   void push_back(RleView r) {
     add(r.height, r.width, counts_.size(), r.counts.size(), kRuns);
