@@ -455,14 +455,6 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
 
     // ---- errors and their AP cost
     ErrorBreakdown& eb = an.errors;
-    const detail::ObjectTally tally = detail::count_errors(
-        dets, gt.size(), K,
-        [](const Det& d) { return d.error == static_cast<int>(ErrorType::localization) ? d.same_gt : d.other_gt; },
-        [&](auto&& f) {
-          for (std::uint32_t i = 0; i < I; ++i)
-            for (std::uint32_t ann : img_gt[i]) f(ann, gt_cat[ann], matched[ann] != 0);
-        },
-        eb);
 
     // AP per category and overall ([r][k] order, as summarize() averages).
     auto ap_of = [&](const detail::ErrorScenario& s, std::vector<double>& per_cat) {
@@ -501,8 +493,6 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
     in.categories = K;
     in.targets = gt.size();
     in.gt_count.assign(npig.begin(), npig.end());
-    in.missed = tally.missed;
-    in.unmatched = tally.unmatched;
     in.target = [](const Det& d, ErrorType type) {
       return static_cast<std::size_t>(type == ErrorType::localization ? d.same_gt : d.other_gt);
     };
@@ -511,6 +501,13 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
     in.ap_of = ap_of;
     in.defined = [](std::size_t k, const std::vector<double>& before, const std::vector<double>& after,
                     const detail::ErrorScenario&) { return before[k] > -1 && after[k] > -1; };
+    detail::count_errors(
+        in,
+        [&](auto&& f) {
+          for (std::uint32_t i = 0; i < I; ++i)
+            for (std::uint32_t ann : img_gt[i]) f(ann, gt_cat[ann], matched[ann] != 0);
+        },
+        eb);
     const std::vector<double> base_cat = detail::error_costs(in, eb);
     for (std::size_t k = 0; k < K; ++k) eb.per_category[k].ap = base_cat[k];
   });

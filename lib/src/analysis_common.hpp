@@ -74,39 +74,6 @@ inline Counts make_counts(std::uint64_t tp, std::uint64_t fp, std::uint64_t num_
   return c;
 }
 
-/// The error counts of an analysis (TIDE's rules): each detection's error type, overall
-/// and per category, then as missed every unmatched object that no localization or
-/// classification error covers. `error_object(d)` is the object such an error refers
-/// to; `each_object(f)` calls f(object, category, matched) for every object that counts
-/// (not ignored). Returns the missed and the unmatched objects per category.
-struct ObjectTally {
-  std::vector<std::uint64_t> missed, unmatched;
-};
-template <class Det, class ErrorObject, class EachObject>
-ObjectTally count_errors(const std::vector<Det>& dets, std::size_t num_objects, std::size_t K,
-                                        ErrorObject&& error_object, EachObject&& each_object, ErrorBreakdown& eb) {
-  eb.per_category.resize(K);
-  std::vector<std::uint8_t> covered(num_objects, 0);
-  for (const Det& d : dets) {
-    if (d.error < 0) continue;
-    ++eb.count[static_cast<std::size_t>(d.error)];
-    ++eb.per_category[d.category].count[static_cast<std::size_t>(d.error)];
-    if (d.error == static_cast<int>(ErrorType::localization) || d.error == static_cast<int>(ErrorType::classification))
-      covered[error_object(d)] = 1;
-  }
-  ObjectTally t{std::vector<std::uint64_t>(K, 0), std::vector<std::uint64_t>(K, 0)};
-  each_object([&](std::size_t object, std::size_t k, bool matched) {
-    if (matched) return;
-    ++t.unmatched[k];
-    if (!covered[object]) ++t.missed[k];
-  });
-  for (std::size_t k = 0; k < K; ++k) {
-    eb.count[static_cast<std::size_t>(ErrorType::missed)] += t.missed[k];
-    eb.per_category[k].count[static_cast<std::size_t>(ErrorType::missed)] = t.missed[k];
-  }
-  return t;
-}
-
 // Non-ignored detections of one category (or all) by descending score, with
 // cumulative TP counts: the operating point at any threshold is a binary search.
 struct ScoreLadder {
@@ -241,6 +208,36 @@ struct ErrorCostInputs {
   std::function<bool(std::size_t, const std::vector<double>&, const std::vector<double>&, const ErrorScenario&)>
       defined;
 };
+
+/// The error counts (TIDE's rules): each detection's error type, overall and per
+/// category, then as missed every unmatched object that no localization or
+/// classification error covers (the objects `in.target` names). `each_object(f)` calls
+/// f(object, category, matched) for every object that counts (not ignored). Fills
+/// `eb.count`, its per-category counts, and `in.missed` and `in.unmatched`.
+template <class Det, class EachObject>
+void count_errors(ErrorCostInputs<Det>& in, EachObject&& each_object, ErrorBreakdown& eb) {
+  const std::size_t K = in.categories;
+  eb.per_category.resize(K);
+  std::vector<std::uint8_t> covered(in.targets, 0);
+  for (const Det& d : *in.dets) {
+    if (d.error < 0) continue;
+    const auto type = static_cast<ErrorType>(d.error);
+    ++eb.count[static_cast<std::size_t>(d.error)];
+    ++eb.per_category[d.category].count[static_cast<std::size_t>(d.error)];
+    if (type == ErrorType::localization || type == ErrorType::classification) covered[in.target(d, type)] = 1;
+  }
+  in.missed.assign(K, 0);
+  in.unmatched.assign(K, 0);
+  each_object([&](std::size_t object, std::size_t k, bool matched) {
+    if (matched) return;
+    ++in.unmatched[k];
+    if (!covered[object]) ++in.missed[k];
+  });
+  for (std::size_t k = 0; k < K; ++k) {
+    eb.count[static_cast<std::size_t>(ErrorType::missed)] += in.missed[k];
+    eb.per_category[k].count[static_cast<std::size_t>(ErrorType::missed)] = in.missed[k];
+  }
+}
 
 /// Fills `eb.ap`, `eb.delta_ap` per error type (TIDE's oracle: fix every error of the type,
 /// score again), and the costs of all false positives and all false negatives; returns

@@ -278,17 +278,6 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
 
     // ---- errors and their mAP cost
     ErrorBreakdown& eb = an.errors;
-    const detail::ObjectTally tally = detail::count_errors(
-        dets, O, K,
-        [](const Det& d) {
-          return static_cast<std::size_t>(d.error == static_cast<int>(ErrorType::localization) ? d.same_obj
-                                                                                              : d.other_obj);
-        },
-        [&](auto&& f) {
-          for (std::size_t o = 0; o < O; ++o)
-            if (!difficult(o)) f(o, obj_class[o], matched[o] != 0);
-        },
-        eb);
 
     // Area AP per class (NaN without GT) and their mean, with voc_match_ranked's arithmetic.
     auto ap_of = [&](const detail::ErrorScenario& s, std::vector<double>& per_cat) {
@@ -327,8 +316,6 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
     in.categories = K;
     in.targets = O;
     in.gt_count = npos;
-    in.missed = tally.missed;
-    in.unmatched = tally.unmatched;
     in.target = [](const Det& d, ErrorType type) {
       return static_cast<std::size_t>(type == ErrorType::localization ? d.same_obj : d.other_obj);
     };
@@ -338,6 +325,13 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
     in.ap_of = ap_of;
     in.defined = [&](std::size_t k, const std::vector<double>&, const std::vector<double>&,
                      const detail::ErrorScenario& sc) { return npos[k] > 0 && sc.gt_count[k] > 0; };
+    detail::count_errors(
+        in,
+        [&](auto&& f) {
+          for (std::size_t o = 0; o < O; ++o)
+            if (!difficult(o)) f(o, obj_class[o], matched[o] != 0);
+        },
+        eb);
     const std::vector<double> base_cat = detail::error_costs(in, eb);
     for (std::size_t k = 0; k < K; ++k) eb.per_category[k].ap = npos[k] > 0 ? base_cat[k] : -1;
   });
