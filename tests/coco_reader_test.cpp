@@ -6,6 +6,7 @@
 
 #include "../formats/src/coco_fast.hpp"
 #include "deteval/formats/coco.hpp"
+#include "deteval/formats/error.hpp"
 #include "deteval/mask.hpp"
 #include "mask_gen.hpp"
 #include "test_util.hpp"
@@ -208,6 +209,38 @@ TEST(CocoResultsReader, FastPathDeclinesWhatItDoesNotHandle) {
   const Detections d = parse_coco_results(R"([{"image_id":1.0,"category_id":1,"bbox":[0,0,1,1],"score":0.5}])",
                                           "dt.json", gt, IouType::bbox);
   EXPECT_EQ(d.size(), 1u);
+}
+
+// A mask that fails its check (a bad string, a wrong size) is found after the parts
+// have parsed: the fast path must still hand the DOM reader the text as it was, so that
+// the error names the mask, not a bracket the cut wrote.
+TEST(CocoResultsReader, DeclinedAfterTheSplitTheTextIsAsItWas) {
+  const GroundTruth gt = parse_coco_gt(R"({"images":[{"id":1,"width":3,"height":40}],"categories":[{"id":1}]})",
+                                       "gt.json", IouType::segm);
+  const std::string good = R"("size":[40,3],"counts":")" + rle_to_string(Rle{40, 3, {10, 50, 60}}) + "\"";
+  const std::string wrong_sum = R"("size":[40,3],"counts":")" + rle_to_string(Rle{40, 3, {10, 50, 59}}) + "\"";
+  const std::string wrong_size = R"("size":[41,3],"counts":")" + rle_to_string(Rle{41, 3, {10, 50, 63}}) + "\"";
+  for (const std::string& bad : {wrong_sum, wrong_size}) {
+    std::string text = "[";
+    for (int i = 0; i < 300; ++i)
+      text += std::string(i ? "," : "") + R"({"image_id":1,"category_id":1,"score":0.5,"segmentation":{)" +
+              (i == 250 ? bad : good) + "}}";
+    text += "]";
+    for (std::size_t parts : {1u, 3u}) {
+      SCOPED_TRACE(bad + ", " + std::to_string(parts) + " parts");
+      Detections fast;
+      ResultsReport rep;
+      detail::JsonBuffer buffer(text);
+      EXPECT_FALSE(detail::fast_parse_coco_results(buffer, gt, IouType::segm, fast, rep, parts));
+      EXPECT_TRUE(buffer.view() == text);  // (not EXPECT_EQ: 20 KB of text on failure)
+      try {
+        parse_coco_results(text, "dt.json", gt, IouType::segm);
+        ADD_FAILURE() << "accepted";
+      } catch (const InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("[250]"), std::string::npos) << e.what();
+      }
+    }
+  }
 }
 
 }  // namespace
