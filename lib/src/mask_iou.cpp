@@ -10,6 +10,7 @@
 
 #include "deteval/detail/mask_intervals.hpp"
 #include "deteval/device.hpp"
+#include "deteval/flat_vector.hpp"
 #include "deteval/iou_provider.hpp"
 
 namespace deteval {
@@ -60,7 +61,7 @@ void mask_iou_counts_cpu(const RleStore& dts, const RleStore& gts, std::span<con
   std::vector<std::uint64_t> offset(gts.size() + 1, 0);
   for (std::size_t g = 0; g < gts.size(); ++g)  // room: a string holds at most one value per character
     offset[g + 1] = offset[g] + (!named[g] ? 0 : gts.is_compressed(g) ? gts.compressed(g).size() : gts[g].counts.size());
-  std::vector<std::uint32_t> gt_ends(offset.back());
+  FlatVector<std::uint32_t> gt_ends(offset.back());  // room, written by to_bounds: not zeroed first
   std::vector<Bounds> gt_bounds(gts.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, gts.size()), [&](const auto& r) {
     std::vector<std::uint32_t> scratch;
