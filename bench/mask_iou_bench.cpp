@@ -214,8 +214,7 @@ int main(int argc, char** argv) {
       print_row(name.c_str(), d.cell_pairs, cell_s, pairs.size(), count_s);
     }
     if (!gpu.empty()) {
-      std::string error;
-      auto provider = make_mask_iou_provider(d.gt, d.dt, Device::cuda, error);
+      auto provider = make_mask_iou_provider(d.gt, d.dt, Device::cuda);
       provider->compute(d.tasks);  // warm-up: context creation and buffers
       const double cell_s = best_seconds([&] { provider->compute(d.tasks); }, min_seconds);
       const GpuMaskCountsFn counts = gpu_mask_counts();

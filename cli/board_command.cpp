@@ -1,6 +1,7 @@
 // deteval board ...: the competition scorer. Each action is one subcommand whose
 // output (text, or --json for programs) a chat bot or web page reads; the storage and
 // rules live in deteval::board (board/), this file only maps options to calls.
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -26,9 +27,12 @@ struct BoardOptions {
   bool json = false, private_split = false, organizer = false, update = false;
 };
 
-std::string base_name(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+// `db`, once it is known to exist: the library's "no such board" cannot name the command
+// that creates one.
+const std::string& existing_board(const std::string& db) {
+  if (!std::filesystem::exists(db))
+    throw UsageError(db + ": no such board (create it with `deteval board init --db " + db + "`)");
+  return db;
 }
 
 void add_db(CLI::App* cmd, BoardOptions& o) {
@@ -40,8 +44,7 @@ void add_user(CLI::App* cmd, BoardOptions& o) { cmd->add_option("--user", o.user
 void run_task_add(const BoardOptions& o) {
   TaskRules r;
   r.name = o.task;
-  if (!parse_metric(o.metric, r.metric))
-    throw UsageError("--metric: expected coco-bbox, coco-segm, voc07 or voc12, got '" + o.metric + "'");
+  r.metric = parse_metric(o.metric);
   r.public_fraction = o.public_fraction;
   r.seed = o.seed;
   if (!o.deadline.empty()) {
@@ -52,7 +55,7 @@ void run_task_add(const BoardOptions& o) {
   r.max_dets_per_image = o.max_dets;
   r.pass_score = o.pass_score;
   r.max_submission_bytes = o.max_bytes;
-  Board b(o.db);
+  Board b(existing_board(o.db));
   const std::int64_t now = now_ms();
   const Task t = b.add_task(r, o.gt, now);
   std::cout << (o.json ? task_json(t, now, true) : "added " + task_text(t, now, true));
@@ -96,7 +99,7 @@ void add_board_command(CLI::App& app) {
   add_db(list, *o);
   list->add_flag("--json", o->json, "Print as JSON");
   list->callback([o] {
-    Board b(o->db);
+    Board b(existing_board(o->db));
     const auto tasks = b.tasks();
     std::cout << (o->json ? tasks_json(tasks, now_ms()) : tasks_text(tasks, now_ms()));
   });
@@ -107,7 +110,7 @@ void add_board_command(CLI::App& app) {
   info->add_flag("--json", o->json, "Print as JSON");
   info->add_flag("--organizer", o->organizer, "Also show the split seed, public image ids (--json) and ground-truth file: not for participants");
   info->callback([o] {
-    Board b(o->db);
+    Board b(existing_board(o->db));
     const Task t = b.task(o->task);
     if (o->json && o->organizer) {
       const auto ids = b.public_image_ids(o->task);
@@ -121,7 +124,7 @@ void add_board_command(CLI::App& app) {
   add_db(reveal, *o);
   add_task(reveal, *o);
   reveal->callback([o] {
-    Board b(o->db);
+    Board b(existing_board(o->db));
     b.reveal(o->task);
     std::cout << "private scores of " << o->task << " revealed\n";
   });
@@ -132,8 +135,14 @@ void add_board_command(CLI::App& app) {
   reg->add_option("--name", o->name, "Full name")->required();
   reg->add_flag("--update", o->update, "Change the name of an existing user");
   reg->callback([o] {
-    Board b(o->db);
-    const bool changed = b.register_user(o->user, o->name, o->update, now_ms());
+    Board b(existing_board(o->db));
+    const bool changed = [&] {
+      try {
+        return b.register_user(o->user, o->name, o->update, now_ms());
+      } catch (const RejectedError&) {  // the one refusal: a new name without --update
+        throw RejectedError("user '" + o->user + "' is already registered under another name (use --update to change it)");
+      }
+    }();
     std::cout << (changed ? "registered " : "already registered: ") << o->user << "\n";
   });
 
@@ -144,14 +153,14 @@ void add_board_command(CLI::App& app) {
   submit->add_option("file", o->file, "Predictions: COCO results JSON")->required();
   submit->add_flag("--json", o->json, R"(Print {"submission_id", "status", "public_score", "error"})");
   submit->callback([o] {
-    check_label(o->task, "--task");
-    check_label(o->user, "--user");
-    Board b(o->db);
-    const SubmissionResult r = b.submit(o->task, o->user, o->file, base_name(o->file), now_ms());
+    check_label(o->task, "task");
+    check_label(o->user, "user");
+    Board b(existing_board(o->db));
+    const SubmissionResult r = b.submit(o->task, o->user, o->file, std::filesystem::path(o->file).filename().string(), now_ms());
     if (o->json) std::cout << submission_json(r) << std::flush;
     if (r.status != "scored")
-      throw Error((r.id ? "submission " + std::to_string(*r.id) + " rejected: " : std::string("rejected: ")) + r.error,
-                  ExitCode::rejected);
+      throw RejectedError((r.id ? "submission " + std::to_string(*r.id) + " rejected: " : std::string("rejected: ")) +
+                          r.error);
     if (!o->json) std::cout << submission_text(r);
   });
 
@@ -161,9 +170,9 @@ void add_board_command(CLI::App& app) {
   add_user(check, *o);
   check->add_flag("--json", o->json, "Print the same object as submit --json");
   check->callback([o] {
-    check_label(o->task, "--task");
-    check_label(o->user, "--user");
-    Board b(o->db);
+    check_label(o->task, "task");
+    check_label(o->user, "user");
+    Board b(existing_board(o->db));
     const SubmissionResult r = b.last_submission(o->task, o->user);
     std::cout << (o->json ? submission_json(r) : submission_text(r));
   });
@@ -176,8 +185,8 @@ void add_board_command(CLI::App& app) {
   show->add_option("--format", o->format, "text | csv | json | html")->capture_default_str();
   show->add_flag("--json", o->json, "Same as --format json");
   show->callback([o] {
-    const Format f = o->json ? Format::json : parse_format(o->format, "--format");
-    Board b(o->db);
+    const Format f = o->json ? Format::json : parse_format(o->format, "format");
+    Board b(existing_board(o->db));
     const auto lb = b.leaderboard(o->task, o->private_split ? Split::private_split : Split::public_split,
                                   o->organizer, now_ms());
     std::cout << render_leaderboard(lb, f);
@@ -189,8 +198,8 @@ void add_board_command(CLI::App& app) {
   sus->add_option("--format", o->format, "text | csv | json | html")->capture_default_str();
   sus->add_flag("--json", o->json, "Same as --format json");
   sus->callback([o] {
-    const Format f = o->json ? Format::json : parse_format(o->format, "--format");
-    Board b(o->db);
+    const Format f = o->json ? Format::json : parse_format(o->format, "format");
+    Board b(existing_board(o->db));
     std::cout << render_suspicious(o->task, b.suspicious(o->task), f);
   });
 
@@ -200,7 +209,7 @@ void add_board_command(CLI::App& app) {
   add_user(dq, *o);
   dq->add_option("--reason", o->reason, "Why (kept for the record)")->required();
   dq->callback([o] {
-    Board b(o->db);
+    Board b(existing_board(o->db));
     b.disqualify(o->task, o->user, o->reason, now_ms());
     std::cout << "disqualified " << o->user << " from " << o->task << "\n";
   });
@@ -211,10 +220,18 @@ void add_board_command(CLI::App& app) {
   grades->add_option("--format", o->format, "text | csv | json | html")->capture_default_str();
   grades->add_flag("--json", o->json, "Same as --format json");
   grades->callback([o] {
-    const Format f = o->json ? Format::json : parse_format(o->format, "--format");
+    const Format f = o->json ? Format::json : parse_format(o->format, "format");
     const auto scale = parse_grade_scale(o->scale);
-    Board b(o->db);
-    std::cout << render_grades(b.grades(scale), f);
+    Board b(existing_board(o->db));
+    const Grades g = [&] {
+      try {
+        return b.grades(scale);
+      } catch (const UsageError& e) {
+        if (e.parameter() != "pass_score") throw;
+        throw UsageError("no task has a pass score (set one with `task add --pass-score S`)");
+      }
+    }();
+    std::cout << render_grades(g, f);
   });
 }
 

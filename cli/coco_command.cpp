@@ -38,10 +38,6 @@ struct CocoOptions {
   std::uint64_t seed = 0;
 };
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 void print_analysis(const Analysis& a, const Evaluation& e) {
   std::printf("\nAnalysis (IoU=%.2f, area=%s, maxDets=%d):\n", e.params.iou_thrs[a.iou_index],
               e.params.area_ranges[a.area].label.c_str(), a.max_dets);
@@ -86,30 +82,22 @@ void run_coco(const CocoOptions& o) {
     limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, o.threads);
 
   Params params;
-  if (!parse_iou_type(o.iou_type, params.iou_type))
-    throw UsageError("--iou-type: expected bbox, segm, rotated or polygon, got '" + o.iou_type + "'");
-  Device device = Device::auto_;
-  if (!parse_device(o.device, device))
-    throw UsageError("--device: expected auto, cpu or cuda, got '" + o.device + "'");
+  params.iou_type = parse_iou_type(o.iou_type);
+  const Device device = parse_device(o.device);
   // Fail before reading (possibly large) files when the GPU asked for is missing.
-  if (params.iou_type == IouType::segm && device == Device::cuda && gpu_device_name().empty()) {
-    const DeviceReport r = device_report();
-    throw Error("--device cuda: no usable CUDA device (" +
-                    (r.cuda_compiled ? (r.note.empty() ? std::string("no GPU found") : r.note)
-                                     : std::string("this deteval was built without CUDA")) +
-                    "); use --device cpu or auto",
-                ExitCode::device);
-  }
+  if (params.iou_type == IouType::segm && device == Device::cuda && gpu_device_name().empty())
+    throw Error(ErrorKind::device,
+                "--device cuda: no usable CUDA device (" + gpu_unusable_reason() + "); use --device cpu or auto");
   if (!o.params_file.empty()) read_coco_params(o.params_file, params);
   if (!o.max_dets.empty()) params.max_dets = parse_int_list(o.max_dets, "--max-dets");
   if (!o.iou_thrs.empty()) params.iou_thrs = parse_number_list(o.iou_thrs, "--iou-thrs");
   if (!o.area_ranges.empty()) params.area_ranges = parse_area_ranges(o.area_ranges, "--area-ranges");
   if (o.no_cats) params.use_cats = false;
-  if (std::string err = validate(params); !err.empty()) throw UsageError(err);
+  check_params(params);
   if (params.max_dets.size() < 3)
     throw UsageError("--max-dets: the summary needs at least 3 values (pycocotools reads maxDets[0..2])");
   const bool analyses = o.analysis_requested || o.analyze || o.bootstrap > 0 || !o.report.empty() || !o.curves.empty();
-  if (!o.curves.empty() && !ends_with(o.curves, ".csv") && !ends_with(o.curves, ".json"))
+  if (!o.curves.empty() && !o.curves.ends_with(".csv") && !o.curves.ends_with(".json"))
     throw UsageError("--curves: expected a file name ending in .csv or .json, got '" + o.curves + "'");
   if (analyses) {
     bool found = false;
@@ -138,13 +126,7 @@ void run_coco(const CocoOptions& o) {
   eo.threads = o.threads;
   eo.on_stage = [&progress](const char* stage) { progress.stage(stage); };
   eo.device = device;
-  const Evaluation ev = [&] {
-    try {
-      return evaluate(gt, dt, params, eo);
-    } catch (const DeviceError& e) {
-      throw Error(e.what(), ExitCode::device);
-    }
-  }();
+  const Evaluation ev = evaluate(gt, dt, params, eo);
   t0 = Clock::now();
   progress.stage("summary");
   const Summary summary = summarize(ev);
@@ -175,7 +157,7 @@ void run_coco(const CocoOptions& o) {
                                            : coco_evaluation_json(ev, summary, cats, gt));
   const auto names = category_names(ev, gt);
   if (!o.curves.empty())
-    write_file_atomic(o.curves, ends_with(o.curves, ".csv") ? curves_csv(ev, an.curves, names)
+    write_file_atomic(o.curves, o.curves.ends_with(".csv") ? curves_csv(ev, an.curves, names)
                                                             : curves_json(ev, an.curves, names));
   if (!o.report.empty()) {
     ReportInput in;

@@ -1,20 +1,59 @@
 // deteval: the command-line tool. Parses arguments and dispatches; main() alone
-// catches exceptions and maps them to exit codes (formats/error.hpp, ExitCode).
+// catches exceptions and maps them to exit codes (the library's errors carry a kind,
+// deteval/error.hpp; the codes are the command's and are listed here only).
 #include <CLI/CLI.hpp>
 
 #include <exception>
 #include <iostream>
 #include <new>
+#include <string>
 
 #include "commands.hpp"
-#include "deteval/formats/error.hpp"
+#include "deteval/error.hpp"
 #include "deteval/version.hpp"
 #ifdef DETEVAL_HAVE_CUDA
 #include "deteval/cuda/backend.hpp"
 #endif
 
+namespace {
+
+/// Exit codes of the deteval command (README, "Exit codes").
+enum class ExitCode : int {
+  ok = 0,
+  failure = 1,  ///< internal error
+  usage = 2,    ///< bad command line
+  input = 3,    ///< an input file is invalid
+  io = 4,       ///< a file cannot be read or written
+  device = 5,   ///< the requested device is not usable
+  rejected = 6  ///< a leaderboard submission was refused by the task's rules
+};
+
+ExitCode exit_code(deteval::ErrorKind kind) {
+  using deteval::ErrorKind;
+  switch (kind) {
+    case ErrorKind::input: return ExitCode::input;
+    case ErrorKind::io: return ExitCode::io;
+    case ErrorKind::device: return ExitCode::device;
+    case ErrorKind::rejected: return ExitCode::rejected;
+    case ErrorKind::usage: return ExitCode::usage;
+    case ErrorKind::internal: return ExitCode::failure;
+  }
+  return ExitCode::failure;
+}
+
+/// The message as the command says it: a library parameter becomes its flag
+/// (`public_fraction: ...` -> `--public-fraction: ...`).
+std::string command_message(const deteval::Error& e) {
+  if (e.parameter().empty()) return e.what();
+  std::string flag = "--" + e.parameter();
+  for (char& c : flag)
+    if (c == '_') c = '-';
+  return flag + ": " + e.message();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  using deteval::ExitCode;
 #ifdef DETEVAL_HAVE_CUDA
   deteval::cuda::register_backend();  // explicit: a static library's initialisers may be dropped
 #endif
@@ -24,7 +63,9 @@ int main(int argc, char** argv) {
   deteval::cli::add_coco_command(app);
   deteval::cli::add_convert_command(app);
   deteval::cli::add_info_command(app);
+#ifdef DETEVAL_HAVE_BOARD
   deteval::cli::add_board_command(app);
+#endif
   deteval::cli::add_voc_command(app);
   deteval::cli::add_dota_command(app);
   try {
@@ -33,8 +74,8 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : static_cast<int>(ExitCode::usage);
   } catch (const deteval::Error& e) {
-    std::cerr << "deteval: error: " << e.what() << "\n";
-    return static_cast<int>(e.exit_code());
+    std::cerr << "deteval: error: " << command_message(e) << "\n";
+    return static_cast<int>(exit_code(e.kind()));
   } catch (const std::bad_alloc&) {
     std::cerr << "deteval: error: out of memory\n";
     return static_cast<int>(ExitCode::failure);

@@ -72,10 +72,6 @@ void add_voc_analysis_options(CLI::App* cmd, const std::shared_ptr<VocAnalysisOp
 
 namespace {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 void print_voc_analysis(const VocAnalysis& va) {
   std::printf("\nAnalysis (IoU > %g):\n", va.iou_threshold);
   char value[64];
@@ -93,7 +89,7 @@ void print_voc_analysis(const VocAnalysis& va) {
 }  // namespace
 
 void check_voc_analysis_options(const VocAnalysisOptions& o) {
-  if (!o.curves.empty() && !ends_with(o.curves, ".csv") && !ends_with(o.curves, ".json"))
+  if (!o.curves.empty() && !o.curves.ends_with(".csv") && !o.curves.ends_with(".json"))
     throw UsageError("--curves: expected a file name ending in .csv or .json, got '" + o.curves + "'");
   if (!std::isfinite(o.score_thr)) throw UsageError("--score-thr: expected a finite number");
 }
@@ -116,7 +112,7 @@ void write_voc_outputs(const VocOutputs& out, const VocAnalysisOptions& o) {
   if (!out.json_out.empty())
     write_file_atomic(out.json_out, o.any() ? voc_evaluation_json(r, out.names, va) : out.plain_json());
   if (!o.curves.empty())
-    write_file_atomic(o.curves, ends_with(o.curves, ".csv") ? voc_curves_csv(r, out.names, out.classes, *out.image_ids)
+    write_file_atomic(o.curves, o.curves.ends_with(".csv") ? voc_curves_csv(r, out.names, out.classes, *out.image_ids)
                                                             : voc_curves_json(r, out.names, out.classes, *out.image_ids));
   if (!o.report.empty()) {
     ReportInput in;

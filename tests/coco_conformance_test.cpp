@@ -23,6 +23,8 @@ struct Case {
   std::string root = "coco";  // fixtures/<root>/<name>
   double tol = kTol;
 };
+// gtest prints a parameter in failure messages: the case, not its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.root << "/" << c.name << " (" << c.iou_type << ")"; }
 
 // fixtures/coco: pycocotools' own values (1e-12). fixtures/geometry: exact polygon
 // geometry plugged into pycocotools' matching; its README asks for 1e-9.
@@ -54,8 +56,7 @@ TEST_P(CocoConformance, LibraryMatchesPycocotools) {
   const Case& c = GetParam();
   const auto dir = fixture(c.root + "/" + c.name);
   const double kTol = c.tol;
-  IouType type;
-  ASSERT_TRUE(parse_iou_type(c.iou_type, type));
+  const IouType type = parse_iou_type(c.iou_type);
   const json expected = json::parse(test::slurp(dir / ("expected_" + c.iou_type + ".json")));
   const Params params = case_params(dir, type);
 

@@ -4,7 +4,7 @@
 
 #include <random>
 
-#include "../formats/src/coco_fast.hpp"
+#include "coco_fast.hpp"
 #include "deteval/formats/coco.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/mask.hpp"

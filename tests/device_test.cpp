@@ -77,13 +77,18 @@ struct Masks {
 };
 
 TEST(Device, ParseAndPrint) {
-  Device d;
-  EXPECT_TRUE(parse_device("auto", d) && d == Device::auto_);
-  EXPECT_TRUE(parse_device("cpu", d) && d == Device::cpu);
-  EXPECT_TRUE(parse_device("cuda", d) && d == Device::cuda);
-  EXPECT_TRUE(parse_device("cuda:0", d) && d == Device::cuda);
-  EXPECT_FALSE(parse_device("gpu", d));
-  EXPECT_FALSE(parse_device("", d));
+  EXPECT_EQ(parse_device("auto"), Device::auto_);
+  EXPECT_EQ(parse_device("cpu"), Device::cpu);
+  EXPECT_EQ(parse_device("cuda"), Device::cuda);
+  EXPECT_EQ(parse_device("cuda:0"), Device::cuda);
+  EXPECT_THROW(parse_device("gpu"), UsageError);
+  try {
+    parse_device("");
+    FAIL() << "no UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(e.parameter(), "device");
+    EXPECT_EQ(e.message(), "expected auto, cpu or cuda, got ''");
+  }
   EXPECT_STREQ(to_string(Device::auto_), "auto");
 }
 
@@ -94,13 +99,18 @@ TEST_F(RegistryTest, WithoutABackendEverythingIsCpu) {
   EXPECT_EQ(gpu_mask_counts(), nullptr);
   EXPECT_EQ(gpu_device_name(), "");
   Masks m(3, 2, 10);
-  std::string error;
-  auto p = make_mask_iou_provider(m.gt, m.dt, Device::auto_, error);
+  auto p = make_mask_iou_provider(m.gt, m.dt, Device::auto_);
   ASSERT_TRUE(p);
   m.compute(*p);
   EXPECT_EQ(p->device(), "cpu");
-  EXPECT_EQ(make_mask_iou_provider(m.gt, m.dt, Device::cuda, error), nullptr);
-  EXPECT_NE(error.find("no usable CUDA device"), std::string::npos) << error;
+  try {
+    make_mask_iou_provider(m.gt, m.dt, Device::cuda);
+    FAIL() << "no DeviceError";
+  } catch (const DeviceError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::device);
+    EXPECT_NE(std::string(e.what()).find("no usable CUDA device (this build has no CUDA backend)"), std::string::npos)
+        << e.what();
+  }
 }
 
 TEST_F(RegistryTest, CompiledButNoGpuIsLikeNoBackend) {
@@ -108,9 +118,8 @@ TEST_F(RegistryTest, CompiledButNoGpuIsLikeNoBackend) {
   EXPECT_TRUE(device_report().cuda_compiled);
   EXPECT_EQ(gpu_device_name(), "");
   Masks m(3, 2, 10);
-  std::string error;
-  EXPECT_EQ(make_mask_iou_provider(m.gt, m.dt, Device::cuda, error), nullptr);
-  auto p = make_mask_iou_provider(m.gt, m.dt, Device::auto_, error);
+  EXPECT_THROW(make_mask_iou_provider(m.gt, m.dt, Device::cuda), DeviceError);
+  auto p = make_mask_iou_provider(m.gt, m.dt, Device::auto_);
   m.compute(*p);
   EXPECT_EQ(p->device(), "cpu");
   EXPECT_EQ(fake_calls, 0);
@@ -119,13 +128,12 @@ TEST_F(RegistryTest, CompiledButNoGpuIsLikeNoBackend) {
 TEST_F(RegistryTest, CudaAlwaysUsesTheGpuAndAutoOnlyForLargeBatches) {
   register_gpu_mask_backend({fake_report, fake_counts});
   EXPECT_EQ(gpu_device_name(), "cuda:0 Fake GPU");
-  std::string error;
 
   Masks small(10, 10, 100);  // work 100 * 200 << kAutoGpuMinWork
-  auto cpu = make_mask_iou_provider(small.gt, small.dt, Device::cpu, error);
-  auto cuda = make_mask_iou_provider(small.gt, small.dt, Device::cuda, error);
-  auto autop = make_mask_iou_provider(small.gt, small.dt, Device::auto_, error);
-  ASSERT_TRUE(cpu && cuda && autop) << error;
+  auto cpu = make_mask_iou_provider(small.gt, small.dt, Device::cpu);
+  auto cuda = make_mask_iou_provider(small.gt, small.dt, Device::cuda);
+  auto autop = make_mask_iou_provider(small.gt, small.dt, Device::auto_);
+  ASSERT_TRUE(cpu && cuda && autop);
   EXPECT_EQ(cuda->device(), "cuda:0 Fake GPU");  // before any batch: what was asked for
   small.compute(*cpu);
   const std::vector<double> want = small.out;
@@ -140,7 +148,7 @@ TEST_F(RegistryTest, CudaAlwaysUsesTheGpuAndAutoOnlyForLargeBatches) {
   // 1000 x 1000 pairs of 2 x 2000 runs: 4e9 steps >= kAutoGpuMinWork.
   static_assert(kAutoGpuMinWork <= 1000ull * 1000 * 4000);
   Masks large(1000, 1000, 2000);
-  auto big = make_mask_iou_provider(large.gt, large.dt, Device::auto_, error);
+  auto big = make_mask_iou_provider(large.gt, large.dt, Device::auto_);
   large.compute(*big);
   EXPECT_EQ(big->device(), "cuda:0 Fake GPU");
   EXPECT_EQ(fake_calls, 2);
@@ -150,8 +158,7 @@ TEST_F(RegistryTest, AFailingGpuIsADeviceError) {
   register_gpu_mask_backend({fake_report, fake_counts});
   fake_fails = true;
   Masks m(4, 3, 10);
-  std::string error;
-  auto p = make_mask_iou_provider(m.gt, m.dt, Device::cuda, error);
+  auto p = make_mask_iou_provider(m.gt, m.dt, Device::cuda);
   try {
     m.compute(*p);
     FAIL() << "no DeviceError";

@@ -359,9 +359,8 @@ TEST(ShapeIouProvider, BlocksAreRowMajorWithCrowdPerColumn) {
     dt.area.push_back(polygon_area(*d));
     dt.shapes.push_back(*d);
   }
-  std::string error;
-  auto provider = make_iou_provider(gt, dt, IouType::rotated, error);
-  ASSERT_TRUE(provider) << error;
+  auto provider = make_iou_provider(gt, dt, IouType::rotated);
+  ASSERT_TRUE(provider);
   const std::uint32_t rows[] = {1, 0}, cols[] = {0, 1, 2};
   double out[6];
   IouTask task{rows, cols, out};
@@ -372,12 +371,10 @@ TEST(ShapeIouProvider, BlocksAreRowMajorWithCrowdPerColumn) {
   EXPECT_EQ(out[3], 1.0);
   EXPECT_EQ(out[4], 0.0);
   EXPECT_EQ(out[5], 0.0);
-  EXPECT_TRUE(make_iou_provider(gt, dt, IouType::polygon, error));
+  EXPECT_TRUE(make_iou_provider(gt, dt, IouType::polygon));
 
   dt.shapes.clear();
-  error.clear();
-  EXPECT_FALSE(make_iou_provider(gt, dt, IouType::polygon, error));
-  EXPECT_FALSE(error.empty());
+  EXPECT_THROW(make_iou_provider(gt, dt, IouType::polygon), InputError);
 }
 
 }  // namespace

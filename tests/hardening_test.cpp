@@ -8,8 +8,8 @@
 
 #include "deteval/formats/coco.hpp"
 #include "deteval/formats/error.hpp"
-#include "../board/src/score.hpp"
-#include "../formats/src/coco_fast.hpp"
+#include "coco_fast.hpp"
+#include "score.hpp"
 #include "deteval/geometry.hpp"
 #include "test_util.hpp"
 

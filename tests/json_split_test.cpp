@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "../formats/src/json_split.hpp"
+#include "json_split.hpp"
 
 namespace deteval::detail {
 namespace {

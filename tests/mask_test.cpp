@@ -594,9 +594,8 @@ TEST(MaskIouProvider, MatchesRleIouPairwise) {
   for (std::uint32_t i = 0; i < g1.size(); ++i) g1[i] = 29 - i;
   std::vector<double> o1(d1.size() * g1.size(), 7), o2(d2.size() * g2.size(), 7), o3;
   const IouTask tasks[] = {{d1, g1, o1.data()}, {d2, g2, o2.data()}, {{}, g2, o3.data()}};
-  std::string error;
-  auto provider = make_iou_provider(gt, dt, IouType::segm, error);
-  ASSERT_TRUE(provider) << error;
+  auto provider = make_iou_provider(gt, dt, IouType::segm);
+  ASSERT_TRUE(provider);
   EXPECT_EQ(provider->device(), "cpu");
   provider->compute(tasks);
   int minus_one = 0, counted = 0;
@@ -701,9 +700,13 @@ TEST(MaskIouProvider, MissingMasksAreAnError) {
   gt.ann_id = {1, 2};
   gt.iscrowd = {0, 0};
   gt.masks.push_back(Rle{1, 1, {1}});  // one of two
-  std::string error;
-  EXPECT_EQ(make_iou_provider(gt, dt, IouType::segm, error), nullptr);
-  EXPECT_NE(error.find("mask"), std::string::npos) << error;
+  try {
+    make_iou_provider(gt, dt, IouType::segm);
+    FAIL() << "no InputError";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::input);
+    EXPECT_NE(std::string(e.what()).find("mask"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "deteval/detail/pairwise_sum.hpp"
+#include "deteval/error.hpp"
 
 namespace deteval {
 
@@ -18,26 +19,42 @@ TEST(Params, DefaultsAreNumpyLinspaceBitForBit) {
   EXPECT_EQ(p.max_dets, (std::vector<int>{1, 10, 100}));
   ASSERT_EQ(p.area_ranges.size(), 4u);
   EXPECT_EQ(p.area_ranges[2], (AreaRange{"medium", 1024, 9216}));
-  EXPECT_EQ(validate(p), "");
+  EXPECT_NO_THROW(check_params(p));
 }
 
-TEST(Params, ValidateNamesTheProblem) {
+// The message check_params throws for `p`.
+std::string why_refused(const Params& p) {
+  try {
+    check_params(p);
+  } catch (const UsageError& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::usage);
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted";
+  return {};
+}
+
+TEST(Params, CheckNamesTheProblem) {
   Params p;
   p.max_dets = {0};
-  EXPECT_NE(validate(p).find("max dets"), std::string::npos);
+  EXPECT_EQ(why_refused(p), "max dets: expected positive integers, got 0");
   p = Params{};
   p.area_ranges = {{"x", 5, 1}};
-  EXPECT_NE(validate(p).find("lo <= hi"), std::string::npos);
+  EXPECT_NE(why_refused(p).find("lo <= hi"), std::string::npos);
   p = Params{};
   p.iou_thrs = {};
-  EXPECT_NE(validate(p).find("iou"), std::string::npos);
+  EXPECT_NE(why_refused(p).find("iou"), std::string::npos);
 }
 
 TEST(Params, IouTypeNames) {
-  IouType t;
-  EXPECT_TRUE(parse_iou_type("segm", t));
-  EXPECT_EQ(t, IouType::segm);
-  EXPECT_FALSE(parse_iou_type("mask", t));
+  EXPECT_EQ(parse_iou_type("segm"), IouType::segm);
+  try {
+    parse_iou_type("mask");
+    FAIL() << "accepted";
+  } catch (const UsageError& e) {
+    EXPECT_EQ(e.parameter(), "iou_type");
+    EXPECT_EQ(e.message(), "expected bbox, segm, rotated or polygon, got 'mask'");
+  }
   EXPECT_STREQ(to_string(IouType::rotated), "rotated");
 }
 

@@ -3,6 +3,8 @@
 // val2014 demo results, which we must reproduce. Skipped where shared/ is absent.
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 #include "deteval/evaluate.hpp"
 #include "deteval/formats/coco.hpp"
 #include "deteval/summary.hpp"
@@ -47,7 +49,12 @@ TEST_P(RealData, LoadsAndEvaluates) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Cases, RealData, ::testing::ValuesIn(coco_cases()));
+INSTANTIATE_TEST_SUITE_P(Cases, RealData, ::testing::ValuesIn(coco_cases()), [](const auto& info) {
+  std::string name = info.param;  // a folder name: gtest names take letters, digits and '_'
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+  return name;
+});
 
 void expect_published(const std::string& name, IouType type, const std::array<double, 12>& published) {
   const auto dir = realdata() / name;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -96,14 +97,13 @@ CREATE TABLE IF NOT EXISTS disqualifications(
 
 IouType iou_type_of(Metric m) { return m == Metric::coco_segm ? IouType::segm : IouType::bbox; }
 
-void require_available(Metric m) {
-  if (!metric_available(m)) throw UsageError(std::string("--metric ") + to_string(m) + ": not available in this build");
-}
-
-// Testing hook (docs/board.md): die abruptly at a named point of submit().
-void crash_point(const char* where) {
+// Testing hook (docs/board.md): die abruptly at a named point of submit(). Compiled only
+// into builds with DETEVAL_TEST_HOOKS (the default when the tests are built).
+void crash_point([[maybe_unused]] const char* where) {
+#ifdef DETEVAL_TEST_HOOKS
   const char* at = std::getenv(kCrashEnv);
   if (at && std::strcmp(at, where) == 0) ::raise(SIGKILL);
+#endif
 }
 
 json stats_json(const std::vector<std::pair<std::string, double>>& stats) {
@@ -116,11 +116,6 @@ ScoreKind score_kind(Metric m) {
   return m == Metric::voc07 ? ScoreKind::voc07 : m == Metric::voc12 ? ScoreKind::voc12 : ScoreKind::coco;
 }
 
-std::string base_name(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 
 const char* kTaskColumns =
     "name, metric, public_fraction, seed, deadline, daily_limit, max_dets_per_image, pass_score, "
@@ -130,7 +125,11 @@ const char* kTaskColumns =
 Task read_task(const sql::Stmt& s) {
   Task t;
   t.name = s.text(0);
-  parse_metric(s.text(1), t.metric);
+  try {
+    t.metric = parse_metric(s.text(1));
+  } catch (const UsageError& e) {  // a board written by another version of deteval
+    throw Error(ErrorKind::internal, "task '" + t.name + "': stored metric: " + e.message());
+  }
   t.public_fraction = s.f64(2);
   t.split_seed = static_cast<std::uint64_t>(s.i64(3));
   t.seed = t.split_seed;
@@ -192,7 +191,8 @@ std::vector<std::uint8_t> public_mask(sql::Db& db, const Task& t, const GroundTr
   s.bind(1, t.name);
   while (s.step()) {
     const std::int64_t idx = gt.image_index(s.i64(0));
-    if (idx < 0) throw Error("task '" + t.name + "': stored split names an image the ground truth lacks", ExitCode::failure);
+    if (idx < 0)
+      throw Error(ErrorKind::internal, "task '" + t.name + "': stored split names an image the ground truth lacks");
     mask[static_cast<std::size_t>(idx)] = 1;
   }
   return mask;
@@ -205,7 +205,7 @@ GroundTruth load_gt(const std::string& store_dir, const Task& t) {
   try {
     return parse_coco_gt(content, "stored ground truth of task '" + t.name + "'", iou_type_of(t.metric));
   } catch (const InputError& e) {
-    throw Error(e.what(), ExitCode::failure);
+    throw Error(ErrorKind::internal, e.what());
   }
 }
 
@@ -221,27 +221,25 @@ const char* to_string(Metric m) {
   return "?";
 }
 
-bool parse_metric(const std::string& text, Metric& out) {
+Metric parse_metric(std::string_view text) {
   for (Metric m : {Metric::coco_bbox, Metric::coco_segm, Metric::voc07, Metric::voc12})
-    if (text == to_string(m)) return out = m, true;
-  return false;
+    if (text == to_string(m)) return m;
+  throw UsageError("metric", "expected coco-bbox, coco-segm, voc07 or voc12, got '" + std::string(text) + "'");
 }
-
-bool metric_available(Metric) { return true; }
 
 const char* to_string(Split s) { return s == Split::public_split ? "public" : "private"; }
 
 void check_label(const std::string& text, const char* what) {
   if (text.empty() || text.size() > 256)
-    throw UsageError(std::string(what) + ": expected 1 to 256 bytes, got " + std::to_string(text.size()));
+    throw UsageError(what, "expected 1 to 256 bytes, got " + std::to_string(text.size()));
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
     int len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > text.size()) throw UsageError(std::string(what) + ": expected UTF-8 text");
+    if (len == 0 || i + len > text.size()) throw UsageError(what, "expected UTF-8 text");
     for (int k = 1; k < len; ++k)
       if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80)
-        throw UsageError(std::string(what) + ": expected UTF-8 text");
-    if (c < 0x20 || c == 0x7f) throw UsageError(std::string(what) + ": control characters are not allowed");
+        throw UsageError(what, "expected UTF-8 text");
+    if (c < 0x20 || c == 0x7f) throw UsageError(what, "control characters are not allowed");
     i += len;
   }
 }
@@ -254,15 +252,15 @@ std::vector<GradeLevel> parse_grade_scale(const std::string& text) {
     const std::string item = text.substr(start, end - start);
     const auto colon = item.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == item.size())
-      throw UsageError("--scale: expected label:percent[,label:percent...], got '" + text + "'");
+      throw UsageError("scale", "expected label:percent[,label:percent...], got '" + text + "'");
     GradeLevel g;
     g.label = item.substr(0, colon);
     char* stop = nullptr;
     const std::string num = item.substr(colon + 1);
     g.min_percent = std::strtod(num.c_str(), &stop);
     if (*stop || !std::isfinite(g.min_percent) || g.min_percent < 0 || g.min_percent > 100)
-      throw UsageError("--scale: expected a percentage in [0, 100] after '" + g.label + ":', got '" + num + "'");
-    check_label(g.label, "--scale label");
+      throw UsageError("scale", "expected a percentage in [0, 100] after '" + g.label + ":', got '" + num + "'");
+    check_label(g.label, "scale");
     levels.push_back(std::move(g));
     start = end + 1;
   }
@@ -295,7 +293,7 @@ void Board::init(const std::string& db_path) {
 Board::Board(const std::string& db_path) : db_path_(db_path) {
   struct stat st {};
   if (::stat(db_path.c_str(), &st) != 0)
-    throw UsageError(db_path + ": no such board (create it with `deteval board init --db " + db_path + "`)");
+    throw UsageError("db", db_path + ": no such board (create it first: Board::init)");
   db_ = std::make_unique<sql::Db>(db_path, false);
   db_->exec("PRAGMA synchronous = FULL");  // a commit is on disk before submit reports it
   std::string version;
@@ -310,15 +308,14 @@ Board::Board(const std::string& db_path) : db_path_(db_path) {
 Board::~Board() = default;
 
 Task Board::add_task(const TaskRules& rules, const std::string& gt_path, std::int64_t now) {
-  check_label(rules.name, "--task");
-  require_available(rules.metric);
+  check_label(rules.name, "task");
   if (!(rules.public_fraction > 0 && rules.public_fraction <= 1))
-    throw UsageError("--public-fraction: expected a number in (0, 1], got " + std::to_string(rules.public_fraction));
-  if (rules.daily_limit && *rules.daily_limit < 0) throw UsageError("--daily-limit: expected a count >= 0");
+    throw UsageError("public_fraction", "expected a number in (0, 1], got " + std::to_string(rules.public_fraction));
+  if (rules.daily_limit && *rules.daily_limit < 0) throw UsageError("daily_limit", "expected a count >= 0");
   if (rules.max_dets_per_image && *rules.max_dets_per_image < 0)
-    throw UsageError("--max-dets-per-image: expected a count >= 0");
-  if (rules.pass_score && !std::isfinite(*rules.pass_score)) throw UsageError("--pass-score: expected a number");
-  if (rules.max_submission_bytes <= 0) throw UsageError("--max-submission-bytes: expected a positive size");
+    throw UsageError("max_dets_per_image", "expected a count >= 0");
+  if (rules.pass_score && !std::isfinite(*rules.pass_score)) throw UsageError("pass_score", "expected a number");
+  if (rules.max_submission_bytes <= 0) throw UsageError("max_submission_bytes", "expected a positive size");
   if (find_task(*db_, rules.name)) throw UsageError("task '" + rules.name + "' already exists");
 
   const std::string content = read_file(gt_path);
@@ -355,7 +352,7 @@ Task Board::add_task(const TaskRules& rules, const std::string& gt_path, std::in
       .bind(8, rules.pass_score)
       .bind(9, rules.max_submission_bytes)
       .bind(10, sha)
-      .bind(11, base_name(gt_path))
+      .bind(11, std::filesystem::path(gt_path).filename().string())
       .bind(12, static_cast<std::int64_t>(gt.images.size()))
       .bind(13, static_cast<std::int64_t>(n_public))
       .bind(14, static_cast<std::int64_t>(gt.size()))
@@ -402,14 +399,14 @@ void Board::reveal(const std::string& name) {
 }
 
 bool Board::register_user(const std::string& id, const std::string& name, bool update, std::int64_t now) {
-  check_label(id, "--user");
-  check_label(name, "--name");
+  check_label(id, "user");
+  check_label(name, "name");
   sql::Transaction tx(*db_, true);
   if (auto existing = find_user(*db_, id)) {
     if (*existing == name) return false;
     if (!update)
-      throw Error("user '" + id + "' is already registered under another name (use --update to change it)",
-                  ExitCode::rejected);
+      throw RejectedError("user '" + id + "' is already registered under another name (register again with update "
+                          "set to change it)");
     sql::Stmt s(*db_, "UPDATE users SET name = ? WHERE id = ?");
     s.bind(1, name).bind(2, id).run();
   } else {
@@ -435,7 +432,6 @@ SubmissionResult Board::submit(const std::string& task_name, const std::string& 
     r.error = "user '" + user + "' is not registered (register first)";
     return r;
   }
-  require_available(t->metric);
 
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) throw IoError::cannot_read(file, std::strerror(errno));
@@ -551,10 +547,9 @@ Leaderboard Board::leaderboard(const std::string& task_name, Split split, bool o
     if (t.public_images == t.images)
       throw UsageError("task '" + t.name + "' has no private part (public fraction 1)");
     if (!organizer && !t.private_visible(now))
-      throw Error("private scores of task '" + t.name + "' are hidden until the deadline" +
-                      (t.deadline ? " (" + format_iso8601(*t.deadline) + ")" : std::string()) +
-                      " or until the organizer reveals them",
-                  ExitCode::rejected);
+      throw RejectedError("private scores of task '" + t.name + "' are hidden until the deadline" +
+                          (t.deadline ? " (" + format_iso8601(*t.deadline) + ")" : std::string()) +
+                          " or until the organizer reveals them");
   }
   const char* sql_public =
       "SELECT s.id, s.user_id, u.name, s.public_score, s.submitted_at FROM submissions s "
@@ -619,7 +614,8 @@ Grades Board::grades(const std::vector<GradeLevel>& scale) {
       g.tasks.push_back(t.name);
       graded.push_back(std::move(t));
     }
-  if (graded.empty()) throw UsageError("no task has a pass score (set one with `task add --pass-score S`)");
+  if (graded.empty())
+    throw UsageError("pass_score", "no task has a pass score (give one to a task: TaskRules::pass_score)");
   std::map<std::string, UserGrade> users;
   {
     sql::Stmt s(*db_, "SELECT id, name FROM users");

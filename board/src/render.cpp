@@ -48,7 +48,7 @@ Format parse_format(const std::string& text, const std::string& option) {
   if (text == "csv") return Format::csv;
   if (text == "json") return Format::json;
   if (text == "html") return Format::html;
-  throw UsageError(option + ": expected text, csv, json or html, got '" + text + "'");
+  throw UsageError(option, "expected text, csv, json or html, got '" + text + "'");
 }
 
 std::string csv_field(const std::string& s) {
@@ -150,7 +150,6 @@ json task_object(const Task& t, std::int64_t now, bool organizer) {
   for (const auto& c : t.categories) cats.push_back({{"id", c.id}, {"name", c.name}});
   json o = {{"name", t.name},
             {"metric", to_string(t.metric)},
-            {"metric_available", metric_available(t.metric)},
             {"score", score_description(t.metric)},
             {"deadline", t.deadline ? json(format_iso8601(*t.deadline)) : json(nullptr)},
             {"open", t.open(now)},
@@ -187,8 +186,7 @@ std::string task_json(const Task& t, std::int64_t now, bool organizer,
 std::string task_text(const Task& t, std::int64_t now, bool organizer) {
   std::ostringstream o;
   o << "task " << t.name << "\n";
-  o << "  metric:            " << to_string(t.metric) << (metric_available(t.metric) ? "" : " (not available in this build)")
-    << "\n";
+  o << "  metric:            " << to_string(t.metric) << "\n";
   o << "  score:             " << score_description(t.metric) << "\n";
   o << "  deadline:          " << (t.deadline ? format_iso8601(*t.deadline) : std::string("none"))
     << (t.open(now) ? " (open)" : " (closed)") << "\n";

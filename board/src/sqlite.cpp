@@ -33,7 +33,7 @@ void Db::exec(const char* sql) {
   }
 }
 
-void Db::fail(const std::string& what) const { throw Error(path_ + ": database error: " + what, ExitCode::io); }
+void Db::fail(const std::string& what) const { throw IoError::failed(path_, "database error: " + what); }
 
 Stmt::Stmt(Db& db, const char* sql) : db_(db) {
   if (sqlite3_prepare_v2(db.handle(), sql, -1, &stmt_, nullptr) != SQLITE_OK) db.fail(sqlite3_errmsg(db.handle()));

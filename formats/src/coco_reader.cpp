@@ -347,8 +347,10 @@ namespace {
 GroundTruth parse_gt(const simdjson::padded_string& text, const std::string& file, IouType type,
                      const CocoReadOptions& opt) {
   GroundTruth gt;
-  if (detail::fast_parse_coco_gt(text, type, gt)) return gt;
-  return detail::parse_gt_dom(std::string_view(text.data(), text.size()), file, type, opt);
+  if (!detail::fast_parse_coco_gt(text, type, gt))
+    gt = detail::parse_gt_dom(std::string_view(text.data(), text.size()), file, type, opt);
+  gt.iou_type = type;  // evaluate() refuses another type (check_iou_type)
+  return gt;
 }
 
 }  // namespace
@@ -450,9 +452,11 @@ Detections parse_results(detail::JsonBuffer& text, const std::string& file, cons
   ResultsReport local;
   if (detail::fast_parse_coco_results(text, gt, type, dt, local)) {
     if (report) *report = local;
-    return dt;
+  } else {
+    dt = detail::parse_results_dom(text.view(), file, gt, type, report, opt);
   }
-  return detail::parse_results_dom(text.view(), file, gt, type, report, opt);
+  dt.iou_type = type;  // evaluate() refuses another type (check_iou_type)
+  return dt;
 }
 
 }  // namespace
@@ -516,8 +520,12 @@ void parse_coco_params(std::string_view text, const std::string& file, Params& p
       }
       have_labels = true;
     } else if (key == "iouType") {
-      if (!v.is_string() || !parse_iou_type(v.get<std::string>(), params.iou_type))
+      try {
+        if (!v.is_string()) throw UsageError("iou_type", "expected a string");
+        params.iou_type = parse_iou_type(v.get<std::string>());
+      } catch (const UsageError&) {
         throw InputError::expected(file, key, "one of bbox, segm, rotated, polygon", describe(v));
+      }
     } else if (key == "imgIds" || key == "catIds") {
       throw InputError::at(file, key, "subsets of images or categories are not supported here");
     } else {
@@ -536,7 +544,11 @@ void parse_coco_params(std::string_view text, const std::string& file, Params& p
     for (std::size_t i = 0; i < ranges.size(); ++i)
       params.area_ranges.push_back({labels[i], ranges[i].first, ranges[i].second});
   }
-  if (std::string err = validate(params); !err.empty()) throw InputError::whole(file, err);
+  try {
+    check_params(params);
+  } catch (const UsageError& e) {
+    throw InputError::whole(file, e.what());
+  }
 }
 
 void read_coco_params(const std::string& path, Params& params) { parse_coco_params(read_file(path), path, params); }

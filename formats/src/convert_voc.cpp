@@ -39,7 +39,7 @@ LabelSet read_voc_labels(const VocPaths& paths) {
     s.classes[k].id = static_cast<std::int64_t>(k) + 1;
     s.classes[k].name = in.dataset.classes[k].name;
     s.classes[k].origin = paths.classes.empty() ? "class " + quote(s.classes[k].name) + " of the annotations"
-                                                : "class " + quote(s.classes[k].name) + " of --classes";
+                                                : "class " + quote(s.classes[k].name) + " of the class list";
     class_index.emplace(s.classes[k].name, static_cast<std::uint32_t>(k));
   }
   std::size_t dropped = 0;
@@ -62,7 +62,7 @@ LabelSet read_voc_labels(const VocPaths& paths) {
       s.objects.push_back(std::move(obj));
     }
   if (dropped > 0)
-    s.warnings.push_back(std::to_string(dropped) + " objects of classes not in --classes were left out");
+    s.warnings.push_back(std::to_string(dropped) + " objects of classes not in the class list were left out");
   for (std::size_t k = 0; k < in.dataset.classes.size(); ++k) {
     const VocClassData& c = in.dataset.classes[k];
     for (std::size_t j = 0; j < c.det_score.size(); ++j)

@@ -20,8 +20,6 @@ namespace {
 
 constexpr const char* kCoord[] = {"x1", "y1", "x2", "y2", "x3", "y3", "x4", "y4"};
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
-
 /// Reads the 8 coordinates in f[0..7] and checks that they form a usable quadrilateral.
 std::array<double, 8> quadrilateral(const std::string_view* f, const std::string& file, std::size_t n) {
   std::array<double, 8> q{};
@@ -48,11 +46,11 @@ DotaAnnotation parse_dota_annotation(std::string_view text, const std::string& f
     // DOTA v1.0+ label files start with `imagesource:GoogleEarth` and `gsd:0.146...`.
     if (a.objects.empty()) {
       const std::string_view t = trim(line);
-      if (starts_with(t, "imagesource:")) {
+      if (t.starts_with("imagesource:")) {
         a.imagesource = std::string(t.substr(12));
         return;
       }
-      if (starts_with(t, "gsd:")) {
+      if (t.starts_with("gsd:")) {
         a.gsd = std::string(t.substr(4));
         return;
       }

@@ -19,6 +19,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "deteval/error.hpp"
 #include "deteval/formats/report.hpp"
 #include "deteval/version.hpp"
 
@@ -827,10 +828,10 @@ std::string voc_report(const ReportInput& in) {
 
 std::string report_html(const ReportInput& in) {
   if (in.voc) {
-    if (!in.voc_analysis) throw std::invalid_argument("report_html: a VOC report needs voc_analysis");
+    if (!in.voc_analysis) throw UsageError("report_html: a VOC report needs voc_analysis");
     return voc_report(in);
   }
-  if (!in.eval || !in.analysis) throw std::invalid_argument("report_html: needs eval and analysis (or voc)");
+  if (!in.eval || !in.analysis) throw UsageError("report_html: needs eval and analysis (or voc)");
   return coco_report(in);
 }
 

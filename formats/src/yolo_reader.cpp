@@ -103,8 +103,8 @@ YoloBox yolo_box_from_coco(const Box& b, std::int32_t width, std::int32_t height
 LabelSet read_yolo_labels(const YoloPaths& paths) {
   namespace fs = std::filesystem;
   if (paths.sizes.empty())
-    throw UsageError("YOLO labels carry no image size: give a COCO file with the images' sizes (--sizes)");
-  if (paths.names.empty()) throw UsageError("YOLO labels need the class names file (--names classes.txt)");
+    throw UsageError("sizes", "YOLO labels carry no image size: give a COCO file with the images' sizes");
+  if (paths.names.empty()) throw UsageError("names", "YOLO labels need the class names file (classes.txt)");
   const std::vector<std::string> names = parse_yolo_names(read_file(paths.names), paths.names);
   const GroundTruth g = parse_coco_gt(read_file(paths.sizes), paths.sizes, IouType::bbox);
 

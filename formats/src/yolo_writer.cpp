@@ -13,7 +13,7 @@ void require_size(const LabelImage& im) {
   if (im.width <= 0 || im.height <= 0)
     throw detail::invalid_at(im.origin,
                              "the image size, to normalise its boxes for YOLO (from VOC <size>, COCO width and "
-                             "height, or a COCO file given with --sizes)",
+                             "height, or a COCO file with the images' sizes)",
                              "none");
 }
 

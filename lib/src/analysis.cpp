@@ -11,9 +11,9 @@
 #include <cstdio>
 #include <limits>
 #include <numeric>
-#include <stdexcept>
 
 #include "deteval/detail/accumulate.hpp"
+#include "deteval/error.hpp"
 #include "deteval/summary.hpp"
 #include "analysis_common.hpp"
 
@@ -296,7 +296,9 @@ Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evalua
 Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const AnalysisOptions& options,
                  const IouProvider& iou) {
   const std::ptrdiff_t ti_signed = find_iou_threshold(e, options.iou);
-  if (ti_signed < 0) throw std::invalid_argument("analysis IoU is not one of the evaluation's IoU thresholds");
+  if (ti_signed < 0)
+    throw UsageError("iou", "the analysis IoU " + std::to_string(options.iou) +
+                                " is not one of the evaluation's IoU thresholds: choose one of Params::iou_thrs");
   Analysis an;
   an.options = options;
   an.area = analysis_area(e);
@@ -520,10 +522,7 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
 }
 
 Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const AnalysisOptions& options) {
-  std::string error;
-  auto provider = make_iou_provider(gt, dt, e.params.iou_type, error);
-  if (!provider) throw std::invalid_argument(error);
-  return analyze(gt, dt, e, options, *provider);
+  return analyze(gt, dt, e, options, *make_iou_provider(gt, dt, e.params.iou_type));
 }
 
 }  // namespace deteval

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "deteval/error.hpp"
+
 namespace deteval {
 
 namespace {
@@ -15,5 +17,16 @@ std::int64_t find_id(const std::vector<T>& sorted, std::int64_t id) {
 
 std::int64_t GroundTruth::image_index(std::int64_t id) const { return find_id(images, id); }
 std::int64_t GroundTruth::category_index(std::int64_t id) const { return find_id(categories, id); }
+
+void check_iou_type(const GroundTruth& gt, const Detections& dt, IouType type) {
+  auto check = [type](const std::optional<IouType>& read_for, const char* what) {
+    if (read_for && *read_for != type)
+      throw UsageError("iou_type", std::string("the parameters ask for ") + to_string(type) + " but the " + what +
+                                       " read for " + to_string(*read_for) + ": set Params::iou_type to " +
+                                       to_string(*read_for) + ", or read the files for " + to_string(type));
+  };
+  check(gt.iou_type, "ground truth was");
+  check(dt.iou_type, "detections were");
+}
 
 }  // namespace deteval

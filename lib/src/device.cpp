@@ -49,6 +49,22 @@ std::string gpu_device_name() {
   return "cuda:" + std::to_string(report.gpus.front().index) + " " + report.gpus.front().name;
 }
 
+std::string gpu_unusable_reason() {
+  if (!gpu_mask_counts()) return "this build has no CUDA backend";
+  const DeviceReport report = device_report();
+  if (!report.gpus.empty()) return {};
+  return report.note.empty() ? std::string("no GPU found") : report.note;
+}
+
+Device parse_device(std::string_view text) {
+  Device d = Device::auto_;
+  if (text == "auto") d = Device::auto_;
+  else if (text == "cpu") d = Device::cpu;
+  else if (text == "cuda" || text == "cuda:0") d = Device::cuda;
+  else throw UsageError("device", "expected auto, cpu or cuda, got '" + std::string(text) + "'");
+  return d;
+}
+
 bool parse_device(std::string_view text, Device& out) {
   if (text == "auto") out = Device::auto_;
   else if (text == "cpu") out = Device::cpu;

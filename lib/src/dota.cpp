@@ -6,8 +6,7 @@
 // clipping (what shape_iou would return for them too), which gives the same decisions.
 #include "deteval/dota.hpp"
 
-#include <stdexcept>
-
+#include "deteval/error.hpp"
 #include "deteval/geometry.hpp"
 #include "voc_engine.hpp"
 
@@ -19,7 +18,7 @@ std::vector<ShapeInfo> infos(const ShapeStore& shapes, const std::string& cls, c
   for (std::size_t i = 0; i < shapes.size(); ++i) {
     const PolygonView p = shapes[i];
     if (p.size() % 2 != 0 || p.size() < 6)
-      throw std::invalid_argument("dota_evaluate: class '" + cls + "': " + what + " polygon " + std::to_string(i) +
+      throw InputError::data("dota_evaluate: class '" + cls + "': " + what + " polygon " + std::to_string(i) +
                                   " needs an even number of coordinates and at least 3 vertices");
     out[i] = shape_info(p);
   }
@@ -31,9 +30,9 @@ std::vector<ShapeInfo> infos(const ShapeStore& shapes, const std::string& cls, c
 VocClassResult dota_evaluate_class(const DotaClassData& data, std::size_t num_images, double iou_threshold) {
   const std::size_t G = data.gt_image.size(), D = data.det_image.size();
   if (data.gt_poly.size() != G || data.gt_difficult.size() != G)
-    throw std::invalid_argument("dota_evaluate: class '" + data.name + "': ground-truth arrays differ in length");
+    throw InputError::data("dota_evaluate: class '" + data.name + "': ground-truth arrays differ in length");
   if (data.det_score.size() != D || data.det_poly.size() != D)
-    throw std::invalid_argument("dota_evaluate: class '" + data.name + "': detection arrays differ in length");
+    throw InputError::data("dota_evaluate: class '" + data.name + "': detection arrays differ in length");
   const std::vector<ShapeInfo> gt_info = infos(data.gt_poly, data.name, "ground-truth");
   const std::vector<ShapeInfo> det_info = infos(data.det_poly, data.name, "detection");
   const detail::VocClassView view{data.name, data.gt_image, data.gt_difficult, data.det_image, data.det_score};

@@ -18,7 +18,8 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <stdexcept>
+
+#include "deteval/error.hpp"
 
 namespace deteval {
 
@@ -95,7 +96,8 @@ struct Scratch {
 
 Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& params, const IouProvider& iou,
                     const EvalOptions& options) {
-  if (std::string err = validate(params); !err.empty()) throw std::invalid_argument(err);
+  check_params(params);
+  check_iou_type(gt, dt, params.iou_type);
 
   Evaluation ev;
   ev.params = params;
@@ -428,17 +430,10 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
 
 Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& params,
                     const EvalOptions& options) {
-  std::string error;
-  if (params.iou_type == IouType::segm && options.device == Device::cuda && gpu_device_name().empty())
-    throw DeviceError("--device cuda: no usable CUDA device (" +
-                      [] {
-                        const DeviceReport r = device_report();
-                        return r.cuda_compiled ? (r.note.empty() ? std::string("no GPU found") : r.note)
-                                               : std::string("this build has no CUDA backend");
-                      }() +
-                      ")");
-  auto provider = make_iou_provider(gt, dt, params.iou_type, options.device, error);
-  if (!provider) throw std::invalid_argument(error);
+  // Refuse what the core overload refuses before building a provider for it.
+  check_params(params);
+  check_iou_type(gt, dt, params.iou_type);
+  auto provider = make_iou_provider(gt, dt, params.iou_type, options.device);
   return evaluate(gt, dt, params, *provider, options);
 }
 

@@ -5,6 +5,7 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
+#include "deteval/error.hpp"
 #include "deteval/geometry.hpp"
 
 namespace deteval {
@@ -77,34 +78,27 @@ std::unique_ptr<IouProvider> make_box_iou_provider(const GroundTruth& gt, const 
 }
 
 std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt, IouType type,
-                                               std::string& error) {
-  return make_iou_provider(gt, dt, type, Device::cpu, error);
-}
-
-std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt, IouType type,
-                                               Device device, std::string& error) {
+                                               Device device) {
   switch (type) {
     case IouType::bbox:
       return make_box_iou_provider(gt, dt);
     case IouType::segm:
       if (gt.masks.size() != gt.size() || dt.masks.size() != dt.size()) {
-        error = "segm evaluation needs a mask for every annotation and detection (" +
-                std::to_string(gt.masks.size()) + " of " + std::to_string(gt.size()) + " annotations, " +
-                std::to_string(dt.masks.size()) + " of " + std::to_string(dt.size()) + " detections have one)";
-        return nullptr;
+        throw InputError::data("segm evaluation needs a mask for every annotation and detection (" +
+                               std::to_string(gt.masks.size()) + " of " + std::to_string(gt.size()) +
+                               " annotations, " + std::to_string(dt.masks.size()) + " of " +
+                               std::to_string(dt.size()) + " detections have one)");
       }
-      return make_mask_iou_provider(gt, dt, device, error);
+      return make_mask_iou_provider(gt, dt, device);
     case IouType::rotated:
     case IouType::polygon:
       if (gt.shapes.size() != gt.size() || dt.shapes.size() != dt.size()) {
-        error = std::string("IoU type '") + to_string(type) +
-                "' needs one shape per annotation and per detection (rbox or poly)";
-        return nullptr;
+        throw InputError::data(std::string("IoU type '") + to_string(type) +
+                               "' needs one shape per annotation and per detection (rbox or poly)");
       }
       return make_shape_iou_provider(gt, dt);
   }
-  error = std::string("IoU type '") + to_string(type) + "' is not supported by this build";
-  return nullptr;
+  throw UsageError("iou_type", std::string("IoU type '") + to_string(type) + "' is not supported by this build");
 }
 
 }  // namespace deteval

@@ -145,7 +145,7 @@ class MaskIouProvider final : public IouProvider {
     if (gpu_ && (gpu_always_ || work_reaches(pairs, kAutoGpuMinWork))) {
       std::string error;
       if (!gpu_(dt_.masks, gt_.masks, pairs, counts.data(), error))
-        throw DeviceError(gpu_device_ + ": " + error + " (--device cpu computes the same results)");
+        throw DeviceError(gpu_device_ + ": " + error + " (the CPU computes the same results)");
       set_device(gpu_device_);
     } else {
       counts_(dt_.masks, gt_.masks, pairs, counts.data());
@@ -229,15 +229,14 @@ std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const
   return make_mask_iou_provider(gt, dt, mask_iou_counts_cpu, "cpu");
 }
 
-std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const Detections& dt, Device device,
-                                                    std::string& error) {
+std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const Detections& dt, Device device) {
   if (device == Device::cpu) return make_mask_iou_provider(gt, dt);
   const GpuMaskCountsFn gpu = gpu_mask_counts();
   std::string name = gpu ? gpu_device_name() : std::string();
   if (name.empty()) {
     if (device == Device::auto_) return make_mask_iou_provider(gt, dt);
-    error = "--device cuda: no usable CUDA device";
-    return nullptr;
+    throw DeviceError("cuda asked for, but there is no usable CUDA device (" + gpu_unusable_reason() +
+                      "); the CPU computes the same results");
   }
   return std::make_unique<MaskIouProvider>(gt, dt, mask_iou_counts_cpu, "cpu", gpu, std::move(name),
                                            device == Device::cuda);

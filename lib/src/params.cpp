@@ -1,7 +1,10 @@
 #include "deteval/params.hpp"
 
 #include <cmath>
+#include <iterator>
 #include <sstream>
+
+#include "deteval/error.hpp"
 
 namespace deteval {
 
@@ -15,8 +18,22 @@ const char* to_string(IouType t) {
   return "?";
 }
 
+namespace {
+constexpr IouType kIouTypes[] = {IouType::bbox, IouType::segm, IouType::rotated, IouType::polygon};
+}  // namespace
+
+IouType parse_iou_type(std::string_view s) {
+  std::string names;
+  for (std::size_t i = 0; i < std::size(kIouTypes); ++i) {
+    if (s == to_string(kIouTypes[i])) return kIouTypes[i];
+    names += i == 0 ? "" : i + 1 == std::size(kIouTypes) ? " or " : ", ";
+    names += to_string(kIouTypes[i]);
+  }
+  throw UsageError("iou_type", "expected " + names + ", got '" + std::string(s) + "'");
+}
+
 bool parse_iou_type(const std::string& s, IouType& out) {
-  for (IouType t : {IouType::bbox, IouType::segm, IouType::rotated, IouType::polygon})
+  for (IouType t : kIouTypes)
     if (s == to_string(t)) { out = t; return true; }
   return false;
 }
@@ -42,7 +59,9 @@ Params::Params()
       max_dets{1, 10, 100},
       area_ranges{{"all", 0, 1e10}, {"small", 0, 1024}, {"medium", 1024, 9216}, {"large", 9216, 1e10}} {}
 
-std::string validate(const Params& p) {
+namespace {
+
+std::string why_invalid(const Params& p) {
   std::ostringstream err;
   if (p.iou_thrs.empty()) return "iou thresholds: expected at least one value";
   for (double t : p.iou_thrs)
@@ -65,5 +84,13 @@ std::string validate(const Params& p) {
   }
   return {};
 }
+
+}  // namespace
+
+void check_params(const Params& p) {
+  if (std::string err = why_invalid(p); !err.empty()) throw UsageError(err);
+}
+
+std::string validate(const Params& p) { return why_invalid(p); }
 
 }  // namespace deteval

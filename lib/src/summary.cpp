@@ -1,9 +1,9 @@
 #include "deteval/summary.hpp"
 
 #include <cstdio>
-#include <stdexcept>
 
 #include "deteval/detail/pairwise_sum.hpp"
+#include "deteval/error.hpp"
 
 namespace deteval {
 
@@ -67,7 +67,8 @@ double summarize_one(const Evaluation& e, bool ap, const double* iou_thr, const 
 
 Summary summarize(const Evaluation& e) {
   const auto& md = e.params.max_dets;
-  if (md.size() < 3) throw std::invalid_argument("summary: expected at least 3 maxDets values");
+  if (md.size() < 3)
+    throw UsageError("max_dets", "the summary needs at least 3 values (pycocotools reads maxDets[0..2])");
   Summary s;
   const double i50 = 0.5, i75 = 0.75;
   s.stats[0] = summarize_one(e, true, nullptr, "all", 100, s.text);

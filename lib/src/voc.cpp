@@ -10,9 +10,9 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <stdexcept>
 
 #include "deteval/detail/pairwise_sum.hpp"
+#include "deteval/error.hpp"
 #include "voc_engine.hpp"
 
 namespace deteval {
@@ -77,9 +77,9 @@ namespace detail {
 
 void voc_check_images(const VocClassView& c, std::size_t num_images) {
   for (auto i : c.gt_image)
-    if (i >= num_images) throw std::invalid_argument("voc_evaluate: ground-truth image index out of range");
+    if (i >= num_images) throw InputError::data("voc_evaluate: ground-truth image index out of range");
   for (auto i : c.det_image)
-    if (i >= num_images) throw std::invalid_argument("voc_evaluate: detection image index out of range");
+    if (i >= num_images) throw InputError::data("voc_evaluate: detection image index out of range");
 }
 
 VocClassResult voc_match_ranked(const VocClassView& c, std::span<const double> ovmax,
@@ -166,9 +166,9 @@ VocResult voc_evaluate_classes(std::size_t K, double iou_threshold, const EvalOp
 VocClassResult voc_evaluate_class(const VocClassData& data, std::size_t num_images, double iou_threshold) {
   const std::size_t G = data.gt_image.size(), D = data.det_image.size();
   if (data.gt_box.size() != G || data.gt_difficult.size() != G)
-    throw std::invalid_argument("voc_evaluate: class '" + data.name + "': ground-truth arrays differ in length");
+    throw InputError::data("voc_evaluate: class '" + data.name + "': ground-truth arrays differ in length");
   if (data.det_score.size() != D || data.det_box.size() != D)
-    throw std::invalid_argument("voc_evaluate: class '" + data.name + "': detection arrays differ in length");
+    throw InputError::data("voc_evaluate: class '" + data.name + "': detection arrays differ in length");
   const detail::VocClassView view{data.name, data.gt_image, data.gt_difficult, data.det_image, data.det_score};
   return detail::voc_evaluate_class_with(view, num_images, iou_threshold, [&] {
     return [&](std::uint32_t d, std::uint32_t g) { return voc_iou(data.det_box[d], data.gt_box[g]); };

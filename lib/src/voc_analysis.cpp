@@ -9,10 +9,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <stdexcept>
 
 #include "analysis_common.hpp"
 #include "deteval/detail/pairwise_sum.hpp"
+#include "deteval/error.hpp"
 #include "deteval/geometry.hpp"
 
 namespace deteval {
@@ -50,7 +50,7 @@ std::vector<VocClassRef> voc_class_refs(const DotaDataset& dataset) {
 VocBootstrap voc_bootstrap(const VocResult& result, const std::vector<VocClassRef>& classes, std::size_t num_images,
                            int replicates, std::uint64_t seed, int threads) {
   const std::size_t K = result.classes.size();
-  if (classes.size() != K) throw std::invalid_argument("voc_bootstrap: classes and result differ in size");
+  if (classes.size() != K) throw InputError::data("voc_bootstrap: classes and result differ in size");
   VocBootstrap out;
   out.replicates = replicates;
   out.seed = seed;
@@ -128,10 +128,10 @@ VocBootstrap voc_bootstrap(const VocResult& result, const std::vector<VocClassRe
 VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>& classes, std::size_t num_images,
                         const AnalysisOptions& options, const VocPairIou& iou) {
   const std::size_t K = result.classes.size();
-  if (classes.size() != K) throw std::invalid_argument("voc_analyze: classes and result differ in size");
+  if (classes.size() != K) throw InputError::data("voc_analyze: classes and result differ in size");
   for (std::size_t k = 0; k < K; ++k)
     if (result.classes[k].ranked.size() != classes[k].det_image.size())
-      throw std::invalid_argument("voc_analyze: the result is not the evaluation of these classes");
+      throw InputError::data("voc_analyze: the result is not the evaluation of these classes");
   const double t = result.iou_threshold, bg = options.background_iou, s_thr = options.score_threshold;
   const std::uint32_t I = static_cast<std::uint32_t>(num_images);
 

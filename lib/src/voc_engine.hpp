@@ -14,10 +14,10 @@
 #include <limits>
 #include <numeric>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "deteval/error.hpp"
 #include "deteval/evaluate.hpp"
 #include "deteval/voc.hpp"
 
@@ -32,7 +32,7 @@ struct VocClassView {
   std::span<const double> det_score;
 };
 
-/// Checks the image indices of `c` against num_images (std::invalid_argument).
+/// Checks the image indices of `c` against num_images (InputError).
 void voc_check_images(const VocClassView& c, std::size_t num_images);
 
 /// `jmax` of a detection whose image has no object of the class.

@@ -5,7 +5,7 @@
 
 #include <simdjson.h>
 
-#include "../../formats/src/coco_fast.hpp"
+#include "coco_fast.hpp"
 #include "deteval/formats/coco.hpp"
 #include "fuzz.hpp"
 

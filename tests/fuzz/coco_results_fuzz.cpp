@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-#include "../../formats/src/coco_fast.hpp"
+#include "coco_fast.hpp"
 #include "deteval/evaluate.hpp"
 #include "deteval/formats/coco.hpp"
 #include "deteval/summary.hpp"

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <vector>
 
-#include "../../formats/src/limits.hpp"
+#include "limits.hpp"
 #include "deteval/mask.hpp"
 #include "fuzz.hpp"
 

@@ -181,7 +181,7 @@ struct Analysis {
 };
 
 /// Runs every analysis. `gt`, `dt` and `iou` must be those `e` was computed from.
-/// Throws std::invalid_argument when options.iou is not one of the IoU thresholds.
+/// Throws UsageError when options.iou is not one of the IoU thresholds.
 Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const AnalysisOptions& options,
                  const IouProvider& iou);
 /// The same with the provider for e.params.iou_type.

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "deteval/box.hpp"
+#include "deteval/params.hpp"
 #include "deteval/rle.hpp"
 #include "deteval/shape.hpp"
 
@@ -42,6 +44,9 @@ struct GroundTruth {
   std::vector<std::uint8_t> iscrowd;    ///< also pycocotools' `ignore` (it overwrites `ignore`)
   RleStore masks;                       ///< segm: one RLE per annotation, at its image's size
   ShapeStore shapes;                    ///< rotated/polygon: one shape per annotation
+  /// The IoU type the reader read the file for (it decides which of masks/shapes it
+  /// built); empty for data built by hand. evaluate() refuses other types.
+  std::optional<IouType> iou_type;
 
   std::size_t size() const { return ann_id.size(); }
   /// Dense index of an image/category id, or -1.
@@ -61,8 +66,15 @@ struct Detections {
   /// segm IoU's box test uses it instead of decoding every mask again). Empty: computed.
   std::vector<Box> mask_box;
   ShapeStore shapes;         ///< rotated/polygon: empty or one per detection
+  /// As GroundTruth::iou_type.
+  std::optional<IouType> iou_type;
 
   std::size_t size() const { return score.size(); }
 };
+
+/// Throws UsageError (parameter "iou_type") when `gt` or `dt` was read for another IoU
+/// type than `type`: a segm file read for boxes, or boxes evaluated from files read for
+/// segm, would silently give another metric. Data built by hand (no iou_type) passes.
+void check_iou_type(const GroundTruth& gt, const Detections& dt, IouType type);
 
 }  // namespace deteval

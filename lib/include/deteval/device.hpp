@@ -10,12 +10,12 @@
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "deteval/dataset.hpp"
+#include "deteval/error.hpp"
 #include "deteval/mask_iou.hpp"
 
 namespace deteval {
@@ -57,20 +57,18 @@ DeviceReport device_report();
 /// The registered backend's counting function; nullptr when none is registered.
 GpuMaskCountsFn gpu_mask_counts();
 
-/// Thrown by evaluate() when the device asked for is not usable or fails while
-/// counting (the deteval command exits with code 5).
-class DeviceError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 /// Where segm IoUs are computed. Other IoU types always run on the CPU.
 enum class Device {
   auto_,  ///< the GPU when one is usable and the batch is large enough (kAutoGpuMinWork), else the CPU
   cpu,
   cuda,   ///< GPU 0; DeviceError when there is none
 };
-/// "auto", "cpu" or "cuda" (also "cuda:0"). False for anything else.
+/// "auto", "cpu" or "cuda" (also "cuda:0"); throws UsageError (parameter "device") for
+/// anything else.
+Device parse_device(std::string_view text);
+/// The same, false instead of an error. Kept for code written before
+/// parse_device(text); prefer that.
+[[deprecated("use Device parse_device(text), which throws UsageError")]]
 bool parse_device(std::string_view text, Device& out);
 const char* to_string(Device d);
 
@@ -87,10 +85,13 @@ inline constexpr std::uint64_t kAutoGpuMinWork = 4'000'000'000;
 /// "cuda:0 <name>" of GPU 0 when a backend is registered and a GPU is usable; empty otherwise.
 std::string gpu_device_name();
 
-/// The segm provider for `device`. With Device::cuda and no usable GPU, returns
-/// nullptr and sets `error`. With auto, the choice is made per compute() call
+/// Why Device::cuda cannot be used here ("this build has no CUDA backend", the
+/// runtime's note), or empty when GPU 0 is usable.
+std::string gpu_unusable_reason();
+
+/// The segm provider for `device`. With Device::cuda and no usable GPU, throws
+/// DeviceError. With auto, the choice is made per compute() call
 /// (IouProvider::device() reports the device that computed the last batch).
-std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const Detections& dt, Device device,
-                                                    std::string& error);
+std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const Detections& dt, Device device);
 
 }  // namespace deteval

@@ -39,7 +39,7 @@ struct DotaDataset {
 };
 
 /// Evaluates one class. Matches when IoU > iou_threshold (strictly). Throws
-/// std::invalid_argument when an image index is >= num_images, the arrays differ in length
+/// InputError when an image index is >= num_images, the arrays differ in length
 /// or a polygon has an odd number of coordinates or fewer than 3 vertices.
 VocClassResult dota_evaluate_class(const DotaClassData& data, std::size_t num_images, double iou_threshold);
 

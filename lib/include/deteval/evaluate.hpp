@@ -9,6 +9,7 @@
 
 #include "deteval/dataset.hpp"
 #include "deteval/device.hpp"
+#include "deteval/error.hpp"
 #include "deteval/flat_vector.hpp"
 #include "deteval/iou_provider.hpp"
 #include "deteval/params.hpp"
@@ -75,14 +76,16 @@ struct Evaluation {
   EvalTimings timings;
 };
 
-/// Evaluates `dt` against `gt` with `params` (which must pass `validate`), computing
-/// IoUs with `iou`. Throws std::invalid_argument for invalid parameters.
+/// Evaluates `dt` against `gt` with `params`, computing IoUs with `iou`. Throws
+/// UsageError for parameters that check_params refuses, and when `gt` or `dt` was read
+/// for another IoU type than params.iou_type (check_iou_type): the IoU type is decided
+/// once, when the files are read, and a mismatch is never evaluated silently.
 Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& params,
                     const IouProvider& iou, const EvalOptions& options = {});
 
 /// The same with the IoU provider that `params.iou_type` calls for (segm: on
-/// `options.device`, every other type on the CPU). Throws std::invalid_argument when
-/// the data lacks masks or shapes that the type needs, DeviceError when
+/// `options.device`, every other type on the CPU). Throws as the overload above, and
+/// InputError when the data lacks masks or shapes that the type needs, DeviceError when
 /// `options.device` is cuda and no GPU is usable or the GPU fails.
 Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& params,
                     const EvalOptions& options = {});

@@ -47,13 +47,10 @@ std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const
 std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const Detections& dt,
                                                     MaskCountsFn counts, std::string device);
 
-/// The provider for `type`, or nullptr with `error` set when the data lacks what the
-/// type needs (masks for segm, shapes for rotated/polygon).
-std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt,
-                                               IouType type, std::string& error);
-/// The same with segm IoUs counted on `device` (device.hpp; other types ignore it).
-/// With Device::cuda and no usable GPU, nullptr with `error` set.
+/// The provider for `type`, with segm IoUs counted on `device` (device.hpp; other types
+/// ignore it). Throws InputError when the data lacks what the type needs (masks for
+/// segm, shapes for rotated/polygon), DeviceError with Device::cuda and no usable GPU.
 std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt, IouType type,
-                                               Device device, std::string& error);
+                                               Device device = Device::cpu);
 
 }  // namespace deteval

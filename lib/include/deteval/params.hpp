@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace deteval {
@@ -10,7 +11,12 @@ namespace deteval {
 enum class IouType { bbox, segm, rotated, polygon };
 
 const char* to_string(IouType);
-/// Parses "bbox", "segm", "rotated", "polygon"; false when unknown.
+/// Parses "bbox", "segm", "rotated", "polygon"; throws UsageError (parameter
+/// "iou_type") for anything else.
+IouType parse_iou_type(std::string_view text);
+/// The same, false instead of an error. Kept for code written before
+/// parse_iou_type(text); prefer that.
+[[deprecated("use IouType parse_iou_type(text), which throws UsageError")]]
 bool parse_iou_type(const std::string& text, IouType& out);
 
 /// An object-size range: areas in [lo, hi] belong to it (both ends inclusive).
@@ -37,7 +43,12 @@ struct Params {
 /// numpy.linspace(start, stop, num), bit for bit (endpoint included).
 std::vector<double> linspace(double start, double stop, int num);
 
-/// Why `p` cannot be evaluated, or an empty string when it can.
+/// Throws UsageError saying why `p` cannot be evaluated (`iou thresholds: expected
+/// values in [0, 1], got 2`); returns when it can.
+void check_params(const Params& p);
+/// check_params' message, or an empty string when `p` can be evaluated. Kept for code
+/// written before check_params; prefer that.
+[[deprecated("use check_params(p), which throws UsageError")]]
 std::string validate(const Params& p);
 
 }  // namespace deteval

@@ -93,7 +93,7 @@ struct VocResult {
 };
 
 /// Evaluates one class. Matches when IoU > iou_threshold (strictly).
-/// Throws std::invalid_argument when an image index is >= num_images or the arrays of
+/// Throws InputError when an image index is >= num_images or the arrays of
 /// `data` differ in length.
 VocClassResult voc_evaluate_class(const VocClassData& data, std::size_t num_images, double iou_threshold);
 

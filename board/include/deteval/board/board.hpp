@@ -23,10 +23,9 @@ class Db;
 
 enum class Metric { coco_bbox, coco_segm, voc07, voc12 };
 const char* to_string(Metric);
-/// "coco-bbox", "coco-segm", "voc07", "voc12"; false when unknown.
-bool parse_metric(const std::string& text, Metric& out);
-/// Whether this build can score `m` (all four today; kept for builds without an evaluator).
-bool metric_available(Metric m);
+/// "coco-bbox", "coco-segm", "voc07", "voc12"; throws UsageError (parameter "metric")
+/// for anything else. Every metric is built in.
+Metric parse_metric(std::string_view text);
 
 inline constexpr std::int64_t kDefaultMaxSubmissionBytes = std::int64_t(256) << 20;
 
@@ -120,7 +119,8 @@ struct Grades {
 };
 
 /// Testing hook: DETEVAL_BOARD_CRASH_AT=stored|inserted|committed kills the submitting
-/// process (SIGKILL) at that point of `submit`; see docs/board.md.
+/// process (SIGKILL) at that point of `submit`; see docs/board.md. Only in builds
+/// configured with DETEVAL_TEST_HOOKS (on with the tests, off otherwise).
 inline constexpr const char* kCrashEnv = "DETEVAL_BOARD_CRASH_AT";
 
 class Board {
@@ -173,7 +173,7 @@ class Board {
 };
 
 /// Ids, names and task names: 1..256 bytes of UTF-8 without control characters.
-/// Throws UsageError naming `what`.
+/// Throws UsageError about the parameter `what` ("user", "task").
 void check_label(const std::string& text, const char* what);
 
 }  // namespace deteval::board

@@ -51,6 +51,19 @@ void parse_coco_params(std::string_view text, const std::string& name, Params& p
 
 namespace deteval {
 
+/// A COCO evaluation from files: the datasets it read and the result.
+struct CocoEvaluation {
+  GroundTruth gt;
+  Detections dt;
+  ResultsReport report;
+  Evaluation eval;
+};
+
+/// Reads `gt_path` and `dt_path` for params.iou_type and evaluates them: the IoU type is
+/// given once. Throws what the readers and evaluate() throw (deteval::Error).
+CocoEvaluation evaluate_coco(const std::string& gt_path, const std::string& dt_path, const Params& params = {},
+                             const EvalOptions& options = {}, const CocoReadOptions& read_options = {});
+
 /// The `--json` document of `deteval coco`: iou_type, effective params (pycocotools'
 /// names), the 12 stats by name, per-category figures (with names from `gt`).
 std::string coco_evaluation_json(const Evaluation& e, const Summary& s, const std::vector<CategoryMetrics>& cats,

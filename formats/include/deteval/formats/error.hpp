@@ -1,73 +1,22 @@
-// Errors at the format boundary. Every message has one shape:
-//   `file: location: what was expected, what was found`
-// where location is a JSON path (`[412].bbox`), `line N` or `line N, column M`.
-// Each error carries the process exit code that `main` maps it to.
+// The error model moved to lib: deteval/error.hpp (deteval::Error with an ErrorKind,
+// InputError, IoError, UsageError, DeviceError, RejectedError). This header forwards
+// to it, so code that includes it keeps compiling.
 #pragma once
 
-#include <stdexcept>
-#include <string>
+#include "deteval/error.hpp"
 
 namespace deteval {
 
-/// Exit codes of the deteval command.
-enum class ExitCode : int {
-  ok = 0,
-  failure = 1,  ///< internal error
-  usage = 2,    ///< bad command line
-  input = 3,    ///< an input file is invalid
-  io = 4,       ///< a file cannot be read or written
-  device = 5,   ///< the requested device is not usable
-  rejected = 6  ///< a leaderboard submission was refused by the task's rules
-};
-
-class Error : public std::runtime_error {
- public:
-  Error(std::string message, ExitCode code) : std::runtime_error(std::move(message)), code_(code) {}
-  ExitCode exit_code() const { return code_; }
-
- private:
-  ExitCode code_;
-};
-
-/// Invalid content in an input file.
-class InputError : public Error {
- public:
-  /// `file: location: message`
-  static InputError at(const std::string& file, const std::string& location, const std::string& message) {
-    return InputError(file + ": " + location + ": " + message);
-  }
-  /// `file: location: expected X, got Y`
-  static InputError expected(const std::string& file, const std::string& location, const std::string& what,
-                             const std::string& found) {
-    return at(file, location, "expected " + what + ", got " + found);
-  }
-  /// A problem with the file as a whole: `file: message`
-  static InputError whole(const std::string& file, const std::string& message) {
-    return InputError(file + ": " + message);
-  }
-
- private:
-  explicit InputError(std::string m) : Error(std::move(m), ExitCode::input) {}
-};
-
-/// A file that cannot be opened, read or written.
-class IoError : public Error {
- public:
-  static IoError cannot_read(const std::string& file, const std::string& reason) {
-    return IoError(file + ": cannot read: " + reason);
-  }
-  static IoError cannot_write(const std::string& file, const std::string& reason) {
-    return IoError(file + ": cannot write: " + reason);
-  }
-
- private:
-  explicit IoError(std::string m) : Error(std::move(m), ExitCode::io) {}
-};
-
-/// A bad command line or option value.
-class UsageError : public Error {
- public:
-  explicit UsageError(const std::string& message) : Error(message, ExitCode::usage) {}
+/// The spelling of code written before ErrorKind: `Error(message, ExitCode::rejected)`.
+/// Each name is the ErrorKind of that exit code; prefer ErrorKind in new code (the
+/// process exit codes themselves are the deteval command's, cli/main.cpp).
+struct ExitCode {
+  static constexpr ErrorKind failure = ErrorKind::internal;
+  static constexpr ErrorKind usage = ErrorKind::usage;
+  static constexpr ErrorKind input = ErrorKind::input;
+  static constexpr ErrorKind io = ErrorKind::io;
+  static constexpr ErrorKind device = ErrorKind::device;
+  static constexpr ErrorKind rejected = ErrorKind::rejected;
 };
 
 }  // namespace deteval

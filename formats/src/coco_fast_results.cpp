@@ -1,6 +1,27 @@
-// The results fast path's body, compiled once per simdjson implementation (see
-// coco_fast.cpp): `od` names that implementation's On-Demand namespace.
-// NOLINT(build/header_guard): included twice on purpose.
+// The results fast path (coco_fast.hpp): simdjson On-Demand over the padded file, cut
+// into parts parsed in parallel (json_split.hpp); declines anything but the common shapes.
+#include "coco_fast.hpp"
+
+#include <simdjson.h>
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+#include "deteval/mask.hpp"
+#include "json_split.hpp"
+#include "limits.hpp"
+
+namespace deteval::detail {
+
+namespace {
+namespace od = simdjson::ondemand;
 
 // The DOM reader's nesting limit (limits.hpp): a container at level L (the root array is at
 // level 1) is validated with depth L - 1, so containers with depth >= kMaxDepth are too deep.
@@ -381,3 +402,12 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
   out = std::move(dt);
   return true;
 }
+
+}  // namespace
+
+bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out,
+                             ResultsReport& report, std::size_t parts) {
+  return parse(text, gt, type, out, report, parts);
+}
+
+}  // namespace deteval::detail
