@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "deteval/dataset.hpp"
+#include "deteval/error.hpp"
 
 namespace deteval::board {
 
