@@ -235,7 +235,7 @@ TEST(Analysis, AnalysisIouAt075) {
   const Analysis an = analyze(d.gt, d.dt, d.ev, o);
   EXPECT_EQ(an.errors.ap, summarize(d.ev).stats[2]);
   o.iou = 0.72;
-  EXPECT_THROW(analyze(d.gt, d.dt, d.ev, o), std::invalid_argument);
+  EXPECT_THROW(analyze(d.gt, d.dt, d.ev, o), UsageError);
 }
 
 TEST(Analysis, PrCurvesAreThePrecisionArrays) {

@@ -230,15 +230,15 @@ TEST(DotaMatching, TouchingAndDisjointQuadsNeverMatch) {
 
 TEST(DotaMatching, BadArraysAreRefused) {
   DotaClassData c = one_class({box_quad(0, 0, 1, 1)}, {0}, {});
-  EXPECT_THROW(dota_evaluate_class(c, 0, 0.5), std::invalid_argument);  // image out of range
+  EXPECT_THROW(dota_evaluate_class(c, 0, 0.5), InputError);  // image out of range
   c.gt_difficult.clear();
-  EXPECT_THROW(dota_evaluate_class(c, 1, 0.5), std::invalid_argument);
+  EXPECT_THROW(dota_evaluate_class(c, 1, 0.5), InputError);
   DotaClassData d = one_class({}, {}, {});
   const double two[] = {0, 0, 1, 1};
   d.gt_image.push_back(0);
   d.gt_difficult.push_back(0);
   d.gt_poly.push_back(two);
-  EXPECT_THROW(dota_evaluate_class(d, 1, 0.5), std::invalid_argument);
+  EXPECT_THROW(dota_evaluate_class(d, 1, 0.5), InputError);
 }
 
 // Axis-aligned quadrilaterals against the VOC evaluation of the same corners. The IoUs differ

@@ -319,7 +319,7 @@ TEST(VocAp, ClassWithoutGroundTruth) {
 
 TEST(VocEvaluate, RejectsOutOfRangeImageIndex) {
   VocClassData c = one_class({{1, 1, 2, 2}}, {0}, {});
-  EXPECT_THROW(voc_evaluate_class(c, 0, 0.5), std::invalid_argument);
+  EXPECT_THROW(voc_evaluate_class(c, 0, 0.5), InputError);
 }
 
 }  // namespace
