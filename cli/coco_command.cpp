@@ -19,6 +19,7 @@
 #include "deteval/formats/report.hpp"
 #include "deteval/summary.hpp"
 #include "analysis_output.hpp"
+#include "memory.hpp"
 #include "options.hpp"
 #include "progress.hpp"
 
@@ -200,6 +201,8 @@ void run_coco(const CocoOptions& o) {
                  "accumulation %.3f | summary %.3f | analyses %.3f\n",
                  t_gt, t_dt, ev.timings.cells, ev.timings.iou, ev.device.c_str(), ev.timings.matching,
                  ev.timings.accumulation, t_sum, t_an);
+  // Peak RSS, faults and system time show when the machine (paging), not the work, is the limit.
+  if (o.timings) std::fprintf(stderr, "%s\n", format_resource_use(resource_use()).c_str());
 }
 
 }  // namespace
