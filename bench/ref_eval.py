@@ -14,6 +14,17 @@ def main():
     tool, path, gt, dt, iou = sys.argv[1:6]
     sys.path.insert(0, path)
     if tool == "pycocotools":
+        # pycocotools.coco imports matplotlib for showAnns only; an empty stand-in spares the
+        # benchmark machine that package (and its import time, which would count against it).
+        import types
+        for name in ("matplotlib", "matplotlib.pyplot", "matplotlib.collections", "matplotlib.patches"):
+            sys.modules.setdefault(name, types.ModuleType(name))
+        sys.modules["matplotlib.collections"].PatchCollection = None
+        sys.modules["matplotlib.patches"].Polygon = None
+        # cocoapi 8c9bcc3 still says np.float, which numpy 1.24 removed: restore the alias.
+        import numpy as np
+        if not hasattr(np, "float"):
+            np.float = float
         from pycocotools.coco import COCO
         from pycocotools.cocoeval import COCOeval
     elif tool == "faster-coco-eval":
