@@ -44,7 +44,8 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 void print_analysis(const Analysis& a, const Evaluation& e) {
-  std::printf("\nAnalysis (IoU=%.2f, area=%s, maxDets=%d):\n", e.params.iou_thrs[a.iou_index],
+  std::printf("\nAnalysis (%s=%.2f, area=%s, maxDets=%d):\n", e.params.iou_type == IouType::keypoints ? "OKS" : "IoU",
+              e.params.iou_thrs[a.iou_index],
               e.params.area_ranges[a.area].label.c_str(), a.max_dets);
   char metric[32], value[64];
   std::snprintf(metric, sizeof metric, "AP%.0f", 100 * e.params.iou_thrs[a.iou_index]);
@@ -79,6 +80,23 @@ void print_per_category(const std::vector<CategoryMetrics>& cats, const GroundTr
                 fmt3(c.ar).c_str());
 }
 
+// One OKS sigma per keypoint: a wrong count is an input error, located in the params file
+// that gave the sigmas or, with pycocotools' 17 default sigmas, in the data.
+void check_sigmas(const Params& params, const GroundTruth& gt, const Detections& dt, const CocoOptions& o) {
+  const std::size_t n = params.kpt_oks_sigmas.size();
+  const bool from_gt = gt.keypoints.per_object() > 0;
+  const std::size_t have = from_gt ? gt.keypoints.per_object() : dt.keypoints.per_object();
+  if (have == 0 || have == n) return;
+  const std::string what = std::to_string(have) + " keypoints per object";
+  if (params.kpt_oks_sigmas != coco_keypoint_sigmas())  // from --params
+    throw InputError::expected(o.params_file, "kpt_oks_sigmas",
+                               "one sigma per keypoint (" + what + " in " + (from_gt ? o.gt : o.dt) + ")",
+                               std::to_string(n) + " sigmas");
+  throw InputError::at(from_gt ? o.gt : o.dt, from_gt ? "annotations[0].keypoints" : "[0].keypoints",
+                       what + ", but the default OKS sigmas are COCO's " + std::to_string(n) +
+                           "; give one sigma per keypoint as kpt_oks_sigmas in --params");
+}
+
 void run_coco(const CocoOptions& o) {
   using Clock = std::chrono::steady_clock;
   auto secs = [](Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); };
@@ -86,9 +104,10 @@ void run_coco(const CocoOptions& o) {
   if (o.threads > 0)
     limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, o.threads);
 
-  Params params;
-  if (!parse_iou_type(o.iou_type, params.iou_type))
-    throw UsageError("--iou-type: expected bbox, segm, rotated or polygon, got '" + o.iou_type + "'");
+  IouType iou_type;
+  if (!parse_iou_type(o.iou_type, iou_type))
+    throw UsageError("--iou-type: expected bbox, segm, rotated, polygon or keypoints, got '" + o.iou_type + "'");
+  Params params(iou_type);  // pycocotools' defaults for the type (keypoints: maxDets 20, no small range)
   Device device = Device::auto_;
   if (!parse_device(o.device, device))
     throw UsageError("--device: expected auto, cpu or cuda, got '" + o.device + "'");
@@ -107,7 +126,7 @@ void run_coco(const CocoOptions& o) {
   if (!o.area_ranges.empty()) params.area_ranges = parse_area_ranges(o.area_ranges, "--area-ranges");
   if (o.no_cats) params.use_cats = false;
   if (std::string err = validate(params); !err.empty()) throw UsageError(err);
-  if (params.max_dets.size() < 3)
+  if (params.max_dets.size() < 3 && params.iou_type != IouType::keypoints)
     throw UsageError("--max-dets: the summary needs at least 3 values (pycocotools reads maxDets[0..2])");
   const bool analyses = o.analysis_requested || o.analyze || o.bootstrap > 0 || !o.report.empty() || !o.curves.empty();
   if (!o.curves.empty() && !ends_with(o.curves, ".csv") && !ends_with(o.curves, ".json"))
@@ -131,6 +150,7 @@ void run_coco(const CocoOptions& o) {
   ResultsReport report;
   const Detections dt = read_coco_results(o.dt, gt, params.iou_type, &report, ro);
   const double t_dt = secs(t0);
+  if (params.iou_type == IouType::keypoints) check_sigmas(params, gt, dt, o);
   if (report.dropped_unknown_category)
     std::cerr << "deteval: warning: " << o.dt << ": ignored " << report.dropped_unknown_category
               << " detections of categories not in the ground truth\n";
@@ -188,7 +208,7 @@ void run_coco(const CocoOptions& o) {
                 {"annotations", std::to_string(gt.size())},
                 {"detections", std::to_string(dt.size())}};
     if (!params.use_cats) in.facts.emplace_back("useCats", "0");
-    for (std::size_t i = 0; i < summary.stats.size(); ++i) in.summary.emplace_back(kStatNames[i], summary.stats[i]);
+    for (std::size_t i = 0; i < summary.stats.size(); ++i) in.summary.emplace_back(summary.names[i], summary.stats[i]);
     in.eval = &ev;
     in.categories = &cats;
     in.names = names;
@@ -212,12 +232,13 @@ void add_coco_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("coco", "Evaluate COCO results against COCO ground truth (pycocotools-exact)");
   cmd->add_option("--gt", o->gt, "Ground truth: COCO instances JSON")->required();
   cmd->add_option("--dt", o->dt, "Detection results: COCO results JSON (a list)")->required();
-  cmd->add_option("--iou-type", o->iou_type, "bbox | segm | rotated | polygon")->capture_default_str();
+  cmd->add_option("--iou-type", o->iou_type, "bbox | segm | rotated | polygon | keypoints")->capture_default_str();
   cmd->add_option("--device", o->device,
                   "Where segm IoUs are counted: auto (the GPU for large batches, when one is usable) | cpu | cuda. "
                   "Other IoU types always run on the CPU")
       ->capture_default_str();
-  cmd->add_option("--params", o->params_file, "COCOeval parameters as JSON (useCats, maxDets, iouThrs, areaRng, ...)");
+  cmd->add_option("--params", o->params_file,
+                  "COCOeval parameters as JSON (useCats, maxDets, iouThrs, areaRng, kpt_oks_sigmas, ...)");
   cmd->add_option("--max-dets", o->max_dets, "Detections per image, e.g. 1,10,100");
   cmd->add_option("--iou-thrs", o->iou_thrs, "IoU thresholds, e.g. 0.5,0.75 (default: linspace(.5, .95, 10))");
   cmd->add_option("--area-ranges", o->area_ranges,

@@ -10,6 +10,7 @@
 #include "deteval/geometry.hpp"
 #include "deteval/mask.hpp"
 #include "coco_fast.hpp"
+#include "coco_keypoints.hpp"
 #include "json_util.hpp"
 #include "limits.hpp"
 
@@ -248,10 +249,12 @@ GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType
   const json& cats = require(root, "categories", file, "", "a list of categories");
   if (!cats.is_array()) throw InputError::expected(file, "categories", "a list of categories", describe(cats));
   std::vector<std::pair<Category, std::size_t>> cat_pos;
+  std::vector<std::size_t> listed_keypoints(cats.size());  // keypoints: names each category lists
   for (std::size_t i = 0; i < cats.size(); ++i) {
     const std::string p = path_index("categories", i);
     const json& c = cats[i];
     require_object(c, file, p);
+    if (type == IouType::keypoints) listed_keypoints[i] = detail::category_keypoint_count(c, file, p);
     Category out;
     out.id = get_id(require(c, "id", file, p, "an integer id"), file, path_key(p, "id"));
     if (const json* n = member(c, "name")) {
@@ -278,6 +281,7 @@ GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType
   gt.box.reserve(n);
   gt.area.reserve(n);
   gt.iscrowd.reserve(n);
+  detail::KeypointCount keypoint_count;  // keypoints: every annotation has as many
   for (std::size_t i = 0; i < n; ++i) {
     const std::string p = path_index("annotations", i);
     const json& a = (*anns)[i];
@@ -295,7 +299,7 @@ GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType
     Box box;
     const json* bbox = member(a, "bbox");
     if (bbox) box = parse_box(*bbox, file, path_key(p, "bbox"));
-    else if (type == IouType::bbox)
+    else if (type == IouType::bbox || type == IouType::keypoints)  // OKS reads it too
       throw InputError::expected(file, path_key(p, "bbox"), "4 numbers [x, y, width, height]",
                                  "nothing (the field is missing)");
     bool crowd = false;
@@ -318,6 +322,16 @@ GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType
       gt.shapes.push_back(shape);
     } else if (!area_v) {
       area = box.area();  // pycocotools requires `area`; without it, the box's area is the natural stand-in
+    }
+    if (type == IouType::keypoints) {
+      const std::size_t c = cat_pos[static_cast<std::size_t>(cat)].second;
+      if (keypoint_count.n == 0 && listed_keypoints[c] > 0)
+        keypoint_count = {listed_keypoints[c], "as categories[" + std::to_string(c) + "] lists"};
+      gt.keypoints.push_back(detail::parse_keypoints(
+          require(a, "keypoints", file, p, "a list of keypoints [x, y, v, ...]"), file, path_key(p, "keypoints"), true,
+          keypoint_count, "as " + p + " has"));
+      gt.num_keypoints.push_back(detail::parse_num_keypoints(
+          require(a, "num_keypoints", file, p, "the number of labelled keypoints"), file, path_key(p, "num_keypoints")));
     }
     gt.ann_id.push_back(id);
     gt.image.push_back(static_cast<std::uint32_t>(image));
@@ -382,6 +396,11 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
   bool box_mode = false;
   if (n > 0 && root[0].is_object())
     if (const json* b = member(root[0], "bbox"); b && !(b->is_array() && b->empty())) box_mode = true;
+  // Keypoint results without box mode: from the first result's segmentation, or else from
+  // the extent of the keypoints (loadRes' keypoints branch).
+  const bool seg_mode = !box_mode && n > 0 && root[0].is_object() && member(root[0], "segmentation");
+  detail::KeypointCount keypoint_count;
+  if (gt.keypoints.per_object() > 0) keypoint_count = {gt.keypoints.per_object(), "as in the ground truth"};
   ResultsReport local;
   for (std::size_t i = 0; i < n; ++i) {
     const std::string p = path_index("", i);
@@ -401,6 +420,10 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
     const json* seg = member(r, "segmentation");
     Box box;
     if (bbox) box = parse_box(*bbox, file, path_key(p, "bbox"));
+    std::vector<double> keypoints;
+    if (type == IouType::keypoints)
+      keypoints = detail::parse_keypoints(require(r, "keypoints", file, p, "a list of keypoints [x, y, score, ...]"),
+                                          file, path_key(p, "keypoints"), false, keypoint_count, "as " + p + " has");
     if (cat < 0) {  // evaluated nowhere (pycocotools filters by the GT's category ids)
       ++local.dropped_unknown_category;
       continue;
@@ -411,13 +434,26 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
       area = polygon_area(shape);  // detections: always the shape's area
       dt.shapes.push_back(shape);
     }
+    if (type == IouType::keypoints) {
+      if (box_mode && !bbox)
+        throw InputError::expected(file, path_key(p, "bbox"),
+                                   "a bbox, as the first result has one (pycocotools then takes every area from the box)",
+                                   "nothing");
+      if (!box_mode && !seg_mode) {
+        box = detail::keypoint_extent(keypoints);
+        area = box.area();
+      }
+      dt.keypoints.push_back(keypoints);
+    }
     // Without box mode, pycocotools takes every area from the mask, box or not.
-    const bool need_mask = type == IouType::segm || (type == IouType::bbox && (!bbox || !box_mode));
+    const bool need_mask = type == IouType::segm || (type == IouType::bbox && (!bbox || !box_mode)) ||
+                           (type == IouType::keypoints && seg_mode);
     if (need_mask) {
       if (!seg)
         throw InputError::expected(file, path_key(p, "segmentation"),
-                                   type == IouType::segm ? "a segmentation for a segm evaluation"
-                                                         : "a bbox or a segmentation",
+                                   type == IouType::segm        ? "a segmentation for a segm evaluation"
+                                   : type == IouType::keypoints ? "a segmentation, as the first result has one"
+                                                                : "a bbox or a segmentation",
                                    "nothing (the field is missing)");
       const ImageSize size = image_size(gt, static_cast<std::uint32_t>(image));
       if (size.height == 0 || size.width == 0)
@@ -517,12 +553,18 @@ void parse_coco_params(std::string_view text, const std::string& file, Params& p
       have_labels = true;
     } else if (key == "iouType") {
       if (!v.is_string() || !parse_iou_type(v.get<std::string>(), params.iou_type))
-        throw InputError::expected(file, key, "one of bbox, segm, rotated, polygon", describe(v));
+        throw InputError::expected(file, key, "one of bbox, segm, rotated, polygon, keypoints", describe(v));
+    } else if (key == "kpt_oks_sigmas") {
+      params.kpt_oks_sigmas = numbers(v, key);
+      for (std::size_t i = 0; i < params.kpt_oks_sigmas.size(); ++i)
+        if (!(params.kpt_oks_sigmas[i] > 0))
+          throw InputError::expected(file, path_index(key, i), "a positive sigma", v[i].dump());
     } else if (key == "imgIds" || key == "catIds") {
       throw InputError::at(file, key, "subsets of images or categories are not supported here");
     } else {
       throw InputError::expected(file, key,
-                                 "one of useCats, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, iouType",
+                                 "one of useCats, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, iouType, "
+                                 "kpt_oks_sigmas",
                                  "an unknown parameter");
     }
   }

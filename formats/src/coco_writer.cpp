@@ -25,9 +25,10 @@ nlohmann::json detail::coco_evaluation_doc(const Evaluation& e, const Summary& s
   }
   params["areaRng"] = rng;
   params["areaRngLbl"] = lbl;
+  if (p.iou_type == IouType::keypoints) params["kpt_oks_sigmas"] = p.kpt_oks_sigmas;
 
   json stats = json::object();
-  for (std::size_t i = 0; i < s.stats.size(); ++i) stats[kStatNames[i]] = s.stats[i];
+  for (std::size_t i = 0; i < s.stats.size(); ++i) stats[s.names[i]] = s.stats[i];
 
   json per_cat = json::array();
   for (const auto& c : cats)

@@ -169,7 +169,7 @@ function draw(){
   lineChart(prSvg,{title:'Precision-recall, '+name+where,xlabel:'Recall',ylabel:'Precision',xmin:0,xmax:1,ymin:0,ymax:1.0,series:series});
   var cap;
   if(!series.length)cap='No ground truth for '+name+(where?' in area '+D.areas[a]:'')+': no curve.';
-  else if(D.mode!=='voc')cap='Precision at each recall threshold for '+name+' (area '+D.areas[a]+', maxDets '+D.max_dets+'). Area under a curve = AP at that IoU.';
+  else if(D.mode!=='voc')cap='Precision at each recall threshold for '+name+' (area '+D.areas[a]+', maxDets '+D.max_dets+'). Area under a curve = AP at that '+(D.overlap||'IoU')+'.';
   else if(k==='all')cap='Mean over the classes with ground truth of the interpolated precision (101 recall points) and of the 11 points (their mean is the VOC2007 mAP), '+D.f1_scope+'.';
   else cap='Precision and recall after each ranked detection for '+name+' ('+D.f1_scope+'). Area under the interpolated curve = area AP; mean of the 11 points = VOC2007 AP.';
   document.getElementById('pr-caption').textContent=cap;
@@ -318,6 +318,12 @@ std::string describe_stat(const std::string& name, const Evaluation& e) {
   const Params& p = e.params;
   const std::string range = fmt("%.2f", p.iou_thrs.front()) + "–" + fmt("%.2f", p.iou_thrs.back());
   const int md = p.max_dets.back();
+  if (p.iou_type == IouType::keypoints) {  // OKS in IoU's place; every statistic at maxDets 20
+    if (name == "AP") return "precision averaged over recall and OKS " + range + ", all sizes, 20 detections per image";
+    if (name == "AP50" || name == "AP75") return "average precision at OKS 0." + name.substr(2);
+    if (name == "AR") return "recall averaged over OKS " + range + ", at most 20 detections per image";
+    if (name == "AR50" || name == "AR75") return "recall at OKS 0." + name.substr(2);
+  }
   if (name == "AP") return "precision averaged over recall and IoU " + range + ", all sizes";
   if (name == "AP50") return "average precision at IoU 0.50 (PASCAL VOC style)";
   if (name == "AP75") return "average precision at IoU 0.75 (strict localisation)";
@@ -548,7 +554,9 @@ std::string coco_report(const ReportInput& in) {
   s.K = e.K;
   s.use_cats = e.params.use_cats;
   s.iou = fmt("%.2f", e.params.iou_thrs[a.iou_index]);
-  s.iou_rule = "IoU " + s.iou;
+  // What "overlap" is: object keypoint similarity for keypoints, IoU otherwise.
+  const std::string m = e.params.iou_type == IouType::keypoints ? "OKS" : "IoU";
+  s.iou_rule = m + " " + s.iou;
   s.op_scope = ", area " + esc(e.params.area_ranges[a.area].label) + ", maxDets " + std::to_string(a.max_dets);
   const std::string thr = fmt("%g", a.options.score_threshold);
   s.has_ci = a.has_bootstrap;
@@ -565,7 +573,7 @@ std::string coco_report(const ReportInput& in) {
   const std::vector<CategoryMetrics>& cats = in.categories ? *in.categories : none;
   if (!cats.empty()) {
     Html h;
-    h << classes_head("Area all, maxDets " + std::to_string(e.params.max_dets.back()) + ". Operating point at IoU " +
+    h << classes_head("Area all, maxDets " + std::to_string(e.params.max_dets.back()) + ". Operating point at " + m + " " +
                           s.iou + ", score ≥ " + esc(thr) + ".",
                       cats.size())
       << "<th data-sort=text>Class</th><th data-sort=num class=num>ID</th>"
@@ -596,23 +604,26 @@ std::string coco_report(const ReportInput& in) {
     s.area_controls = std::move(h.s);
   }
 
-  s.confusion_note = "COCO matching at IoU " + s.iou + ", score ≥ " + esc(thr) +
+  s.confusion_note = "COCO matching at " + m + " " + s.iou + ", score ≥ " + esc(thr) +
                      ". A detection matched in its own class lands on the diagonal; an unmatched one counts "
-                     "against the ground truth of another class it overlaps most (IoU ≥ " +
+                     "against the ground truth of another class it overlaps most (" + m + " ≥ " +
                      s.iou + ", not found by its own class), else in <i>background</i>. Ground truth left over is "
                      "<i>missed</i>.";
-  s.errors_note = "In the spirit of TIDE, at IoU " + s.iou + " over all kept detections (AP at IoU " + s.iou + " = " +
+  s.errors_note = "In the spirit of TIDE, at " + m + " " + s.iou + " over all kept detections (AP at " + m + " " +
+                  s.iou + " = " +
                   f3(a.errors.ap) +
                   "). ΔAP is the AP gained by fixing only that type of error; see <a href=\"#definitions\">"
                   "definitions</a>.</p>";
   s.errors_ap_col = "AP@" + s.iou;
   s.definitions =
       "<dt>Matching</dt><dd>pycocotools' COCOeval: per image and class, detections in score order take the unmatched "
-      "ground truth with the highest IoU ≥ the threshold; crowd regions and out-of-range areas are ignored.</dd>"
+      "ground truth with the highest " + m + " ≥ the threshold; crowd regions and out-of-range areas are ignored" +
+      (m == "OKS" ? std::string(", and so are persons without labelled keypoints (num_keypoints 0)") : std::string()) +
+      ".</dd>"
       "<dt>Operating point</dt><dd>Detections with score ≥ the threshold; precision = TP/(TP+FP), recall = TP/GT, "
       "F1 = 2PR/(P+R), each 0 when undefined.</dd>"
       "<dt>Errors</dt><dd>Each false positive gets the first type that applies, with <i>same</i>/<i>other</i> = its "
-      "highest IoU with ground truth of its own/other classes and b = " +
+      "highest " + m + " with ground truth of its own/other classes and b = " +
       fmt("%g", a.options.background_iou) +
       ": <b>localization</b> b ≤ same &lt; t; <b>classification</b> other ≥ t; <b>duplicate</b> same ≥ t "
       "(already matched by a higher-scoring detection); <b>background</b> same and other &lt; b; <b>both</b> "
@@ -631,13 +642,14 @@ std::string coco_report(const ReportInput& in) {
   data["area"] = a.area;
   data["rec_thrs"] = e.params.rec_thrs;
   data["max_dets"] = e.params.max_dets.back();
-  data["f1_scope"] = "IoU " + s.iou + ", area all";
+  data["f1_scope"] = m + " " + s.iou + ", area all";
+  data["overlap"] = m;
   json series = json::array(), pr = json::array();
   for (std::size_t i = 0; i < e.A; ++i) pr.push_back(json::object());
   for (const PrCurve& c : a.curves) {
     bool known = false;
     for (const json& x : series) known |= x["key"] == c.iou;
-    if (!known) series.push_back({{"key", c.iou}, {"name", "IoU " + c.iou}});
+    if (!known) series.push_back({{"key", c.iou}, {"name", m + " " + c.iou}});
     const std::string key = c.category == PrCurve::kOverall ? "all" : std::to_string(c.category);
     pr[c.area][key][c.iou] = rounded(c.precision);
   }

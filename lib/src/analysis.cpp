@@ -521,7 +521,7 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
 
 Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const AnalysisOptions& options) {
   std::string error;
-  auto provider = make_iou_provider(gt, dt, e.params.iou_type, error);
+  auto provider = make_iou_provider(gt, dt, e.params, Device::cpu, error);
   if (!provider) throw std::invalid_argument(error);
   return analyze(gt, dt, e, options, *provider);
 }

@@ -83,6 +83,13 @@ std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Dete
 
 std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt, IouType type,
                                                Device device, std::string& error) {
+  Params params(type);
+  return make_iou_provider(gt, dt, params, device, error);
+}
+
+std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt, const Params& params,
+                                               Device device, std::string& error) {
+  const IouType type = params.iou_type;
   switch (type) {
     case IouType::bbox:
       return make_box_iou_provider(gt, dt);
@@ -102,6 +109,8 @@ std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Dete
         return nullptr;
       }
       return make_shape_iou_provider(gt, dt);
+    case IouType::keypoints:
+      return make_oks_provider(gt, dt, params.kpt_oks_sigmas, error);
   }
   error = std::string("IoU type '") + to_string(type) + "' is not supported by this build";
   return nullptr;

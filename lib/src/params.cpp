@@ -11,12 +11,13 @@ const char* to_string(IouType t) {
     case IouType::segm: return "segm";
     case IouType::rotated: return "rotated";
     case IouType::polygon: return "polygon";
+    case IouType::keypoints: return "keypoints";
   }
   return "?";
 }
 
 bool parse_iou_type(const std::string& s, IouType& out) {
-  for (IouType t : {IouType::bbox, IouType::segm, IouType::rotated, IouType::polygon})
+  for (IouType t : {IouType::bbox, IouType::segm, IouType::rotated, IouType::polygon, IouType::keypoints})
     if (s == to_string(t)) { out = t; return true; }
   return false;
 }
@@ -40,7 +41,22 @@ Params::Params()
     : iou_thrs(linspace(0.5, 0.95, static_cast<int>(std::round((0.95 - 0.5) / 0.05)) + 1)),
       rec_thrs(linspace(0.0, 1.00, static_cast<int>(std::round((1.00 - 0.0) / 0.01)) + 1)),
       max_dets{1, 10, 100},
-      area_ranges{{"all", 0, 1e10}, {"small", 0, 1024}, {"medium", 1024, 9216}, {"large", 9216, 1e10}} {}
+      area_ranges{{"all", 0, 1e10}, {"small", 0, 1024}, {"medium", 1024, 9216}, {"large", 9216, 1e10}},
+      kpt_oks_sigmas(coco_keypoint_sigmas()) {}
+
+Params::Params(IouType type) : Params() {
+  iou_type = type;
+  if (type == IouType::keypoints) {  // Params.setKpParams
+    max_dets = {20};
+    area_ranges = {{"all", 0, 1e10}, {"medium", 1024, 9216}, {"large", 9216, 1e10}};
+  }
+}
+
+std::vector<double> coco_keypoint_sigmas() {
+  std::vector<double> s = {.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89};
+  for (double& v : s) v /= 10.0;  // a correctly rounded division, as numpy's
+  return s;
+}
 
 std::string validate(const Params& p) {
   std::ostringstream err;
@@ -63,6 +79,10 @@ std::string validate(const Params& p) {
       return err.str();
     }
   }
+  for (double s : p.kpt_oks_sigmas)
+    if (!(s > 0) || !std::isfinite(s)) { err << "kpt_oks_sigmas: expected positive numbers, got " << s; return err.str(); }
+  if (p.iou_type == IouType::keypoints && p.kpt_oks_sigmas.empty())
+    return "kpt_oks_sigmas: expected one sigma per keypoint, got none";
   return {};
 }
 

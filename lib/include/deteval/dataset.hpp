@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "deteval/box.hpp"
+#include "deteval/keypoints.hpp"
 #include "deteval/rle.hpp"
 #include "deteval/shape.hpp"
 
@@ -42,6 +43,10 @@ struct GroundTruth {
   std::vector<std::uint8_t> iscrowd;    ///< also pycocotools' `ignore` (it overwrites `ignore`)
   RleStore masks;                       ///< segm: one RLE per annotation, at its image's size
   ShapeStore shapes;                    ///< rotated/polygon: one shape per annotation
+  KeypointStore keypoints;              ///< keypoints: one (x, y, visibility) set per annotation
+  /// keypoints: each annotation's `num_keypoints` as written; 0 makes it ignored (as
+  /// iscrowd does) whatever its visibility flags say, like pycocotools.
+  std::vector<std::int64_t> num_keypoints;
 
   std::size_t size() const { return ann_id.size(); }
   /// Dense index of an image/category id, or -1.
@@ -55,12 +60,15 @@ struct Detections {
   std::vector<std::uint32_t> category;  ///< dense category index
   std::vector<double> score;
   std::vector<Box> box;
-  std::vector<double> area;  ///< w*h when the result had a box, else the mask's pixel count
+  /// w*h when the result had a box, else the mask's pixel count (keypoint results
+  /// without either: the area of the keypoints' extent, see coco.hpp)
+  std::vector<double> area;
   RleStore masks;            ///< segm: empty or one per detection
   /// Optional: `rle_to_bbox` of each mask, for readers that decode the masks anyway (the
   /// segm IoU's box test uses it instead of decoding every mask again). Empty: computed.
   std::vector<Box> mask_box;
   ShapeStore shapes;         ///< rotated/polygon: empty or one per detection
+  KeypointStore keypoints;   ///< keypoints: empty or one (x, y, confidence) set per detection
 
   std::size_t size() const { return score.size(); }
 };

@@ -6,11 +6,12 @@
 
 namespace deteval {
 
-/// What the IoU of a detection and a ground truth is computed on.
-enum class IouType { bbox, segm, rotated, polygon };
+/// What the IoU of a detection and a ground truth is computed on. `keypoints` is
+/// pycocotools' object keypoint similarity (OKS, oks.hpp), which takes the IoU's place.
+enum class IouType { bbox, segm, rotated, polygon, keypoints };
 
 const char* to_string(IouType);
-/// Parses "bbox", "segm", "rotated", "polygon"; false when unknown.
+/// Parses "bbox", "segm", "rotated", "polygon", "keypoints"; false when unknown.
 bool parse_iou_type(const std::string& text, IouType& out);
 
 /// An object-size range: areas in [lo, hi] belong to it (both ends inclusive).
@@ -30,9 +31,18 @@ struct Params {
   std::vector<double> rec_thrs;   ///< recall thresholds (R)
   std::vector<int> max_dets;      ///< detections kept per image (M), ascending by convention
   std::vector<AreaRange> area_ranges;  ///< (A)
+  /// keypoints: one OKS sigma per keypoint (default: COCO's 17, coco_keypoint_sigmas()).
+  std::vector<double> kpt_oks_sigmas;
 
   Params();
+  /// pycocotools' defaults for `type` (`Params(iouType=...)`): for keypoints maxDets 20
+  /// and areas all/medium/large; for the other types the box defaults.
+  explicit Params(IouType type);
 };
+
+/// pycocotools' default `kpt_oks_sigmas`: COCO's 17 person keypoints, computed as
+/// numpy computes `np.array([.26, .25, ...]) / 10.0` (0.026000000000000002, 0.025, ...).
+std::vector<double> coco_keypoint_sigmas();
 
 /// numpy.linspace(start, stop, num), bit for bit (endpoint included).
 std::vector<double> linspace(double start, double stop, int num);

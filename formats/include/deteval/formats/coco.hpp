@@ -19,7 +19,9 @@ struct CocoReadOptions {
 };
 
 /// Reads ground truth for an evaluation of `type`: masks are built only for segm,
-/// shapes (`rbox` corners, `poly`) only for rotated/polygon.
+/// shapes (`rbox` corners, `poly`) only for rotated/polygon, keypoints (with `bbox` and
+/// `num_keypoints`, required then) only for keypoints. Every annotation has as many
+/// keypoints as the first (or as its category's `keypoints` names list), flags 0, 1 or 2.
 GroundTruth read_coco_gt(const std::string& path, IouType type, const CocoReadOptions& opt = {});
 GroundTruth parse_coco_gt(std::string_view text, const std::string& name, IouType type,
                           const CocoReadOptions& opt = {});
@@ -31,14 +33,18 @@ struct ResultsReport {
 
 /// Reads detection results (a JSON list, as `COCO.loadRes` takes). Detections on
 /// images the ground truth lacks are an error; unknown categories are dropped and
-/// counted in `report`.
+/// counted in `report`. keypoints results need `keypoints` (as many as the ground
+/// truth's); their area follows loadRes, which decides from the first result: its box
+/// (w*h) when it has a non-empty `bbox`, else its mask when it has a `segmentation`,
+/// else the extent of all the keypoints (confidences not read).
 Detections read_coco_results(const std::string& path, const GroundTruth& gt, IouType type,
                              ResultsReport* report = nullptr, const CocoReadOptions& opt = {});
 Detections parse_coco_results(std::string_view text, const std::string& name, const GroundTruth& gt, IouType type,
                               ResultsReport* report = nullptr, const CocoReadOptions& opt = {});
 
 /// Applies overrides in pycocotools' attribute names (`useCats`, `maxDets`, `iouThrs`,
-/// `recThrs`, `areaRng`, `areaRngLbl`, `iouType`) from a JSON object onto `params`.
+/// `recThrs`, `areaRng`, `areaRngLbl`, `iouType`, `kpt_oks_sigmas`) from a JSON object
+/// onto `params`.
 void read_coco_params(const std::string& path, Params& params);
 void parse_coco_params(std::string_view text, const std::string& name, Params& params);
 
