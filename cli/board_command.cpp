@@ -340,7 +340,7 @@ void add_board_command(CLI::App& app) {
   CLI::App* sus = board->add_subcommand("suspicious", "Pairs of users' submissions that look copied");
   add_db(sus, *o);
   add_task(sus, *o);
-  sus->add_option("--threshold", o->threshold, "Flag pairs sharing at least this fraction of detections (default 0.6)")
+  sus->add_option("--threshold", o->threshold, "Flag pairs sharing at least this fraction of detections (default 0.8)")
       ->check(CLI::Range(0.0, 1.0));
   sus->add_option("--format", o->format, "text | csv | json | html")->capture_default_str();
   sus->add_flag("--json", o->json, "Same as --format json");

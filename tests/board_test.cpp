@@ -690,6 +690,88 @@ TEST_F(BoardTest, GradesCountPassedTasksOnTheScale) {
   for (const auto& e : lb["entries"]) EXPECT_NE(e["user"], "eve");
 }
 
+// `task images`: what participants predict on, and nothing of the ground truth beyond it.
+TEST_F(BoardTest, TestImagesExportCarriesNoAnnotationData) {
+  const Data d = make_data(12, 3, 23);
+  add_task("", d.gt);
+  RunResult r = run_cli("board task images --db " + db() + " --task hw1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* key : {"annotations", "bbox", "segmentation", "area", "iscrowd", "category_id", "image_id"})
+    EXPECT_EQ(r.out.find(key), std::string::npos) << key;
+  const json j = parse_out(r);
+  std::set<std::string> keys;
+  for (const auto& [k, v] : j.items()) keys.insert(k);
+  EXPECT_EQ(keys, (std::set<std::string>{"images", "categories"}));
+  ASSERT_EQ(j["images"].size(), 12u);  // both parts of the split
+  EXPECT_EQ(j["images"][0], (json{{"id", 10}, {"file_name", "img10.jpg"}, {"width", 640}, {"height", 480}}));
+  EXPECT_EQ(j["categories"], d.gt["categories"]);
+  ASSERT_EQ(run_cli("board task images --db " + db() + " --task hw1 --output " + q(tmp / "imgs.json")).exit_code, 0);
+  EXPECT_EQ(test::slurp(tmp / "imgs.json"), r.out);
+  RunResult txt = run_cli("board task images --db " + db() + " --task hw1 --format txt");
+  EXPECT_EQ(txt.out.substr(0, txt.out.find('\n')), "10\timg10.jpg\t640\t480");
+  EXPECT_EQ(std::count(txt.out.begin(), txt.out.end(), '\n'), 12);
+  EXPECT_EQ(run_cli("board task images --db " + db() + " --task hw1 --format xml").exit_code, 2);
+}
+
+// The organizer's and participant's commands added for courses, end to end; refusals exit 6.
+TEST_F(BoardTest, CourseCommandsAndTheirRefusals) {
+  const Data d = make_data(20, 2, 24);
+  add_task("--deadline 2099-01-01T00:00:00Z --pass-score 0.2 --final-picks 1", d.gt);
+  test::spit(tmp / "class.csv", "id,name,display_name\ns1,Ada Lovelace,ada\ns2,\"Babbage, Charles\",\n");
+  RunResult rc = run_cli("board register --db " + db() + " --from-csv " + q(tmp / "class.csv"));
+  ASSERT_EQ(rc.exit_code, 0) << rc.err;
+  EXPECT_EQ(rc.out, "registered 2, updated 0, unchanged 0\n");
+  test::spit(tmp / "bad.csv", "s3,Cy\ns4\n");
+  RunResult bad = run_cli("board register --db " + db() + " --from-csv " + q(tmp / "bad.csv"));
+  EXPECT_EQ(bad.exit_code, 3);
+  EXPECT_NE(bad.err.find("bad.csv: line 2: expected id,name[,display_name]"), std::string::npos) << bad.err;
+  ASSERT_EQ(submit("s1", write("a.json", d.dt)).exit_code, 0);
+  ASSERT_EQ(submit("s1", write("b.json", json::array())).exit_code, 0);
+  ASSERT_EQ(submit("s2", write("c.json", d.dt)).exit_code, 0);
+  const json lb = show();
+  EXPECT_EQ(lb["entries"][0]["name"], "ada");  // the display name, not the full name
+  EXPECT_EQ(lb.dump().find("Lovelace"), std::string::npos);
+
+  RunResult h = run_cli("board history --db " + db() + " --task hw1 --user s1 --json");
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  const json hj = parse_out(h);
+  ASSERT_EQ(hj["submissions"].size(), 2u);
+  EXPECT_EQ(hj["submissions"][0]["submission_id"], 1);
+  EXPECT_EQ(hj["submissions"][1]["status"], "scored");
+  EXPECT_EQ(hj["submissions"][1]["selected"], false);
+
+  RunResult many = run_cli("board select --db " + db() + " --task hw1 --user s1 --submissions 1,2");
+  EXPECT_EQ(many.exit_code, 6);
+  EXPECT_NE(many.err.find("at most 1 final pick"), std::string::npos) << many.err;
+  EXPECT_EQ(many.err.find("--"), std::string::npos) << many.err;
+  RunResult theirs = run_cli("board select --db " + db() + " --task hw1 --user s1 --submissions 3");
+  EXPECT_EQ(theirs.exit_code, 6);
+  RunResult sel = run_cli("board select --db " + db() + " --task hw1 --user s1 --submissions 2 --json");
+  ASSERT_EQ(sel.exit_code, 0) << sel.err;
+  EXPECT_EQ(parse_out(sel)["final_picks"], json::array({2}));
+  const json c = parse_out(run_cli("board check --db " + db() + " --task hw1 --user s1 --json"));
+  EXPECT_EQ(c["final_picks"], json::array({2}));
+
+  // The organizer: the split is fixed once scores exist; a task with submissions stays.
+  RunResult upd = run_cli("board task update --db " + db() + " --task hw1 --public-fraction 0.9");
+  EXPECT_EQ(upd.exit_code, 6);
+  EXPECT_NE(upd.err.find("split"), std::string::npos);
+  RunResult ext = run_cli("board task update --db " + db() + " --task hw1 --deadline 2099-02-01 --json");
+  ASSERT_EQ(ext.exit_code, 0) << ext.err;
+  EXPECT_EQ(parse_out(ext)["deadline"], "2099-02-01T00:00:00Z");
+  EXPECT_EQ(run_cli("board task remove --db " + db() + " --task hw1").exit_code, 6);
+  EXPECT_EQ(run_cli("board reinstate --db " + db() + " --task hw1 --user s2 --reason x").exit_code, 6);
+  ASSERT_EQ(run_cli("board disqualify --db " + db() + " --task hw1 --user s2 --reason copied").exit_code, 0);
+  RunResult g = run_cli("board grades --db " + db() + " --format csv");
+  EXPECT_EQ(g.out.substr(0, g.out.find('\r')), "user,name,passed,tasks,percent,grade,hw1 score,hw1 status");
+  EXPECT_NE(g.out.find("disqualified: copied"), std::string::npos) << g.out;
+  ASSERT_EQ(run_cli("board reinstate --db " + db() + " --task hw1 --user s2 --reason mistake").exit_code, 0);
+  EXPECT_EQ(show()["entries"].size(), 2u);
+  RunResult rm = run_cli("board task remove --db " + db() + " --task hw1 --force");
+  ASSERT_EQ(rm.exit_code, 0) << rm.err;
+  EXPECT_EQ(rm.out, "removed hw1 (3 submissions)\n");
+}
+
 TEST_F(BoardTest, CheckWithoutSubmissionsAndReRegistration) {
   const Data d = make_data(5, 1, 21);
   add_task("", d.gt);

@@ -156,7 +156,7 @@ struct SuspiciousPair {
 };
 
 /// The default flag threshold of `suspicious`: chosen from measurements (docs/board.md).
-inline constexpr double kDefaultSimilarityThreshold = 0.6;
+inline constexpr double kDefaultSimilarityThreshold = 0.8;
 inline constexpr double kEqualScoreTolerance = 1e-9;
 
 struct GradeLevel {
