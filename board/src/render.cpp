@@ -97,7 +97,7 @@ std::string status_text(const UserStatus& s) {
   if (s.next_submission_at) out += "next submission accepted after " + format_iso8601(*s.next_submission_at) + "\n";
   if (!s.final_picks.empty()) {
     out += "final picks:";
-    for (auto id : s.final_picks) out += " " + std::to_string(id);
+    for (auto id : s.final_picks) (out += ' ') += std::to_string(id);
     out += "\n";
   }
   return out;
@@ -422,8 +422,11 @@ std::string render_grades(const Grades& g, Format f) {
         body << "<tr><td>" << html_escape(u.user) << "</td><td>" << html_escape(u.name) << "</td><td class=\"num\">"
              << u.passed << "/" << u.graded_tasks << "</td><td class=\"num\">" << u.percent << "</td><td>"
              << html_escape(u.grade) << "</td>";
-        for (const auto& t : u.tasks)
-          body << "<td>" << html_escape(t.status) << (t.score ? " " + score_text(t.score) : std::string()) << "</td>";
+        for (const auto& t : u.tasks) {
+          body << "<td>" << html_escape(t.status);
+          if (t.score) body << ' ' << score_text(t.score);
+          body << "</td>";
+        }
         body << "</tr>\n";
       }
       body << "</table>\n";

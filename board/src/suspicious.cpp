@@ -56,13 +56,11 @@ bool equal_scores(const SubmissionRef& a, const SubmissionRef& b) {
   return a.public_score && b.public_score && std::fabs(*a.public_score - *b.public_score) <= kEqualScoreTolerance;
 }
 
-}  // namespace
+using PairKey = std::pair<std::size_t, std::size_t>;  // unit indices, earlier first
 
-std::vector<SuspiciousPair> Board::suspicious(const std::string& task_name, double threshold) {
-  const Task t = task(task_name);
-  const std::vector<Unit> units = load_units(*db_, t.name);
-  std::vector<SuspiciousPair> out;
-  std::map<std::pair<std::size_t, std::size_t>, SuspiciousPair> flagged;
+// The pairs flagged without looking inside the files: same hash, or equal public scores.
+std::map<PairKey, SuspiciousPair> flag_by_hash_and_score(const std::vector<Unit>& units) {
+  std::map<PairKey, SuspiciousPair> flagged;
   for (std::size_t i = 0; i < units.size(); ++i)
     for (std::size_t j = i + 1; j < units.size(); ++j) {
       const SubmissionRef &a = units[i].ref, &b = units[j].ref;
@@ -70,61 +68,91 @@ std::vector<SuspiciousPair> Board::suspicious(const std::string& task_name, doub
       if (a.sha256 == b.sha256) flagged[{i, j}] = {"identical", 1.0, 1.0, 1.0, a.detections, 1.0, a, b};
       else if (equal_scores(a, b)) flagged[{i, j}] = {"equal-score", 0, 0, 0, 0, std::nullopt, a, b};
     }
+  return flagged;
+}
 
-  // Files are parsed only when needed: for sketches missing from older boards, and for
-  // the exact comparison of candidates.
-  const IouType type = iou_type_of(t.metric);
-  std::optional<GroundTruth> gt;
-  std::map<std::string, Detections> parsed;
-  auto detections_of = [&](const SubmissionRef& r) -> const Detections& {
-    auto it = parsed.find(r.sha256);
-    if (it != parsed.end()) return it->second;
-    if (!gt) gt = parse_coco_gt(store::get(store_dir(), t.gt_sha256), "stored ground truth", type);
-    return parsed
-        .emplace(r.sha256, parse_coco_results(store::get(store_dir(), r.sha256), "submission " + std::to_string(r.id),
-                                              *gt, type))
-        .first->second;
-  };
+// Submitted files parsed on demand (each once), against the task's ground truth.
+class ParsedFiles {
+ public:
+  ParsedFiles(const std::string& store_dir, const Task& t) : store_dir_(store_dir), task_(t) {}
+  const GroundTruth& gt() {
+    if (!gt_) gt_ = parse_coco_gt(store::get(store_dir_, task_.gt_sha256), "stored ground truth", type());
+    return *gt_;
+  }
+  const Detections& of(const SubmissionRef& r) {
+    auto it = parsed_.find(r.sha256);
+    if (it == parsed_.end())
+      it = parsed_
+               .emplace(r.sha256, parse_coco_results(store::get(store_dir_, r.sha256),
+                                                     "submission " + std::to_string(r.id), gt(), type()))
+               .first;
+    return it->second;
+  }
+  IouType type() const { return iou_type_of(task_.metric); }
+
+ private:
+  std::string store_dir_;
+  const Task& task_;
+  std::optional<GroundTruth> gt_;
+  std::map<std::string, Detections> parsed_;
+};
+
+// Each unit's sketch: stored at submit time, computed here for older submissions.
+std::vector<DetectionSketch> unit_sketches(const std::vector<Unit>& units, ParsedFiles& files) {
   std::vector<DetectionSketch> sketches(units.size());
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    auto s = sketch_from_bytes(units[i].sketch);
+    sketches[i] = s ? std::move(*s) : sketch_detections(files.of(units[i].ref), files.gt());
+  }
+  return sketches;
+}
+
+// The exact comparison of each candidate pair of different files (parsed serially,
+// compared in parallel).
+std::vector<Similarity> compare_candidates(const std::vector<Unit>& units, const std::vector<PairKey>& candidates,
+                                           ParsedFiles& files) {
+  std::vector<const Detections*> a(candidates.size(), nullptr), b(candidates.size(), nullptr);
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    const auto [i, j] = candidates[k];
+    if (units[i].ref.sha256 == units[j].ref.sha256) continue;
+    a[k] = &files.of(units[i].ref);
+    b[k] = &files.of(units[j].ref);
+  }
+  std::vector<Similarity> sims(candidates.size());
+  tbb::parallel_for(std::size_t{0}, candidates.size(), [&](std::size_t k) {
+    if (a[k]) sims[k] = compare_detections(*a[k], *b[k], files.type());
+  });
+  return sims;
+}
+
+}  // namespace
+
+std::vector<SuspiciousPair> Board::suspicious(const std::string& task_name, double threshold) {
+  const Task t = task(task_name);
+  const std::vector<Unit> units = load_units(*db_, t.name);
+  std::map<PairKey, SuspiciousPair> flagged = flag_by_hash_and_score(units);
+  ParsedFiles files(store_dir(), t);
   std::vector<std::size_t> owner(units.size());
   std::map<std::string, std::size_t> owner_ids;
-  for (std::size_t i = 0; i < units.size(); ++i) {
+  for (std::size_t i = 0; i < units.size(); ++i)
     owner[i] = owner_ids.try_emplace(units[i].ref.user, owner_ids.size()).first->second;
-    auto s = sketch_from_bytes(units[i].sketch);
-    if (!s) {
-      const Detections& dt = detections_of(units[i].ref);
-      s = sketch_detections(dt, *gt);
-    }
-    sketches[i] = std::move(*s);
-  }
   // A generous floor: the sketch is an estimate, and boxes on a cell border lose their key.
-  auto candidates = candidate_pairs(sketches, owner, threshold / 2);
+  auto candidates = candidate_pairs(unit_sketches(units, files), owner, threshold / 2);
   for (const auto& [pair, p] : flagged)  // equal scores are always compared exactly
     if (p.kind == "equal-score") candidates.push_back(pair);
   std::sort(candidates.begin(), candidates.end());
   candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-  for (const auto& [i, j] : candidates) {  // parse serially (the cache), compare in parallel below
-    if (units[i].ref.sha256 == units[j].ref.sha256) continue;
-    detections_of(units[i].ref);
-    detections_of(units[j].ref);
-  }
-  std::vector<Similarity> sims(candidates.size());
-  tbb::parallel_for(std::size_t{0}, candidates.size(), [&](std::size_t k) {
-    const auto [i, j] = candidates[k];
-    if (units[i].ref.sha256 == units[j].ref.sha256) return;
-    sims[k] = compare_detections(parsed.at(units[i].ref.sha256), parsed.at(units[j].ref.sha256), type);
-  });
+  const std::vector<Similarity> sims = compare_candidates(units, candidates, files);
   for (std::size_t k = 0; k < candidates.size(); ++k) {
     const auto [i, j] = candidates[k];
     if (units[i].ref.sha256 == units[j].ref.sha256) continue;
     const Similarity& s = sims[k];
-    auto it = flagged.find(candidates[k]);
-    if (s.similarity() < threshold && it == flagged.end()) continue;
-    SuspiciousPair p{s.similarity() >= threshold ? "near-identical" : "equal-score",
-                     s.similarity(), s.fraction_a, s.fraction_b, s.matched, s.rank_correlation, units[i].ref,
-                     units[j].ref};
-    flagged[candidates[k]] = p;
+    const bool similar = s.similarity() >= threshold;
+    if (!similar && !flagged.count(candidates[k])) continue;
+    flagged[candidates[k]] = {similar ? "near-identical" : "equal-score", s.similarity(), s.fraction_a, s.fraction_b,
+                              s.matched, s.rank_correlation, units[i].ref, units[j].ref};
   }
+  std::vector<SuspiciousPair> out;
   for (auto& [pair, p] : flagged) out.push_back(std::move(p));  // by (a, b): earlier submission first
   return out;
 }
