@@ -378,7 +378,12 @@ void add_board_command(CLI::App& app) {
   grades->add_flag("--json", o->json, "Same as --format json");
   grades->callback([o] {
     const Format f = o->json ? Format::json : parse_format(o->format, "--format");
-    const auto scale = parse_grade_scale(o->scale);
+    std::vector<GradeLevel> scale;
+    try {
+      scale = parse_grade_scale(o->scale);
+    } catch (const UsageError& e) {
+      throw UsageError(std::string("--scale: ") + e.what());
+    }
     auto b = open_board(o->db);
     try {
       std::cout << render_grades(b->grades(scale), f);

@@ -93,15 +93,6 @@ void check_rules(const TaskRules& r) {
     throw UsageError("late submissions: the end of the late window is before the deadline");
 }
 
-GroundTruth load_task_gt(const std::string& store_dir, const Task& t) {
-  const std::string content = store::get(store_dir, t.gt_sha256);
-  try {
-    return parse_coco_gt(content, "stored ground truth of task '" + t.name + "'", iou_type_of(t.metric));
-  } catch (const InputError& e) {
-    throw Error(e.what(), ExitCode::failure);
-  }
-}
-
 void write_split(sql::Db& db, const std::string& task, const GroundTruth& gt, const std::vector<std::uint8_t>& is_public) {
   sql::Stmt del(db, "DELETE FROM task_images WHERE task_name = ?");
   del.bind(1, task).run();
@@ -129,6 +120,15 @@ void log_disqualification(sql::Db& db, const std::string& task, const std::strin
 namespace detail {
 
 IouType iou_type_of(Metric m) { return m == Metric::coco_segm ? IouType::segm : IouType::bbox; }
+
+GroundTruth load_gt(const std::string& store_dir, const Task& t) {
+  const std::string content = store::get(store_dir, t.gt_sha256);
+  try {
+    return parse_coco_gt(content, "stored ground truth of task '" + t.name + "'", iou_type_of(t.metric));
+  } catch (const InputError& e) {
+    throw Error(e.what(), ExitCode::failure);
+  }
+}
 
 std::optional<Task> find_task(sql::Db& db, const std::string& name) {
   sql::Stmt s(db, (std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE name = ?").c_str());
@@ -204,15 +204,15 @@ std::vector<GradeLevel> parse_grade_scale(const std::string& text) {
     const std::string item = text.substr(start, end - start);
     const auto colon = item.rfind(':');
     if (colon == std::string::npos || colon == 0 || colon + 1 == item.size())
-      throw UsageError("--scale: expected label:percent[,label:percent...], got '" + text + "'");
+      throw UsageError("grade scale: expected label:percent[,label:percent...], got '" + text + "'");
     GradeLevel g;
     g.label = item.substr(0, colon);
     char* stop = nullptr;
     const std::string num = item.substr(colon + 1);
     g.min_percent = std::strtod(num.c_str(), &stop);
     if (*stop || !std::isfinite(g.min_percent) || g.min_percent < 0 || g.min_percent > 100)
-      throw UsageError("--scale: expected a percentage in [0, 100] after '" + g.label + ":', got '" + num + "'");
-    check_label(g.label, "--scale label");
+      throw UsageError("grade scale: expected a percentage in [0, 100] after '" + g.label + ":', got '" + num + "'");
+    check_label(g.label, "grade label");
     levels.push_back(std::move(g));
     start = end + 1;
   }
@@ -319,7 +319,7 @@ Task Board::update_task(const std::string& name, const TaskUpdate& u) {
     // Scores already recorded were computed on the old split: it must not move under them.
     if (count_submissions(*db_, name) > 0)
       throw refusal("task '" + name + "' has submissions: its public/private split can no longer change");
-    const GroundTruth gt = load_task_gt(store_dir(), t);
+    const GroundTruth gt = load_gt(store_dir(), t);
     const auto is_public = compute_split(gt, t.public_fraction, t.split_seed);
     write_split(*db_, name, gt, is_public);
     t.public_images = std::count(is_public.begin(), is_public.end(), 1);
@@ -382,7 +382,7 @@ std::vector<std::int64_t> Board::public_image_ids(const std::string& name) {
 
 TestImages Board::test_images(const std::string& name) {
   const Task t = task(name);
-  GroundTruth gt = load_task_gt(store_dir(), t);
+  GroundTruth gt = load_gt(store_dir(), t);
   TestImages out;
   out.task = t.name;
   out.images = std::move(gt.images);

@@ -25,6 +25,9 @@ std::string schema_version(sql::Db& db);
 extern const char* const kSchemaVersion;
 
 IouType iou_type_of(Metric m);
+/// The task's ground truth from the store. Any problem here is the organizer's, never
+/// the participant's: it is reported as an internal failure (exit 1), not a rejection.
+GroundTruth load_gt(const std::string& store_dir, const Task& t);
 
 std::optional<Task> find_task(sql::Db& db, const std::string& name);
 std::optional<UserRecord> find_user(sql::Db& db, const std::string& id);

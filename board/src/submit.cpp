@@ -60,17 +60,6 @@ std::vector<std::uint8_t> public_mask(sql::Db& db, const Task& t, const GroundTr
   return mask;
 }
 
-// The task's ground truth from the store. Any problem here is the organizer's, never
-// the participant's: it is reported as an internal failure, not recorded as a rejection.
-GroundTruth load_gt(const std::string& store_dir, const Task& t) {
-  const std::string content = store::get(store_dir, t.gt_sha256);
-  try {
-    return parse_coco_gt(content, "stored ground truth of task '" + t.name + "'", iou_type_of(t.metric));
-  } catch (const InputError& e) {
-    throw Error(e.what(), ExitCode::failure);
-  }
-}
-
 /// The submitted file, read within the task's size cap; `reason` says why not.
 struct FileRead {
   std::int64_t size = 0;

@@ -76,7 +76,7 @@ class ParsedFiles {
  public:
   ParsedFiles(const std::string& store_dir, const Task& t) : store_dir_(store_dir), task_(t) {}
   const GroundTruth& gt() {
-    if (!gt_) gt_ = parse_coco_gt(store::get(store_dir_, task_.gt_sha256), "stored ground truth", type());
+    if (!gt_) gt_ = load_gt(store_dir_, task_);
     return *gt_;
   }
   const Detections& of(const SubmissionRef& r) {
