@@ -498,6 +498,17 @@ TEST(Similarity, SurvivesTrivialEditsAndSeparatesIndependentModels) {
   EXPECT_EQ(back->minima, s_src.minima);
   EXPECT_EQ(back->keys, s_src.keys);
   EXPECT_FALSE(sketch_from_bytes("abc"));
+  // Masks (coco-segm): matched by mask IoU.
+  const std::string sgt = test::slurp(test::fixture("coco/random_medium_200img/gt.json"));
+  const std::string sdt = test::slurp(test::fixture("coco/random_medium_200img/dt.json"));
+  const GroundTruth mgt = parse_coco_gt(sgt, "gt", IouType::segm);
+  const Detections mdt = parse_coco_results(sdt, "dt", mgt, IouType::segm);
+  json rescored = json::parse(sdt);
+  for (auto& r : rescored) r["score"] = r["score"].get<double>() * 0.5;
+  const Similarity ms = compare_detections(mdt, parse_coco_results(rescored.dump(), "dt2", mgt, IouType::segm),
+                                           IouType::segm);
+  EXPECT_GE(ms.similarity(), 0.99) << ms.matched << " of " << mdt.size();
+  EXPECT_EQ(ms.rank_correlation, 1.0);
   // Candidates: pairs of different owners only.
   const auto c = candidate_pairs({s_src, s_plus, s_src}, {0, 1, 0}, 0.5);
   EXPECT_EQ(c, (std::vector<std::pair<std::size_t, std::size_t>>{{0, 1}, {1, 2}}));
