@@ -2,9 +2,12 @@
 // matched in parallel, their results added in GT order (lib/panoptic.hpp).
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/task_arena.h>
 
 #include <atomic>
+#include <bit>
+#include <cstring>
 #include <cmath>
 #include <exception>
 #include <filesystem>
@@ -15,6 +18,7 @@
 #include "deteval/formats/file.hpp"
 #include "deteval/formats/panoptic.hpp"
 #include "deteval/formats/png.hpp"
+#include "deteval/flat_vector.hpp"
 #include "json_util.hpp"
 
 namespace deteval {
@@ -22,6 +26,49 @@ namespace deteval {
 using detail::json;
 using detail::path_index;
 using detail::path_key;
+
+namespace {
+
+// Per-thread buffers, reused from image to image: no fresh pages to fault in per PNG.
+struct PngScratch {
+  std::string bytes;
+  PngImage png;
+};
+
+std::string describe_kind(const PngImage& png) {
+  return std::to_string(png.bit_depth) + "-bit " +
+         (png.palette ? "palette" : png.channels == 1 ? "grey" : png.channels == 2 ? "grey + alpha"
+                                 : png.channels == 3 ? "RGB" : "RGBA");
+}
+
+void read_ids(const std::string& path, PngScratch& s, FlatVector<std::uint32_t>& ids, int& width, int& height) {
+  const std::size_t size = regular_file_size(path, std::size_t(1) << 30);
+  s.bytes.resize(size);
+  read_file_into(path, s.bytes.data(), size);
+  decode_png(s.bytes.data(), size, path, s.png);
+  const PngImage& png = s.png;
+  if (png.bit_depth != 8 || png.palette || png.channels < 3)
+    throw InputError::expected(path, "PNG header", "an 8-bit RGB or RGBA image (id = R + 256 G + 256^2 B)",
+                               describe_kind(png));
+  width = png.width;
+  height = png.height;
+  const std::size_t n = png.pixels(), step = std::size_t(png.channels);
+  ids.resize(n);
+  const std::uint8_t* d = png.data.data();
+  std::size_t i = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    // Four bytes at a time (R, G, B and the next sample), masked; the last pixel has no fourth.
+    for (; i + 1 < n; ++i) {
+      std::uint32_t v;
+      std::memcpy(&v, d + i * step, 4);
+      ids[i] = v & 0xFFFFFFu;
+    }
+  }
+  for (; i < n; ++i)
+    ids[i] = std::uint32_t(d[i * step]) | std::uint32_t(d[i * step + 1]) << 8 | std::uint32_t(d[i * step + 2]) << 16;
+}
+
+}  // namespace
 
 namespace {
 
@@ -91,14 +138,14 @@ std::string join(const std::string& folder, const std::string& name) {
 }
 
 // A PNG named by a JSON entry: a missing file is an inconsistency of the input (exit 3).
-std::vector<std::uint32_t> read_listed_png(const std::string& folder, const PanopticAnnotation& a,
-                                           const std::string& json_file, int& width, int& height) {
+void read_listed_png(const std::string& folder, const PanopticAnnotation& a, const std::string& json_file,
+                     PngScratch& scratch, FlatVector<std::uint32_t>& ids, int& width, int& height) {
   const std::string path = join(folder, a.file_name);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw InputError::expected(json_file, path_key(path_index("annotations", a.index), "file_name"),
                                "a PNG file " + path + " (image_id " + std::to_string(a.image_id) + ")", "no such file");
-  return read_panoptic_png(path, width, height);
+  read_ids(path, scratch, ids, width, height);
 }
 
 // The located message for an image the reference refuses.
@@ -183,23 +230,12 @@ std::string panoptic_default_folder(const std::string& json_path) {
   return out;
 }
 
+
 std::vector<std::uint32_t> read_panoptic_png(const std::string& path, int& width, int& height) {
-  const PngImage png = read_png(path);
-  if (png.bit_depth != 8 || png.palette || png.channels < 3)
-    throw InputError::expected(path, "PNG header", "an 8-bit RGB or RGBA image (id = R + 256 G + 256^2 B)",
-                               std::to_string(png.bit_depth) + "-bit " +
-                                   (png.palette ? std::string("palette")
-                                    : png.channels == 1 ? std::string("grey")
-                                    : png.channels == 2 ? std::string("grey + alpha")
-                                    : png.channels == 3 ? std::string("RGB")
-                                                        : std::string("RGBA")));
-  width = png.width;
-  height = png.height;
-  const std::size_t n = png.pixels(), step = std::size_t(png.channels);
-  std::vector<std::uint32_t> ids(n);
-  const std::uint8_t* d = png.data.data();
-  for (std::size_t i = 0; i < n; ++i, d += step) ids[i] = std::uint32_t(d[0]) | std::uint32_t(d[1]) << 8 | std::uint32_t(d[2]) << 16;
-  return ids;
+  PngScratch s;
+  FlatVector<std::uint32_t> ids;
+  read_ids(path, s, ids, width, height);
+  return std::vector<std::uint32_t>(ids.begin(), ids.end());
 }
 
 PanopticResult evaluate_panoptic_files(const PanopticFiles& f) {
@@ -215,6 +251,11 @@ PanopticResult evaluate_panoptic_files(const PanopticFiles& f) {
   const std::size_t n = gt.annotations.size();
   std::vector<PanopticImageResult> results(n);
   std::vector<std::exception_ptr> errors(n);
+  struct Scratch {
+    PngScratch png;
+    FlatVector<std::uint32_t> gt_ids, pred_ids;
+  };
+  tbb::enumerable_thread_specific<Scratch> scratch;
   std::atomic<std::size_t> first_error{n};  // images after a failed one need not run
   tbb::task_arena arena(f.threads > 0 ? f.threads : tbb::task_arena::automatic);
   arena.execute([&] {
@@ -224,9 +265,12 @@ PanopticResult evaluate_panoptic_files(const PanopticFiles& f) {
         try {
           const PanopticAnnotation& g = gt.annotations[i];
           const PanopticAnnotation& p = pred[i];
+          Scratch& sc = scratch.local();
           int gw = 0, gh = 0, pw = 0, ph = 0;
-          const auto gt_ids = read_listed_png(gt_folder, g, f.gt_json, gw, gh);
-          const auto pred_ids = read_listed_png(pred_folder, p, f.pred_json, pw, ph);
+          read_listed_png(gt_folder, g, f.gt_json, sc.png, sc.gt_ids, gw, gh);
+          read_listed_png(pred_folder, p, f.pred_json, sc.png, sc.pred_ids, pw, ph);
+          const auto& gt_ids = sc.gt_ids;
+          const auto& pred_ids = sc.pred_ids;
           PanopticImageView view{{gt_ids.data(), gw, gh}, {pred_ids.data(), pw, ph}, g.segments, p.segments};
           results[i] = panoptic_match_image(view, cats);
           if (results[i].issue.kind != PanopticIssue::Kind::none)

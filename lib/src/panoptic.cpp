@@ -65,20 +65,31 @@ class PairCounts {
 
 std::uint64_t pair_key(std::uint32_t g, std::uint32_t p) { return (std::uint64_t(g) << 32) | p; }
 
-// Counts runs of equal keys: label maps are mostly long runs, so the table sees one add per run.
+// Counts runs of equal pairs: label maps are mostly long runs, so the table sees one add per
+// run, and a run is scanned eight pixels at a time (a branch-free block the compiler vectorises).
 void count_pairs(const std::uint32_t* gt, const std::uint32_t* pred, std::size_t n, PairCounts& out) {
-  if (n == 0) return;
-  std::uint64_t run = pair_key(gt ? gt[0] : 0, pred[0]), len = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t k = pair_key(gt ? gt[i] : 0, pred[i]);
-    if (k != run) {
-      out.add(run, len);
-      run = k;
-      len = 0;
+  std::size_t i = 0;
+  while (i < n) {
+    const std::uint32_t g = gt ? gt[i] : 0, p = pred[i];
+    std::size_t j = i + 1;
+    if (gt) {
+      for (; j + 8 <= n; j += 8) {
+        std::uint32_t diff = 0;
+        for (std::size_t k = 0; k < 8; ++k) diff |= (gt[j + k] ^ g) | (pred[j + k] ^ p);
+        if (diff) break;
+      }
+      while (j < n && gt[j] == g && pred[j] == p) ++j;
+    } else {
+      for (; j + 8 <= n; j += 8) {
+        std::uint32_t diff = 0;
+        for (std::size_t k = 0; k < 8; ++k) diff |= pred[j + k] ^ p;
+        if (diff) break;
+      }
+      while (j < n && pred[j] == p) ++j;
     }
-    ++len;
+    out.add(pair_key(g, p), j - i);
+    i = j;
   }
-  out.add(run, len);
 }
 
 // segments_info as panopticapi's dict {id: segment}: one entry per id, at the position of
