@@ -68,10 +68,6 @@ void read_ids(const std::string& path, PngScratch& s, FlatVector<std::uint32_t>&
     ids[i] = std::uint32_t(d[i * step]) | std::uint32_t(d[i * step + 1]) << 8 | std::uint32_t(d[i * step + 2]) << 16;
 }
 
-}  // namespace
-
-namespace {
-
 const json& member(const json& obj, const char* key, const std::string& file, const std::string& path) {
   auto it = obj.find(key);
   if (it == obj.end()) throw InputError::expected(file, path, std::string("a member \"") + key + "\"", "none");
