@@ -2,13 +2,17 @@
 """Generates a COCO-panoptic-val-scale case for `deteval panoptic` benchmarks.
 
     python3 bench/gen_panoptic_scale.py --out DIR [--images 5000] [--width 640] [--height 480]
-                                        [--seed 1] [--jobs 2]
+                                        [--seed 1] [--jobs 2] [--unique N]
 
 Writes DIR/gt.json, DIR/gt/<id>.png, DIR/pred.json, DIR/pred/<id>.png: street-like scenes
 (stuff bands with wavy borders, 3 to 15 things as ellipses and boxes, VOID on segment
 borders and in blobs, crowd regions), random 24-bit segment ids, 80 thing and 53 stuff
 categories like COCO panoptic. Predictions jitter the stuff borders, shift and scale the
 things, drop, relabel and split some, and add false positives and unlabeled holes.
+
+--unique N draws only N scenes and repeats them (same PNG bytes and segments, new image ids)
+up to --images: every image is still its own pair of files, read and decoded by the tools,
+but generating takes N / images of the time.
 
 Needs only numpy (PNGs are written with zlib, 8-bit RGB, no filter, level 6). Deterministic
 for a given seed (one RandomState per image).
@@ -183,6 +187,7 @@ def main():
     ap.add_argument("--height", type=int, default=480)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--jobs", type=int, default=os.cpu_count())
+    ap.add_argument("--unique", type=int, default=0, help="distinct scenes (default: --images)")
     a = ap.parse_args()
     for d in ("gt", "pred"):
         os.makedirs(os.path.join(a.out, d), exist_ok=True)
@@ -190,16 +195,22 @@ def main():
             for c in THINGS] + [{"id": c, "name": "stuff_%d" % c, "supercategory": "stuff", "isthing": 0,
                                  "color": [0, c, 0]} for c in STUFF]
     images, gt_anns, pred_anns = [], [], []
-    work = [(i + 1, a.width, a.height, a.seed) for i in range(a.images)]
+    unique = min(a.unique or a.images, a.images)
+    work = [(i + 1, a.width, a.height, a.seed) for i in range(unique)]
+    scenes = []
     with multiprocessing.Pool(a.jobs) as pool:
-        for image_id, name, gpng, ppng, gi, pi in pool.imap(make_image, work, chunksize=8):
-            with open(os.path.join(a.out, "gt", name + ".png"), "wb") as f:
-                f.write(gpng)
-            with open(os.path.join(a.out, "pred", name + ".png"), "wb") as f:
-                f.write(ppng)
-            images.append({"id": image_id, "width": a.width, "height": a.height, "file_name": name + ".jpg"})
-            gt_anns.append({"image_id": image_id, "file_name": name + ".png", "segments_info": gi})
-            pred_anns.append({"image_id": image_id, "file_name": name + ".png", "segments_info": pi})
+        scenes = list(pool.imap(make_image, work, chunksize=8))
+    for i in range(a.images):
+        _, _, gpng, ppng, gi, pi = scenes[i % unique]
+        image_id = i + 1
+        name = "%012d" % image_id
+        with open(os.path.join(a.out, "gt", name + ".png"), "wb") as f:
+            f.write(gpng)
+        with open(os.path.join(a.out, "pred", name + ".png"), "wb") as f:
+            f.write(ppng)
+        images.append({"id": image_id, "width": a.width, "height": a.height, "file_name": name + ".jpg"})
+        gt_anns.append({"image_id": image_id, "file_name": name + ".png", "segments_info": gi})
+        pred_anns.append({"image_id": image_id, "file_name": name + ".png", "segments_info": pi})
     with open(os.path.join(a.out, "gt.json"), "w") as f:
         json.dump({"info": {"description": "synthetic COCO-panoptic-val-scale case"}, "licenses": [],
                    "images": images, "annotations": gt_anns, "categories": cats}, f)

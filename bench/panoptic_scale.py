@@ -8,7 +8,7 @@ time, peak RSS and minor faults of every run, the medians, and whether the resul
 
     python3 bench/panoptic_scale.py --panopticapi /work/refs/panopticapi
         [--deteval build/cli/deteval] [--repeat 3] [--ref-repeat 1] [--threads N]
-        [--python /usr/bin/python3] [--images 5000]
+        [--python /usr/bin/python3] [--images 5000] [--unique N]
 
 The reference is panopticapi as fetched (unmodified), outside the project, run by a Python
 with numpy and PIL (Debian: python3-numpy, python3-pil); it uses multiprocessing.cpu_count()
@@ -35,13 +35,13 @@ json.dump(r, open(sys.argv[4], "w"), default=float)
 """
 
 
-def case_dir(images):
+def case_dir(images, unique):
     root = os.environ.get("DETEVAL_BENCH_DIR", os.path.expanduser("~/.cache/deteval-bench"))
     path = os.path.join(root, "panoptic_val_scale" if images == 5000 else "panoptic_%d" % images)
     if not os.path.exists(os.path.join(path, "pred.json")):
         print(f"generating {path} (once; minutes)...", file=sys.stderr)
         subprocess.run([sys.executable, os.path.join(HERE, "gen_panoptic_scale.py"), "--out", path,
-                        "--images", str(images)], check=True)
+                        "--images", str(images)] + (["--unique", str(unique)] if unique else []), check=True)
     return path
 
 
@@ -73,8 +73,9 @@ def main():
     ap.add_argument("--ref-repeat", type=int, default=1, help="reference runs (each takes minutes)")
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--images", type=int, default=5000)
+    ap.add_argument("--unique", type=int, default=0, help="distinct scenes when generating (default: all)")
     a = ap.parse_args()
-    d = case_dir(a.images)
+    d = case_dir(a.images, a.unique)
     out = tempfile.mkdtemp(prefix="pq-bench-")
     dt_cmd = [os.path.abspath(a.deteval), "panoptic", "--gt-json", "gt.json", "--pred-json", "pred.json",
               "--json", os.path.join(out, "deteval.json"), "--no-per-class"]
