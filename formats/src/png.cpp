@@ -53,6 +53,9 @@ bool decode(png_structp png, png_infop info, MemoryReader& reader, PngImage& ima
             std::vector<png_bytep>& rows) {
   if (setjmp(png_jmpbuf(png))) return false;
   png_set_read_fn(png, &reader, read_bytes);
+#ifdef PNG_IGNORE_ADLER32
+  png_set_option(png, PNG_IGNORE_ADLER32, PNG_OPTION_ON);  // the chunks' CRCs cover the same bytes
+#endif
   png_read_info(png, info);
   const int color = png_get_color_type(png, info);
   int depth = png_get_bit_depth(png, info);
@@ -80,6 +83,12 @@ bool decode(png_structp png, png_infop info, MemoryReader& reader, PngImage& ima
 }  // namespace
 
 PngImage decode_png(const void* bytes, std::size_t size, const std::string& name) {
+  PngImage image;
+  decode_png(bytes, size, name, image);
+  return image;
+}
+
+void decode_png(const void* bytes, std::size_t size, const std::string& name, PngImage& image) {
   if (size < 8 || png_sig_cmp(static_cast<png_const_bytep>(bytes), 0, 8) != 0)
     throw InputError::whole(name, "not a valid PNG: no PNG signature");
   ErrorState state;
@@ -93,12 +102,10 @@ PngImage decode_png(const void* bytes, std::size_t size, const std::string& name
   // Label maps are large but bounded: refuse absurd dimensions before allocating.
   png_set_user_limits(png, 1u << 16, 1u << 16);
   MemoryReader reader{static_cast<const unsigned char*>(bytes), size};
-  PngImage image;
   std::vector<png_bytep> rows;
   const bool ok = decode(png, info, reader, image, rows);
   png_destroy_read_struct(&png, &info, nullptr);
   if (!ok) throw InputError::whole(name, "not a valid PNG: " + state.message);
-  return image;
 }
 
 PngImage read_png(const std::string& path) {

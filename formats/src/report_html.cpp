@@ -20,6 +20,7 @@
 #include <stdexcept>
 
 #include "deteval/formats/report.hpp"
+#include "report_parts.hpp"
 #include "deteval/version.hpp"
 
 namespace deteval {
@@ -836,6 +837,13 @@ std::string voc_report(const ReportInput& in) {
 }
 
 }  // namespace
+
+namespace detail {
+const char* report_css() { return kCss; }
+std::string report_num_td(double v, const std::string& col, const std::string& shown) { return num_td(v, col, shown); }
+std::string report_int_td(std::uint64_t v, const std::string& col) { return int_td(v, col); }
+std::string report_g17(double v) { return g17(v); }
+}  // namespace detail
 
 std::string report_html(const ReportInput& in) {
   if (in.voc) {

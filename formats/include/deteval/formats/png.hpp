@@ -4,6 +4,8 @@
 // (what PIL's `np.array(Image.open(f))` gives for mode "P"), grey images of 1, 2 or 4 bits
 // one byte per pixel with the raw value, 16-bit images native-endian 16-bit samples. Gamma,
 // transparency chunks and colour profiles are ignored: label maps are numbers, not colours.
+// zlib's Adler-32 of the pixel data is not verified: each IDAT chunk's CRC-32 already covers
+// the compressed bytes, and the checksum costs as much as the inflation itself.
 #pragma once
 
 #include <cstddef>
@@ -40,6 +42,9 @@ PngImage read_png(const std::string& path);
 
 /// Decodes PNG bytes; `name` is used in error messages.
 PngImage decode_png(const void* bytes, std::size_t size, const std::string& name);
+/// The same into `out`, reusing its buffer (for loops over many images of one size: no new
+/// pages to fault in per image).
+void decode_png(const void* bytes, std::size_t size, const std::string& name, PngImage& out);
 
 /// Encodes an 8- or 16-bit image (no palette) as PNG bytes; for tests, fixtures and tools.
 std::string encode_png(const PngImage& image);
