@@ -196,7 +196,8 @@ namespace detail {
 GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType type, const CocoReadOptions& opt) {
   const json root = detail::parse_json(text, file);
   if (!root.is_object())
-    throw InputError::expected(file, "(root)", "an object with images, categories and annotations", describe(root));
+    throw InputError::expected(file, "(root)", "an object with images, categories and annotations",
+                               describe(root) + (root.is_array() ? " (a results list? swapped --gt and --dt?)" : ""));
   GroundTruth gt;
 
   // images, sorted by id (pycocotools iterates sorted(getImgIds())).
@@ -369,7 +370,17 @@ namespace detail {
 Detections parse_results_dom(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
                              ResultsReport* report, const CocoReadOptions& opt) {
   const json root = detail::parse_json(text, file);
-  if (!root.is_array()) throw InputError::expected(file, "(root)", "a list of detection results", describe(root));
+  if (!root.is_array()) {
+    std::string hint;
+    if (const json* anns = root.is_object() ? member(root, "annotations") : nullptr; anns && anns->is_array()) {
+      if (member(root, "images"))
+        hint = " with images and annotations (ground truth? swapped --gt and --dt?)";
+      else
+        hint = " with an `annotations` list; pass the list under `annotations`: jq .annotations " + file +
+               " > results.json, or in Python json.dump(json.load(f)[\"annotations\"], out)";
+    }
+    throw InputError::expected(file, "(root)", "a list of detection results", describe(root) + hint);
+  }
   Detections dt;
   const std::size_t n = root.size();
   dt.image.reserve(n);
@@ -382,6 +393,7 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
   bool box_mode = false;
   if (n > 0 && root[0].is_object())
     if (const json* b = member(root[0], "bbox"); b && !(b->is_array() && b->empty())) box_mode = true;
+  if (type == IouType::segm && opt.area_from != AreaFrom::first_result) box_mode = opt.area_from == AreaFrom::bbox;
   ResultsReport local;
   for (std::size_t i = 0; i < n; ++i) {
     const std::string p = path_index("", i);
@@ -403,6 +415,7 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
     if (bbox) box = parse_box(*bbox, file, path_key(p, "bbox"));
     if (cat < 0) {  // evaluated nowhere (pycocotools filters by the GT's category ids)
       ++local.dropped_unknown_category;
+      local.dropped_positions.push_back(i);
       continue;
     }
     double area = box.area();
@@ -448,7 +461,7 @@ Detections parse_results(detail::JsonBuffer& text, const std::string& file, cons
                          ResultsReport* report, const CocoReadOptions& opt) {
   Detections dt;
   ResultsReport local;
-  if (detail::fast_parse_coco_results(text, gt, type, dt, local)) {
+  if (detail::fast_parse_coco_results(text, gt, type, dt, local, 0, opt.area_from)) {
     if (report) *report = local;
     return dt;
   }
@@ -471,7 +484,16 @@ Detections read_coco_results(const std::string& path, const GroundTruth& gt, Iou
   return parse_results(data, path, gt, type, report, opt);
 }
 
-void parse_coco_params(std::string_view text, const std::string& file, Params& params) {
+std::size_t result_position(const ResultsReport& report, std::size_t j) {
+  std::size_t pos = j;
+  for (std::size_t d : report.dropped_positions) {
+    if (d > pos) break;
+    ++pos;
+  }
+  return pos;
+}
+
+void parse_coco_params(std::string_view text, const std::string& file, Params& params, Subset* subset) {
   const json root = detail::parse_json(text, file);
   if (!root.is_object()) throw InputError::expected(file, "(root)", "an object of COCOeval parameters", describe(root));
   auto numbers = [&](const json& v, const std::string& path) {
@@ -519,10 +541,15 @@ void parse_coco_params(std::string_view text, const std::string& file, Params& p
       if (!v.is_string() || !parse_iou_type(v.get<std::string>(), params.iou_type))
         throw InputError::expected(file, key, "one of bbox, segm, rotated, polygon", describe(v));
     } else if (key == "imgIds" || key == "catIds") {
-      throw InputError::at(file, key, "subsets of images or categories are not supported here");
+      if (!subset) throw InputError::at(file, key, "subsets of images or categories are not supported here");
+      if (!v.is_array() || v.empty()) throw InputError::expected(file, key, "a non-empty list of ids", describe(v));
+      std::vector<std::int64_t> ids;
+      for (std::size_t i = 0; i < v.size(); ++i) ids.push_back(get_id(v[i], file, path_index(key, i)));
+      (key == "imgIds" ? subset->img_ids : subset->cat_ids) = std::move(ids);
     } else {
       throw InputError::expected(file, key,
-                                 "one of useCats, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, iouType",
+                                 "one of useCats, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, iouType, imgIds, "
+                                 "catIds",
                                  "an unknown parameter");
     }
   }
@@ -539,6 +566,8 @@ void parse_coco_params(std::string_view text, const std::string& file, Params& p
   if (std::string err = validate(params); !err.empty()) throw InputError::whole(file, err);
 }
 
-void read_coco_params(const std::string& path, Params& params) { parse_coco_params(read_file(path), path, params); }
+void read_coco_params(const std::string& path, Params& params, Subset* subset) {
+  parse_coco_params(read_file(path), path, params, subset);
+}
 
 }  // namespace deteval
