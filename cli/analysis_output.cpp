@@ -33,8 +33,9 @@ void print_operating_point_and_errors(const Analysis& a, const std::string& metr
                 delta3(a.errors.delta_ap[t]).c_str());
   std::printf("   %-15s %8s  dAP %s\n", "false positives", "", delta3(a.errors.delta_ap_false_positives).c_str());
   std::printf("   %-15s %8s  dAP %s\n", "false negatives", "", delta3(a.errors.delta_ap_false_negatives).c_str());
-  if (std::isnan(a.errors.ap) || a.errors.ap <= -1)
-    std::printf("   (-: undefined, there is no ground truth to compute an AP on)\n");
+  bool undefined = std::isnan(a.errors.delta_ap_false_positives) || std::isnan(a.errors.delta_ap_false_negatives);
+  for (double d : a.errors.delta_ap) undefined |= std::isnan(d);
+  if (undefined) std::printf("   (dAP -: undefined, no ground truth would be left to compute an AP on)\n");
 }
 
 }  // namespace deteval::cli

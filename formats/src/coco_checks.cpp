@@ -15,6 +15,7 @@ std::vector<CocoWarning> coco_results_warnings(const GroundTruth& gt, const Dete
                                            "class ids differ from the ground truth's `categories` ids"});
   SanityOptions so;
   so.dropped_unknown_category = report.dropped_unknown_category;
+  so.boxes_from_masks = dt.size() > 0 && report.boxes_from_masks == dt.size();
   so.first_dropped = report.dropped_positions.empty() ? -1 : static_cast<std::int64_t>(report.dropped_positions[0]);
   for (const Finding& f : check_results(gt, dt, params, so)) {
     std::string at;

@@ -438,7 +438,10 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
                              "image " + std::to_string(image_id) + " has no size in the ground truth to read a mask at");
       Rle rle = parse_segmentation(*seg, file, path_key(p, "segmentation"), size);
       if (!box_mode || !bbox) area = static_cast<double>(rle_area(rle));
-      if (!bbox) box = rle_to_bbox(rle);
+      if (!bbox) {
+        box = rle_to_bbox(rle);
+        ++local.boxes_from_masks;
+      }
       if (type == IouType::segm) dt.masks.push_back(rle);
     }
     dt.image.push_back(static_cast<std::uint32_t>(image));

@@ -37,7 +37,7 @@ bool fits_as_corners(const Box& b, const Image& im) {
   return b.w > b.x && b.h > b.y && b.w <= im.width + kSlack && b.h <= im.height + kSlack;
 }
 
-void box_checks(const GroundTruth& gt, const Detections& dt, std::vector<Finding>& out) {
+void box_checks(const GroundTruth& gt, const Detections& dt, bool from_masks, std::vector<Finding>& out) {
   std::uint64_t sized = 0, past = 0, corners = 0, nonpositive = 0;
   std::int64_t past_example = -1, nonpositive_example = -1;
   bool all_small = true;
@@ -54,6 +54,14 @@ void box_checks(const GroundTruth& gt, const Detections& dt, std::vector<Finding
     ++sized;
     if (runs_past(b, im) && past++ == 0) past_example = static_cast<std::int64_t>(j);
     corners += fits_as_corners(b, im);
+  }
+  if (from_masks) {  // boxes of masks cannot be corners or normalised; an empty mask gives [0, 0, 0, 0]
+    if (nonpositive == 0) return;
+    Finding f{FindingKind::nonpositive_size, nonpositive, nonpositive_example, -1, "segmentation", ""};
+    f.message = std::to_string(nonpositive) + " of " + std::to_string(dt.size()) +
+                " masks are empty (e.g. {at}): they can match nothing; drop them, or check the mask encoding";
+    out.push_back(f);
+    return;
   }
   // Most boxes past their image, and (nearly) all of them fitting as corners.
   if (sized > 0 && 2 * past > sized && 10 * corners >= 9 * sized) {
@@ -262,7 +270,7 @@ std::string Finding::text(const std::string& location) const {
 std::vector<Finding> check_results(const GroundTruth& gt, const Detections& dt, const Params& params,
                                    const SanityOptions& options) {
   std::vector<Finding> out;
-  if (params.iou_type == IouType::bbox) box_checks(gt, dt, out);
+  if (params.iou_type == IouType::bbox) box_checks(gt, dt, options.boxes_from_masks, out);
   presence_checks(gt, dt, params, options, out);
   category_check(gt, dt, params, out);
   score_checks(gt, dt, params, out);

@@ -54,6 +54,9 @@ struct SanityOptions {
   /// (they are not in `dt`), and the file position of the first of them, or -1.
   std::size_t dropped_unknown_category = 0;
   std::int64_t first_dropped = -1;
+  /// Every detection's box was derived from its mask (the results have no `bbox`): the
+  /// box checks then look for empty masks instead.
+  bool boxes_from_masks = false;
 };
 
 /// Runs every check; findings come in the order of FindingKind.

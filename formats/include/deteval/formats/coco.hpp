@@ -38,6 +38,7 @@ GroundTruth parse_coco_gt(std::string_view text, const std::string& name, IouTyp
 struct ResultsReport {
   std::size_t dropped_unknown_category = 0;  ///< detections of categories the GT lacks
   std::vector<std::size_t> dropped_positions;  ///< their positions in the file's list, ascending
+  std::size_t boxes_from_masks = 0;  ///< kept detections without a `bbox` (their box is their mask's)
 };
 
 /// The position in the results file's list of detection `j` (they differ after dropped ones).
