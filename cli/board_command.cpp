@@ -23,7 +23,7 @@ struct BoardOptions {
   std::optional<int> daily_limit, max_dets;
   std::optional<double> pass_score;
   std::int64_t max_bytes = kDefaultMaxSubmissionBytes;
-  bool json = false, private_split = false, organizer = false, update = false;
+  bool json = false, private_split = false, organizer = false, update = false, strict = false;
 };
 
 std::string base_name(const std::string& path) {
@@ -52,6 +52,7 @@ void run_task_add(const BoardOptions& o) {
   r.max_dets_per_image = o.max_dets;
   r.pass_score = o.pass_score;
   r.max_submission_bytes = o.max_bytes;
+  r.strict = o.strict;
   Board b(o.db);
   const std::int64_t now = now_ms();
   const Task t = b.add_task(r, o.gt, now);
@@ -90,6 +91,9 @@ void add_board_command(CLI::App& app) {
   add->add_option("--pass-score", o->pass_score, "A final score >= this passes the task (for grades)");
   add->add_option("--max-submission-bytes", o->max_bytes, "Largest accepted submission file")->capture_default_str();
   add->add_flag("--json", o->json, "Print the task as JSON");
+  add->add_flag("--strict", o->strict,
+                "Refuse submissions that deteval coco would warn about (boxes as corners or normalised, shifted "
+                "category ids, ...; docs/mistakes.md)");
   add->callback([o] { run_task_add(*o); });
 
   CLI::App* list = task->add_subcommand("list", "List tasks");

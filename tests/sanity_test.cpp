@@ -294,6 +294,34 @@ TEST(SanityClean, TheCliPrintsNothingOnStderrForACleanFile) {
   EXPECT_EQ(r.err, "");
 }
 
+// ---- The board: `task add --strict` refuses what the checks warn about ----
+
+TEST(SanityBoard, StrictTaskRefusesWhatTheChecksWarnAbout) {
+  test::TempDir dir;
+  const std::string db = test::q(dir / "b.db");
+  ASSERT_EQ(test::run_cli("board init --db " + db).exit_code, 0);
+  const std::string gt = test::q(kCase / "gt.json");
+  ASSERT_EQ(test::run_cli("board task add --db " + db + " --task strict --metric coco-bbox --strict --gt " + gt)
+                .exit_code,
+            0);
+  ASSERT_EQ(test::run_cli("board task add --db " + db + " --task lax --metric coco-bbox --gt " + gt).exit_code, 0);
+  ASSERT_EQ(test::run_cli("board register --db " + db + " --user u --name U").exit_code, 0);
+  const auto equal = make_results(dir, [](json& d) {
+    for (auto& r : d) r["score"] = 1.0;
+  });
+  auto submit = [&](const std::string& task, const fs::path& file) {
+    return test::run_cli("board submit --db " + db + " --task " + task + " --user u " + test::q(file));
+  };
+  const auto refused = submit("strict", equal);
+  EXPECT_EQ(refused.exit_code, 6);
+  EXPECT_NE(refused.err.find("all 1136 detections have the same score"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("refused: the task checks submissions strictly"), std::string::npos) << refused.err;
+  EXPECT_EQ(submit("lax", equal).exit_code, 0);
+  EXPECT_EQ(submit("strict", kCase / "dt.json").exit_code, 0);
+  const auto info = test::run_cli("board task info --db " + db + " --task strict --json");
+  EXPECT_TRUE(json::parse(info.out)["strict"].get<bool>()) << info.out;
+}
+
 // ---- The library's findings as values ----
 
 TEST(SanityLib, FindingsAreValues) {

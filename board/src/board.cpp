@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -16,6 +17,7 @@
 #include "deteval/board/sha256.hpp"
 #include "deteval/board/time.hpp"
 #include "deteval/formats/coco.hpp"
+#include "deteval/formats/coco_checks.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
 #include "deteval/summary.hpp"
@@ -85,6 +87,10 @@ CREATE TABLE IF NOT EXISTS submissions(
   CHECK (status = 'rejected' OR (sha256 IS NOT NULL AND detections IS NOT NULL AND error = ''))
 ) STRICT;
 CREATE INDEX IF NOT EXISTS submissions_by_task_user ON submissions(task_name, user_id, submitted_at);
+CREATE TABLE IF NOT EXISTS task_checks(
+  task_name TEXT PRIMARY KEY REFERENCES tasks(name),
+  strict INTEGER NOT NULL CHECK (strict IN (0, 1))
+) STRICT;
 CREATE TABLE IF NOT EXISTS disqualifications(
   task_name TEXT NOT NULL REFERENCES tasks(name),
   user_id TEXT NOT NULL REFERENCES users(id),
@@ -110,6 +116,18 @@ json stats_json(const std::vector<std::pair<std::string, double>>& stats) {
   json o = json::object();
   for (const auto& [name, v] : stats) o[name] = std::isnan(v) ? json(nullptr) : json(v);
   return o;
+}
+
+// With `strict`, the first warning of the sanity checks is the refusal (what `deteval coco
+// --strict` would stop on). VOC metrics keep every detection: no maxDets check there.
+std::string sanity_refusal(const GroundTruth& gt, const Detections& dt, const ResultsReport& report, const Task& t,
+                           const std::string& name) {
+  Params p;
+  p.iou_type = iou_type_of(t.metric);
+  if (t.metric == Metric::voc07 || t.metric == Metric::voc12) p.max_dets = {std::numeric_limits<int>::max()};
+  const auto warnings = coco_results_warnings(gt, dt, p, report, name);
+  if (warnings.empty()) return "";
+  return warnings.front().message + " (refused: the task checks submissions strictly)";
 }
 
 ScoreKind score_kind(Metric m) {
@@ -155,11 +173,23 @@ Task read_task(const sql::Stmt& s) {
   return t;
 }
 
+// The sanity-check rule of a task: its own table, which boards made before it lack.
+bool task_strict(sql::Db& db, const std::string& name) {
+  sql::Stmt has(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'task_checks'");
+  has.step();
+  if (has.i64(0) == 0) return false;
+  sql::Stmt s(db, "SELECT strict FROM task_checks WHERE task_name = ?");
+  s.bind(1, name);
+  return s.step() && s.i64(0) != 0;
+}
+
 std::optional<Task> find_task(sql::Db& db, const std::string& name) {
   sql::Stmt s(db, (std::string("SELECT ") + kTaskColumns + " FROM tasks WHERE name = ?").c_str());
   s.bind(1, name);
   if (!s.step()) return std::nullopt;
-  return read_task(s);
+  Task t = read_task(s);
+  t.strict = task_strict(db, name);
+  return t;
 }
 
 std::optional<std::string> find_user(sql::Db& db, const std::string& id) {
@@ -281,7 +311,8 @@ void Board::init(const std::string& db_path) {
   {
     // A foreign SQLite file must not silently become half a board.
     sql::Stmt s(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name NOT IN "
-                    "('meta', 'users', 'tasks', 'task_images', 'submissions', 'disqualifications', 'sqlite_sequence')");
+                    "('meta', 'users', 'tasks', 'task_images', 'submissions', 'disqualifications', 'sqlite_sequence', "
+                    "'task_checks')");
     s.step();
     if (s.i64(0) != 0) throw UsageError(db_path + ": is an SQLite database of something else, not a deteval board");
   }
@@ -362,6 +393,13 @@ Task Board::add_task(const TaskRules& rules, const std::string& gt_path, std::in
       .bind(15, cats.dump())
       .bind(16, now)
       .run();
+  if (rules.strict) {
+    db_->exec(
+        "CREATE TABLE IF NOT EXISTS task_checks(task_name TEXT PRIMARY KEY REFERENCES tasks(name), "
+        "strict INTEGER NOT NULL CHECK (strict IN (0, 1))) STRICT");
+    sql::Stmt chk(*db_, "INSERT INTO task_checks(task_name, strict) VALUES (?, 1)");
+    chk.bind(1, rules.name).run();
+  }
   sql::Stmt img(*db_, "INSERT INTO task_images(task_name, image_id, public) VALUES (?, ?, ?)");
   for (std::size_t i = 0; i < gt.images.size(); ++i) {
     img.reset();
@@ -473,8 +511,10 @@ SubmissionResult Board::submit(const std::string& task_name, const std::string& 
     const GroundTruth gt = load_gt(store_dir(), *t);
     const auto is_public = public_mask(*db_, *t, gt);
     try {
-      const Detections dt = parse_coco_results(content, display_name, gt, iou_type_of(t->metric));
+      ResultsReport report;
+      const Detections dt = parse_coco_results(content, display_name, gt, iou_type_of(t->metric), &report);
       detections = static_cast<std::int64_t>(dt.size());
+      if (t->strict) reason = sanity_refusal(gt, dt, report, *t, display_name);
       if (t->max_dets_per_image) {
         std::vector<std::int64_t> per_image(gt.images.size(), 0);
         for (std::uint32_t img : dt.image) ++per_image[img];

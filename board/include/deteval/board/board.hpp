@@ -41,6 +41,8 @@ struct TaskRules {
   std::optional<int> max_dets_per_image;
   std::optional<double> pass_score;       ///< a score >= this passes (for grades)
   std::int64_t max_submission_bytes = kDefaultMaxSubmissionBytes;
+  /// Refuse submissions that the sanity checks warn about (deteval/sanity.hpp; docs/mistakes.md).
+  bool strict = false;
 };
 
 /// A task as stored.
