@@ -1,8 +1,10 @@
 // deteval coco: read GT and results, evaluate, print pycocotools' summary and a
 // per-category table, optionally write the JSON document, analyses (curves,
 // operating point, confusion matrix, errors, bootstrap) and an HTML report.
+#include <nlohmann/json.hpp>
 #include <tbb/global_control.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -92,6 +94,25 @@ void print_per_category(const std::vector<CategoryMetrics>& cats, const GroundTr
   if (not_evaluated) std::printf("  n/a: that IoU threshold is not among --iou-thrs\n");
 }
 
+// The --json document with the subset's ids in `params` (pycocotools' imgIds / catIds after
+// evaluate(): sorted, without repeats; the images and categories evaluated).
+std::string with_subset(const std::string& doc, const GroundTruth& gt, const Subset& subset) {
+  if (subset.empty()) return doc;
+  auto j = nlohmann::ordered_json::parse(doc);
+  if (subset.img_ids) {
+    std::vector<std::int64_t> ids = *subset.img_ids;
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    j["params"]["imgIds"] = ids;
+  }
+  if (subset.cat_ids) {
+    std::vector<std::int64_t> ids;
+    for (const auto& c : gt.categories) ids.push_back(c.id);
+    j["params"]["catIds"] = ids;
+  }
+  return j.dump(1) + "\n";
+}
+
 // --params: a file, or the JSON object itself when the value starts with '{'.
 void apply_params(const std::string& value, Params& params, Subset& subset) {
   const std::size_t first = value.find_first_not_of(" \t\r\n");
@@ -165,8 +186,12 @@ void run_coco(const CocoOptions& o) {
   const double t_dt = secs(t0);
   // Sanity checks on the whole file, before any subset: a mistake in the file is one
   // whatever part of it is evaluated.
+  // Whether images lack detections is a question about the images evaluated: with a
+  // subset, it is asked of the subset.
+  const char* kImages = "images-without-detections";
   std::vector<std::string> warnings;
-  for (auto& w : coco_results_warnings(gt, dt, params, report, o.dt)) warnings.push_back(std::move(w.message));
+  for (auto& w : coco_results_warnings(gt, dt, params, report, o.dt))
+    if (subset.empty() || w.kind != kImages) warnings.push_back(std::move(w.message));
   if (!subset.empty()) {
     SubsetData sub = [&] {
       try {
@@ -179,6 +204,8 @@ void run_coco(const CocoOptions& o) {
       warnings.push_back("imgIds: " + std::to_string(sub.unknown_img_ids.size()) +
                          " image ids are not in the ground truth (e.g. " + std::to_string(sub.unknown_img_ids[0]) +
                          "); pycocotools evaluates nothing for them");
+    for (auto& w : coco_results_warnings(sub.gt, sub.dt, params, ResultsReport{}, o.dt))
+      if (w.kind == kImages) warnings.push_back(std::move(w.message));
     gt = std::move(sub.gt);
     dt = std::move(sub.dt);
   }
@@ -221,8 +248,9 @@ void run_coco(const CocoOptions& o) {
   if (o.analyze || o.bootstrap > 0) print_analysis(an, ev);
   std::fflush(stdout);
   if (!o.json_out.empty())
-    write_file_atomic(o.json_out, analyses ? coco_evaluation_json(ev, summary, cats, gt, an)
-                                           : coco_evaluation_json(ev, summary, cats, gt));
+    write_file_atomic(o.json_out, with_subset(analyses ? coco_evaluation_json(ev, summary, cats, gt, an)
+                                                       : coco_evaluation_json(ev, summary, cats, gt),
+                                              gt, subset));
   const auto names = category_names(ev, gt);
   if (!o.curves.empty())
     write_file_atomic(o.curves, ends_with(o.curves, ".csv") ? curves_csv(ev, an.curves, names)
@@ -237,6 +265,8 @@ void run_coco(const CocoOptions& o) {
                 {"annotations", std::to_string(gt.size())},
                 {"detections", std::to_string(dt.size())}};
     if (!params.use_cats) in.facts.emplace_back("useCats", "0");
+    if (subset.img_ids) in.facts.emplace_back("imgIds", std::to_string(subset.img_ids->size()) + " ids");
+    if (subset.cat_ids) in.facts.emplace_back("catIds", std::to_string(subset.cat_ids->size()) + " ids");
     for (std::size_t i = 0; i < summary.stats.size(); ++i) in.summary.emplace_back(kStatNames[i], summary.stats[i]);
     in.eval = &ev;
     in.categories = &cats;

@@ -90,6 +90,13 @@ TEST_P(CocoSubset, CliMatchesPycocotools) {
   std::size_t i = 0;
   for (auto it = got["stats"].begin(); it != got["stats"].end(); ++it, ++i)
     EXPECT_NEAR(it.value().get<double>(), stats[i], kTol) << kStatNames[i];
+  // The ids evaluated, as pycocotools' params hold them after evaluate().
+  const json params = json::parse(test::slurp(dir / "params.json"));
+  for (const char* key : {"imgIds", "catIds"})
+    if (params.contains(key))
+      EXPECT_EQ(got["params"][key].get<std::vector<std::int64_t>>(),
+                expected["effective_params"][key].get<std::vector<std::int64_t>>())
+          << key;
   if (expected.contains("category_order")) {
     std::vector<std::int64_t> ids;
     for (const auto& pc : got["per_category"]) ids.push_back(pc["id"]);

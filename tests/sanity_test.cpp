@@ -143,6 +143,22 @@ TEST(Sanity, ImagesWithoutDetections) {
   expect_warning(run_both(dt), "images with ground truth have no detection (e.g. image id 6");
 }
 
+TEST(Sanity, ResultsForASubsetAreFineWithItsImgIds) {
+  test::TempDir dir;
+  const auto dt = make_results(dir, [](json& d) {
+    json kept = json::array();
+    for (const auto& r : d)
+      if (r["image_id"].get<std::int64_t>() <= 60) kept.push_back(r);
+    d = kept;
+  });
+  std::string ids = "1";
+  for (int i = 2; i <= 60; ++i) ids += "," + std::to_string(i);
+  const auto r = test::run_cli("coco -q --strict --gt " + test::q(kCase / "gt.json") + " --dt " + test::q(dt) +
+                               " --img-ids " + ids);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+}
+
 TEST(Sanity, ShiftedCategoryIds) {
   test::TempDir dir;
   const auto dt = make_results(dir, [](json& d) {

@@ -8,13 +8,21 @@ namespace deteval {
 
 namespace {
 
-// Old dense index -> new dense index (or -1), for `ids` (sorted, unique) within `all`.
+// Which of `all` (sorted by id) are in `ids` (sorted, unique); all when there is no list.
 template <class T>
-std::vector<std::int64_t> keep_map(const std::vector<T>& all, const std::optional<std::vector<std::int64_t>>& ids) {
-  std::vector<std::int64_t> map(all.size(), -1);
+std::vector<std::uint8_t> flags(const std::vector<T>& all, const std::optional<std::vector<std::int64_t>>& ids) {
+  std::vector<std::uint8_t> keep(all.size(), 1);
+  if (ids)
+    for (std::size_t i = 0; i < all.size(); ++i) keep[i] = std::binary_search(ids->begin(), ids->end(), all[i].id);
+  return keep;
+}
+
+// Old dense index -> new dense index, or -1; an empty `keep` keeps all.
+std::vector<std::int64_t> new_index(const std::vector<std::uint8_t>& keep, std::size_t n) {
+  std::vector<std::int64_t> map(n, -1);
   std::int64_t next = 0;
-  for (std::size_t i = 0; i < all.size(); ++i)
-    if (!ids || std::binary_search(ids->begin(), ids->end(), all[i].id)) map[i] = next++;
+  for (std::size_t i = 0; i < n; ++i)
+    if (keep.empty() || (i < keep.size() && keep[i])) map[i] = next++;
   return map;
 }
 
@@ -25,6 +33,52 @@ std::vector<std::int64_t> sorted_unique(std::vector<std::int64_t> v) {
 }
 
 }  // namespace
+
+GroundTruth subset_gt(const GroundTruth& gt, const std::vector<std::uint8_t>& keep_images,
+                      const std::vector<std::uint8_t>& keep_categories) {
+  const auto img = new_index(keep_images, gt.images.size()), cat = new_index(keep_categories, gt.categories.size());
+  GroundTruth g;
+  for (std::size_t i = 0; i < gt.images.size(); ++i)
+    if (img[i] >= 0) g.images.push_back(gt.images[i]);
+  for (std::size_t k = 0; k < gt.categories.size(); ++k)
+    if (cat[k] >= 0) g.categories.push_back(gt.categories[k]);
+  for (std::size_t j = 0; j < gt.size(); ++j) {
+    if (img[gt.image[j]] < 0 || cat[gt.category[j]] < 0) continue;
+    g.ann_id.push_back(gt.ann_id[j]);
+    g.image.push_back(static_cast<std::uint32_t>(img[gt.image[j]]));
+    g.category.push_back(static_cast<std::uint32_t>(cat[gt.category[j]]));
+    g.box.push_back(gt.box[j]);
+    g.area.push_back(gt.area[j]);
+    g.iscrowd.push_back(gt.iscrowd[j]);
+    if (!gt.masks.empty()) g.masks.append(gt.masks, j);
+    if (!gt.shapes.empty()) g.shapes.push_back(gt.shapes[j]);
+  }
+  return g;
+}
+
+Detections subset_dt(const Detections& dt, const std::vector<std::uint8_t>& keep_images,
+                     const std::vector<std::uint8_t>& keep_categories) {
+  // Detections carry no image or category count: the largest index bounds the maps.
+  std::size_t ni = keep_images.size(), nk = keep_categories.size();
+  for (std::size_t j = 0; j < dt.size(); ++j) {
+    ni = std::max<std::size_t>(ni, dt.image[j] + std::size_t{1});
+    nk = std::max<std::size_t>(nk, dt.category[j] + std::size_t{1});
+  }
+  const auto img = new_index(keep_images, ni), cat = new_index(keep_categories, nk);
+  Detections d;
+  for (std::size_t j = 0; j < dt.size(); ++j) {
+    if (img[dt.image[j]] < 0 || cat[dt.category[j]] < 0) continue;
+    d.image.push_back(static_cast<std::uint32_t>(img[dt.image[j]]));
+    d.category.push_back(static_cast<std::uint32_t>(cat[dt.category[j]]));
+    d.score.push_back(dt.score[j]);
+    d.box.push_back(dt.box[j]);
+    d.area.push_back(dt.area[j]);
+    if (!dt.masks.empty()) d.masks.append(dt.masks, j);
+    if (!dt.mask_box.empty()) d.mask_box.push_back(dt.mask_box[j]);
+    if (!dt.shapes.empty()) d.shapes.push_back(dt.shapes[j]);
+  }
+  return d;
+}
 
 SubsetData select_subset(const GroundTruth& gt, const Detections& dt, const Subset& subset, bool use_cats) {
   Subset s;
@@ -52,36 +106,9 @@ SubsetData select_subset(const GroundTruth& gt, const Detections& dt, const Subs
   if (s.img_ids)
     for (std::int64_t id : *s.img_ids)
       if (gt.image_index(id) < 0) out.unknown_img_ids.push_back(id);
-  const std::vector<std::int64_t> img = keep_map(gt.images, s.img_ids), cat = keep_map(gt.categories, s.cat_ids);
-  for (std::size_t i = 0; i < gt.images.size(); ++i)
-    if (img[i] >= 0) out.gt.images.push_back(gt.images[i]);
-  for (std::size_t k = 0; k < gt.categories.size(); ++k)
-    if (cat[k] >= 0) out.gt.categories.push_back(gt.categories[k]);
-
-  GroundTruth& g = out.gt;
-  for (std::size_t j = 0; j < gt.size(); ++j) {
-    if (img[gt.image[j]] < 0 || cat[gt.category[j]] < 0) continue;
-    g.ann_id.push_back(gt.ann_id[j]);
-    g.image.push_back(static_cast<std::uint32_t>(img[gt.image[j]]));
-    g.category.push_back(static_cast<std::uint32_t>(cat[gt.category[j]]));
-    g.box.push_back(gt.box[j]);
-    g.area.push_back(gt.area[j]);
-    g.iscrowd.push_back(gt.iscrowd[j]);
-    if (!gt.masks.empty()) g.masks.append(gt.masks, j);
-    if (!gt.shapes.empty()) g.shapes.push_back(gt.shapes[j]);
-  }
-  Detections& d = out.dt;
-  for (std::size_t j = 0; j < dt.size(); ++j) {
-    if (img[dt.image[j]] < 0 || cat[dt.category[j]] < 0) continue;
-    d.image.push_back(static_cast<std::uint32_t>(img[dt.image[j]]));
-    d.category.push_back(static_cast<std::uint32_t>(cat[dt.category[j]]));
-    d.score.push_back(dt.score[j]);
-    d.box.push_back(dt.box[j]);
-    d.area.push_back(dt.area[j]);
-    if (!dt.masks.empty()) d.masks.append(dt.masks, j);
-    if (!dt.mask_box.empty()) d.mask_box.push_back(dt.mask_box[j]);
-    if (!dt.shapes.empty()) d.shapes.push_back(dt.shapes[j]);
-  }
+  const auto keep_images = flags(gt.images, s.img_ids), keep_categories = flags(gt.categories, s.cat_ids);
+  out.gt = subset_gt(gt, keep_images, keep_categories);
+  out.dt = subset_dt(dt, keep_images, keep_categories);
   return out;
 }
 

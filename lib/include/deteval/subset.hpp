@@ -26,6 +26,13 @@ struct SubsetData {
   std::vector<std::int64_t> unknown_img_ids;
 };
 
+/// The images and categories whose flag is set (an empty vector keeps all), in their
+/// order, with dense indices renumbered; annotations and detections keep file order.
+GroundTruth subset_gt(const GroundTruth& gt, const std::vector<std::uint8_t>& keep_images,
+                      const std::vector<std::uint8_t>& keep_categories = {});
+Detections subset_dt(const Detections& dt, const std::vector<std::uint8_t>& keep_images,
+                     const std::vector<std::uint8_t>& keep_categories = {});
+
 /// `gt` and `dt` restricted to `subset`. Throws std::invalid_argument for an empty id
 /// list, for category ids the ground truth lacks (pycocotools would give each a column
 /// of -1) and, with `use_cats` off, for category ids not in ascending order (pycocotools
