@@ -178,6 +178,9 @@ void add_board_command(CLI::App& app) {
   add->add_option("--late-penalty", o->late_penalty, "Late scores are multiplied by (1 - penalty), in [0, 1]")
       ->check(CLI::Range(0.0, 1.0));
   add->add_flag("--json", o->json, "Print the task as JSON");
+  add->add_flag("--strict", o->strict,
+                "Refuse submissions that deteval coco would warn about (boxes as corners or normalised, shifted "
+                "category ids, ...; docs/mistakes.md)");
   add->callback([o] { run_task_add(*o); });
 
   CLI::App* upd = task->add_subcommand("update", "Change a task's deadline, limits, pass score or (before any submission) split");

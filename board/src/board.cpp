@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -16,6 +17,7 @@
 #include "deteval/board/sha256.hpp"
 #include "deteval/board/time.hpp"
 #include "deteval/formats/coco.hpp"
+#include "deteval/formats/coco_checks.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
 #include "deteval/summary.hpp"

@@ -232,6 +232,7 @@ json task_object(const Task& t, std::int64_t now, bool organizer) {
             {"daily_limit", opt_int(t.daily_limit)},
             {"max_dets_per_image", opt_int(t.max_dets_per_image)},
             {"max_submission_bytes", t.max_submission_bytes},
+            {"strict", t.strict},
             {"pass_score", opt(t.pass_score)},
             {"final_picks", t.final_picks},
             {"late_until", t.late_until ? json(format_iso8601(*t.late_until)) : json(nullptr)},
@@ -278,6 +279,7 @@ std::string task_text(const Task& t, std::int64_t now, bool organizer) {
   o << "  detections/image:  " << (t.max_dets_per_image ? "at most " + std::to_string(*t.max_dets_per_image) : std::string("no limit"))
     << "\n";
   o << "  max file size:     " << t.max_submission_bytes << " bytes\n";
+  if (t.strict) o << "  sanity checks:     strict (a submission they warn about is refused)\n";
   o << "  pass score:        " << (t.pass_score ? score_text(t.pass_score) : std::string("none")) << "\n";
   o << "  images:            " << t.images << " (" << t.public_images << " public, " << t.images - t.public_images
     << " private)\n";

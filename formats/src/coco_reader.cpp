@@ -197,7 +197,8 @@ namespace detail {
 GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType type, const CocoReadOptions& opt) {
   const json root = detail::parse_json(text, file);
   if (!root.is_object())
-    throw InputError::expected(file, "(root)", "an object with images, categories and annotations", describe(root));
+    throw InputError::expected(file, "(root)", "an object with images, categories and annotations",
+                               describe(root) + (root.is_array() ? " (a results list? swapped --gt and --dt?)" : ""));
   GroundTruth gt;
 
   // images, sorted by id (pycocotools iterates sorted(getImgIds())).
@@ -383,7 +384,17 @@ namespace detail {
 Detections parse_results_dom(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
                              ResultsReport* report, const CocoReadOptions& opt) {
   const json root = detail::parse_json(text, file);
-  if (!root.is_array()) throw InputError::expected(file, "(root)", "a list of detection results", describe(root));
+  if (!root.is_array()) {
+    std::string hint;
+    if (const json* anns = root.is_object() ? member(root, "annotations") : nullptr; anns && anns->is_array()) {
+      if (member(root, "images"))
+        hint = " with images and annotations (ground truth? swapped --gt and --dt?)";
+      else
+        hint = " with an `annotations` list; pass the list under `annotations`: jq .annotations " + file +
+               " > results.json, or in Python json.dump(json.load(f)[\"annotations\"], out)";
+    }
+    throw InputError::expected(file, "(root)", "a list of detection results", describe(root) + hint);
+  }
   Detections dt;
   const std::size_t n = root.size();
   dt.image.reserve(n);
@@ -396,6 +407,7 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
   bool box_mode = false;
   if (n > 0 && root[0].is_object())
     if (const json* b = member(root[0], "bbox"); b && !(b->is_array() && b->empty())) box_mode = true;
+  if (type == IouType::segm && opt.area_from != AreaFrom::first_result) box_mode = opt.area_from == AreaFrom::bbox;
   // Keypoint results without box mode: from the first result's segmentation, or else from
   // the extent of the keypoints (loadRes' keypoints branch).
   const bool seg_mode = !box_mode && n > 0 && root[0].is_object() && member(root[0], "segmentation");
@@ -426,6 +438,7 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
                                           file, path_key(p, "keypoints"), false, keypoint_count, "as " + p + " has");
     if (cat < 0) {  // evaluated nowhere (pycocotools filters by the GT's category ids)
       ++local.dropped_unknown_category;
+      local.dropped_positions.push_back(i);
       continue;
     }
     double area = box.area();
@@ -461,7 +474,10 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
                              "image " + std::to_string(image_id) + " has no size in the ground truth to read a mask at");
       Rle rle = parse_segmentation(*seg, file, path_key(p, "segmentation"), size);
       if (!box_mode || !bbox) area = static_cast<double>(rle_area(rle));
-      if (!bbox) box = rle_to_bbox(rle);
+      if (!bbox) {
+        box = rle_to_bbox(rle);
+        ++local.boxes_from_masks;
+      }
       if (type == IouType::segm) dt.masks.push_back(rle);
     }
     dt.image.push_back(static_cast<std::uint32_t>(image));
@@ -484,7 +500,7 @@ Detections parse_results(detail::JsonBuffer& text, const std::string& file, cons
                          ResultsReport* report, const CocoReadOptions& opt) {
   Detections dt;
   ResultsReport local;
-  if (detail::fast_parse_coco_results(text, gt, type, dt, local)) {
+  if (detail::fast_parse_coco_results(text, gt, type, dt, local, 0, opt.area_from)) {
     if (report) *report = local;
     return dt;
   }
@@ -507,7 +523,16 @@ Detections read_coco_results(const std::string& path, const GroundTruth& gt, Iou
   return parse_results(data, path, gt, type, report, opt);
 }
 
-void parse_coco_params(std::string_view text, const std::string& file, Params& params) {
+std::size_t result_position(const ResultsReport& report, std::size_t j) {
+  std::size_t pos = j;
+  for (std::size_t d : report.dropped_positions) {
+    if (d > pos) break;
+    ++pos;
+  }
+  return pos;
+}
+
+void parse_coco_params(std::string_view text, const std::string& file, Params& params, Subset* subset) {
   const json root = detail::parse_json(text, file);
   if (!root.is_object()) throw InputError::expected(file, "(root)", "an object of COCOeval parameters", describe(root));
   auto numbers = [&](const json& v, const std::string& path) {
@@ -560,11 +585,15 @@ void parse_coco_params(std::string_view text, const std::string& file, Params& p
         if (!(params.kpt_oks_sigmas[i] > 0))
           throw InputError::expected(file, path_index(key, i), "a positive sigma", v[i].dump());
     } else if (key == "imgIds" || key == "catIds") {
-      throw InputError::at(file, key, "subsets of images or categories are not supported here");
+      if (!subset) throw InputError::at(file, key, "subsets of images or categories are not supported here");
+      if (!v.is_array() || v.empty()) throw InputError::expected(file, key, "a non-empty list of ids", describe(v));
+      std::vector<std::int64_t> ids;
+      for (std::size_t i = 0; i < v.size(); ++i) ids.push_back(get_id(v[i], file, path_index(key, i)));
+      (key == "imgIds" ? subset->img_ids : subset->cat_ids) = std::move(ids);
     } else {
       throw InputError::expected(file, key,
                                  "one of useCats, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, iouType, "
-                                 "kpt_oks_sigmas",
+                                 "kpt_oks_sigmas, imgIds, catIds",
                                  "an unknown parameter");
     }
   }
@@ -581,6 +610,8 @@ void parse_coco_params(std::string_view text, const std::string& file, Params& p
   if (std::string err = validate(params); !err.empty()) throw InputError::whole(file, err);
 }
 
-void read_coco_params(const std::string& path, Params& params) { parse_coco_params(read_file(path), path, params); }
+void read_coco_params(const std::string& path, Params& params, Subset* subset) {
+  parse_coco_params(read_file(path), path, params, subset);
+}
 
 }  // namespace deteval

@@ -46,6 +46,8 @@ struct TaskRules {
   int final_picks = kDefaultFinalPicks;   ///< submissions a user may select for the private board
   std::optional<std::int64_t> late_until; ///< late submissions accepted until then (needs a deadline)
   double late_penalty = 0;                ///< late scores are multiplied by (1 - penalty), in [0, 1]
+  /// Refuse submissions that the sanity checks warn about (deteval/sanity.hpp; docs/mistakes.md).
+  bool strict = false;
 };
 
 /// A task as stored.

@@ -7,15 +7,25 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "deteval/dataset.hpp"
 #include "deteval/params.hpp"
+#include "deteval/subset.hpp"
 
 namespace deteval {
+
+/// Where a segm result's area (for the area ranges) comes from.
+enum class AreaFrom {
+  first_result,  ///< pycocotools' loadRes: the box's w*h for every result when the first has a `bbox`
+  bbox,          ///< the box's w*h whenever the result has a `bbox`, else the mask's pixel count
+  mask,          ///< always the mask's pixel count (detectron2 drops `bbox` from segm results)
+};
 
 /// How to read shapes.
 struct CocoReadOptions {
   bool degrees = false;  ///< `rbox` angles are in degrees (default: radians)
+  AreaFrom area_from = AreaFrom::first_result;  ///< segm results only
 };
 
 /// Reads ground truth for an evaluation of `type`: masks are built only for segm,
@@ -29,7 +39,12 @@ GroundTruth parse_coco_gt(std::string_view text, const std::string& name, IouTyp
 /// What reading results noticed without refusing the file.
 struct ResultsReport {
   std::size_t dropped_unknown_category = 0;  ///< detections of categories the GT lacks
+  std::vector<std::size_t> dropped_positions;  ///< their positions in the file's list, ascending
+  std::size_t boxes_from_masks = 0;  ///< kept detections without a `bbox` (their box is their mask's)
 };
+
+/// The position in the results file's list of detection `j` (they differ after dropped ones).
+std::size_t result_position(const ResultsReport& report, std::size_t j);
 
 /// Reads detection results (a JSON list, as `COCO.loadRes` takes). Detections on
 /// images the ground truth lacks are an error; unknown categories are dropped and
@@ -43,10 +58,10 @@ Detections parse_coco_results(std::string_view text, const std::string& name, co
                               ResultsReport* report = nullptr, const CocoReadOptions& opt = {});
 
 /// Applies overrides in pycocotools' attribute names (`useCats`, `maxDets`, `iouThrs`,
-/// `recThrs`, `areaRng`, `areaRngLbl`, `iouType`, `kpt_oks_sigmas`) from a JSON object
-/// onto `params`.
-void read_coco_params(const std::string& path, Params& params);
-void parse_coco_params(std::string_view text, const std::string& name, Params& params);
+/// `recThrs`, `areaRng`, `areaRngLbl`, `iouType`, `kpt_oks_sigmas`) from a JSON object onto
+/// `params`; `imgIds` / `catIds` go to `subset` (refused when it is null).
+void read_coco_params(const std::string& path, Params& params, Subset* subset = nullptr);
+void parse_coco_params(std::string_view text, const std::string& name, Params& params, Subset* subset = nullptr);
 
 }  // namespace deteval
 
