@@ -1,0 +1,234 @@
+"""pycocotools.cocoeval.COCOeval on deteval's C++ engine: the same parameters, printed
+text, ``stats`` and ``eval`` arrays (exactly), computed in C++ with the GIL released.
+
+``evaluate()`` runs the whole evaluation (pycocotools' evaluate and accumulate: the
+engine does both at once); ``accumulate()`` hands out its arrays; ``summarize()`` prints
+the summary. ``evalImgs`` and ``ious`` are built when first read (they are large).
+
+Beyond pycocotools: ``COCOeval(gt, dt, iouType, threads=N, device="auto")``,
+``per_category()``, ``to_json()``, ``analyze()``, ``report(path)``, ``curves(path)``.
+"""
+import copy
+import datetime
+import json
+import time
+
+import numpy as np
+
+from . import _core
+
+__all__ = ["COCOeval", "Params"]
+
+
+class Params:
+    """COCOeval.params: pycocotools' defaults for detection (bbox, segm and deteval's other
+    shape types) and for keypoints."""
+
+    def setDetParams(self):
+        self.imgIds = []
+        self.catIds = []
+        self.iouThrs = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1, endpoint=True)
+        self.recThrs = np.linspace(.0, 1.00, int(np.round((1.00 - .0) / .01)) + 1, endpoint=True)
+        self.maxDets = [1, 10, 100]
+        self.areaRng = [[0 ** 2, 1e5 ** 2], [0 ** 2, 32 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e5 ** 2]]
+        self.areaRngLbl = ["all", "small", "medium", "large"]
+        self.useCats = 1
+
+    def setKpParams(self):
+        self.imgIds = []
+        self.catIds = []
+        self.iouThrs = np.linspace(.5, 0.95, int(np.round((0.95 - .5) / .05)) + 1, endpoint=True)
+        self.recThrs = np.linspace(.0, 1.00, int(np.round((1.00 - .0) / .01)) + 1, endpoint=True)
+        self.maxDets = [20]
+        self.areaRng = [[0 ** 2, 1e5 ** 2], [32 ** 2, 96 ** 2], [96 ** 2, 1e5 ** 2]]
+        self.areaRngLbl = ["all", "medium", "large"]
+        self.useCats = 1
+        self.kpt_oks_sigmas = np.array([.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62,
+                                        1.07, 1.07, .87, .87, .89, .89]) / 10.0
+
+    def __init__(self, iouType="segm"):
+        if iouType == "keypoints":
+            self.setKpParams()
+        elif isinstance(iouType, str) and iouType:
+            self.setDetParams()  # bbox, segm; the engine decides on other names
+        else:
+            raise ValueError("iouType not supported")
+        self.iouType = iouType
+        self.useSegm = None  # deprecated in pycocotools
+
+
+class COCOeval:
+    def __init__(self, cocoGt=None, cocoDt=None, iouType="segm", threads=0, device="auto"):
+        """``threads``: worker threads (0: all cores; results do not depend on it).
+        ``device``: where segm IoUs are counted ("auto", "cpu", "cuda")."""
+        if not iouType:
+            print("iouType not specified. use default iouType segm")
+        self.cocoGt = cocoGt
+        self.cocoDt = cocoDt
+        self.eval = {}
+        self.params = Params(iouType=iouType)
+        self._paramsEval = {}
+        self.stats = []
+        self.threads = threads
+        self.device = device
+        self._evaluation = None
+        self._evalImgs = None
+        self._ious = None
+        if cocoGt is not None:
+            self.params.imgIds = cocoGt._sorted_ids("images")
+            self.params.catIds = cocoGt._sorted_ids("categories")
+
+    # ---- pycocotools' steps -----------------------------------------------------------
+
+    def evaluate(self):
+        tic = time.time()
+        print("Running per image evaluation...")
+        p = self.params
+        if p.useSegm is not None:
+            p.iouType = "segm" if p.useSegm == 1 else "bbox"
+            print("useSegm (deprecated) is not None. Running {} evaluation".format(p.iouType))
+        print("Evaluate annotation type *{}*".format(p.iouType))
+        p.imgIds = list(np.unique(p.imgIds))
+        if p.useCats:
+            p.catIds = list(np.unique(p.catIds))
+        p.maxDets = sorted(p.maxDets)
+        self.params = p
+
+        gt = self.cocoGt._native_gt(p.iouType, self.threads)
+        dt = self.cocoDt._native_results(p.iouType, gt, self.threads)
+        if dt.dropped_unknown_category:
+            print("deteval: ignored {} results of categories not in the ground truth".format(dt.dropped_unknown_category))
+        img_ids = np.asarray(p.imgIds, dtype=np.int64).reshape(-1)
+        cat_ids = np.asarray(p.catIds, dtype=np.int64).reshape(-1)
+        if np.array_equal(img_ids, gt.image_ids):
+            img_ids = None  # every image: no subset to make
+        if np.array_equal(cat_ids, gt.category_ids):
+            cat_ids = None
+        params = {
+            "iouType": p.iouType,
+            "useCats": bool(p.useCats),
+            "iouThrs": [float(t) for t in np.asarray(p.iouThrs).reshape(-1)],
+            "recThrs": [float(r) for r in np.asarray(p.recThrs).reshape(-1)],
+            "maxDets": [int(m) for m in p.maxDets],
+            "areaRng": [[float(lo), float(hi)] for lo, hi in p.areaRng],
+            "areaRngLbl": [str(label) for label in p.areaRngLbl],
+        }
+        self._evaluation = _core.evaluate(gt, dt, params, img_ids, cat_ids, self.threads, self.device)
+        self._evalImgs = None
+        self._ious = None
+        self._paramsEval = copy.deepcopy(self.params)
+        print("DONE (t={:0.2f}s).".format(time.time() - tic))
+
+    def accumulate(self, p=None):
+        print("Accumulating evaluation results...")
+        tic = time.time()
+        if self._evaluation is None:
+            print("Please run evaluate() first")
+            return
+        if p is None:
+            p = self.params
+        elif p is not self.params and p is not self._paramsEval:
+            raise ValueError("accumulate(p): deteval accumulates with the parameters evaluate() used; "
+                             "set them on params before evaluate()")
+        e = self._evaluation
+        self.eval = {
+            "params": p,
+            "counts": e.counts,
+            "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
+            "precision": e.precision,
+            "recall": e.recall,
+            "scores": e.scores,
+        }
+        print("DONE (t={:0.2f}s).".format(time.time() - tic))
+
+    def summarize(self):
+        if not self.eval:
+            raise Exception("Please run accumulate() first")
+        stats, text = self._evaluation.summarize()
+        print(text, end="")
+        self.stats = stats
+
+    # ---- pycocotools' per-image results, built on request -----------------------------
+
+    @property
+    def evalImgs(self):
+        """COCOeval.evalImgs: one dict per (category, area range, image), None where
+        the cell has neither ground truth nor detections."""
+        if self._evalImgs is None and self._evaluation is not None:
+            self._evalImgs = self._build_eval_imgs()
+        return self._evalImgs if self._evalImgs is not None else []
+
+    @evalImgs.setter
+    def evalImgs(self, value):
+        self._evalImgs = value
+
+    def _build_eval_imgs(self):
+        p = self._paramsEval
+        raw = self._evaluation.image_evals()
+        cat_ids = p.catIds if p.useCats else [-1]
+        A, I = len(p.areaRng), len(p.imgIds)
+        T = len(p.iouThrs)
+        position = {int(i): n for n, i in enumerate(p.imgIds)}
+        image_pos = [position[int(i)] for i in raw["image_ids"]]
+        ann_ids, dt_ids, scores = raw["ann_ids"], raw["dt_ids"], raw["dt_score"]
+        dt_index, gt_index = raw["dt_index"], raw["gt_index"]
+        gt_ignore, dt_match, dt_ignore = raw["gt_ignore"], raw["dt_match"], raw["dt_ignore"]
+        out = [None] * (len(cat_ids) * A * I)
+        for k, a, i, nd, ng, db, gb, mb in raw["cells"].tolist():
+            dts = dt_index[db:db + nd]
+            gts = gt_index[gb:gb + ng]
+            match = dt_match[mb:mb + T * nd].reshape(T, nd)
+            matched = match >= 0
+            dtm = np.zeros((T, nd))
+            dtm[matched] = ann_ids[match[matched]]
+            gtm = np.zeros((T, ng))
+            if matched.any():
+                column = {int(g): c for c, g in enumerate(gts)}
+                for t, d in zip(*np.nonzero(matched)):  # in order: a later match wins, as in pycocotools
+                    gtm[t, column[int(match[t, d])]] = dt_ids[dts[d]]
+            out[k * A * I + a * I + image_pos[i]] = {
+                "image_id": p.imgIds[image_pos[i]],
+                "category_id": cat_ids[k],
+                "aRng": p.areaRng[a],
+                "maxDet": p.maxDets[-1],
+                "dtIds": dt_ids[dts].tolist(),
+                "gtIds": ann_ids[gts].tolist(),
+                "dtMatches": dtm,
+                "gtMatches": gtm,
+                "dtScores": scores[dts].tolist(),
+                "gtIgnore": gt_ignore[gb:gb + ng].astype(np.int64),
+                "dtIgnore": dt_ignore[mb:mb + T * nd].reshape(T, nd).astype(bool),
+            }
+        return out
+
+    # ---- beyond pycocotools -----------------------------------------------------------
+
+    def _evaluated(self):
+        if self._evaluation is None:
+            raise ValueError("run evaluate() first")
+        return self._evaluation
+
+    def to_json(self, analysis=False, iou=0.5, score_thr=0.5, bootstrap=0, seed=0):
+        """The CLI's ``--json`` document as a dict: iou_type, params, stats by name,
+        per_category (and with ``analysis=True``, the ``analysis`` member of
+        ``deteval coco --analyze``)."""
+        text = self._evaluated().to_json(analysis, iou, score_thr, bootstrap, seed, self.threads)
+        return json.loads(text)
+
+    def per_category(self):
+        """Per category at area "all" and the last maxDets: dicts with id, name, AP,
+        AP50, AP75 (None when that threshold is not evaluated) and AR100."""
+        return self.to_json()["per_category"]
+
+    def analyze(self, iou=0.5, score_thr=0.5, bootstrap=0, seed=0):
+        """The CLI's analyses (``--analyze``, ``--bootstrap``): operating points, F1 curve,
+        confusion matrix, TIDE-style errors, bootstrap intervals (docs/analysis.md)."""
+        return self.to_json(True, iou, score_thr, bootstrap, seed)["analysis"]
+
+    def report(self, path, iou=0.5, score_thr=0.5, bootstrap=0, seed=0):
+        """Writes the CLI's self-contained HTML report (``--report``)."""
+        self._evaluated().report(str(path), iou, score_thr, bootstrap, seed, self.threads)
+
+    def curves(self, path):
+        """Writes the PR curves as CSV or JSON (``--curves``), by the file name's extension."""
+        self._evaluated().curves(str(path))
