@@ -213,6 +213,8 @@ class COCO:
             res._results = {"gt": self, "source": "list", "anns": anns}
         res._data = None
         print("DONE (t={:0.2f}s)".format(time.time() - tic))
+        print("creating index...")  # (built on first use)
+        print("index created!")
         return res
 
     def _results_dataset(self):

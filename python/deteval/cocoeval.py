@@ -71,6 +71,7 @@ class COCOeval:
         self.stats = []
         self.threads = threads
         self.device = device
+        self.on_stage = None  # deteval: called with each stage's name ("cells", "iou", ...) as it starts
         self._evaluation = None
         self._evalImgs = None
         self._ious = None
@@ -113,7 +114,7 @@ class COCOeval:
             "areaRng": [[float(lo), float(hi)] for lo, hi in p.areaRng],
             "areaRngLbl": [str(label) for label in p.areaRngLbl],
         }
-        self._evaluation = _core.evaluate(gt, dt, params, img_ids, cat_ids, self.threads, self.device)
+        self._evaluation = _core.evaluate(gt, dt, params, img_ids, cat_ids, self.threads, self.device, self.on_stage)
         self._evalImgs = None
         self._ious = None
         self._paramsEval = copy.deepcopy(self.params)

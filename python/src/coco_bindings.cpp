@@ -184,12 +184,12 @@ void bind_coco(py::module_& m) {
   }, py::arg("text"), py::arg("name"), py::arg("gt"), py::arg("iou_type"), py::arg("degrees") = false,
      py::arg("threads") = 0);
 
-  // evaluate(gt, dt, params, image_ids, category_ids, threads, device): COCOeval.evaluate()
-  // and accumulate(). image_ids/category_ids: None for every image/category, else
-  // pycocotools' params.imgIds/catIds (subset.hpp).
+  // evaluate(gt, dt, params, image_ids, category_ids, threads, device, on_stage):
+  // COCOeval.evaluate() and accumulate(). image_ids/category_ids: None for every
+  // image/category, else pycocotools' params.imgIds/catIds (subset.hpp).
   m.def("evaluate", [](const PyGroundTruth& gt, const PyDetections& dt, const py::dict& params,
                        const py::object& image_ids, const py::object& category_ids, int threads,
-                       const std::string& device) {
+                       const std::string& device, const py::object& on_stage) {
     if (dt.gt != gt.gt) throw py::value_error("evaluate: the results were read against another ground truth");
     const Params p = params_from(params);
     EvalOptions o;
@@ -204,9 +204,19 @@ void bind_coco(py::module_& m) {
     std::optional<std::vector<std::int64_t>> imgs, cats;
     if (!image_ids.is_none()) imgs = ids_of(image_ids);
     if (!category_ids.is_none()) cats = ids_of(category_ids);
-    // Between stages, a pending Ctrl-C stops the evaluation (KeyboardInterrupt).
-    o.on_stage = [](const char*) {
+    // Between stages: on_stage(name) if given, then a pending Ctrl-C stops the evaluation
+    // (KeyboardInterrupt), as does an exception from on_stage. (Stages start on this thread:
+    // its error indicator carries the exception out.)
+    o.on_stage = [&on_stage](const char* stage) {
       py::gil_scoped_acquire gil;
+      if (!on_stage.is_none()) {
+        try {
+          on_stage(stage);
+        } catch (py::error_already_set& e) {
+          e.restore();
+          throw Interrupted{};
+        }
+      }
       if (PyErr_CheckSignals() != 0) throw Interrupted{};
     };
     bool interrupted = false;
@@ -233,7 +243,8 @@ void bind_coco(py::module_& m) {
     if (interrupted) throw py::error_already_set();
     return out;
   }, py::arg("gt"), py::arg("dt"), py::arg("params"), py::arg("image_ids") = py::none(),
-     py::arg("category_ids") = py::none(), py::arg("threads") = 0, py::arg("device") = "auto");
+     py::arg("category_ids") = py::none(), py::arg("threads") = 0, py::arg("device") = "auto",
+     py::arg("on_stage") = py::none());
 
   py::class_<PyEvaluation>(m, "Evaluation")
       .def_property_readonly("counts", [](const PyEvaluation& e) {

@@ -1,0 +1,41 @@
+"""COCOeval.evalImgs, built on request, equals pycocotools' (fixtures/python/evalimgs)."""
+import glob
+import json
+import os
+import unittest
+
+import numpy as np
+
+import util
+from deteval.coco import COCO
+
+
+class EvalImgs(unittest.TestCase):
+    def test_recorded(self):
+        files = sorted(glob.glob(os.path.join(util.REFS, "evalimgs", "*.json")))
+        self.assertGreaterEqual(len(files), 3)
+        for path in files:
+            case, t = os.path.basename(path)[:-5].rsplit("_", 1)
+            ref = util.load_json(path)
+            with self.subTest(case=case, iou_type=t):
+                with util.quiet():
+                    gt = COCO(util.case_path(case, "gt.json"))
+                    dt = gt.loadRes(util.case_path(case, "dt.json"))
+                E, _ = util.evaluate(gt, dt, t, util.case_params(case))
+                got = E.evalImgs
+                self.assertEqual(len(got), len(ref))
+                self.assertEqual([g is None for g in got], [r is None for r in ref])
+                for g, r in zip(got, ref):
+                    if r is None:
+                        continue
+                    self.assertEqual(set(g), set(r))
+                    for key in ("image_id", "category_id", "aRng", "maxDet", "dtIds", "gtIds", "dtScores"):
+                        self.assertEqual(g[key], r[key], key)
+                    for key in ("dtMatches", "gtMatches", "gtIgnore", "dtIgnore"):
+                        self.assertIsInstance(g[key], np.ndarray)
+                        np.testing.assert_array_equal(g[key], np.array(r[key]).reshape(g[key].shape), key)
+                    self.assertEqual(g["dtIgnore"].dtype, np.bool_)
+
+
+if __name__ == "__main__":
+    unittest.main()
