@@ -17,7 +17,20 @@ coco_gt = COCO(gt_file)
 results = json.load(open(dt_file))
 coco_dt = coco_gt.loadRes(results)
 print("images", len(coco_gt.getImgIds()), "categories", coco_gt.getCatIds()[:5])
-print("results", len(coco_dt.getAnnIds()), coco_dt.loadAnns([1])[0]["area"])
+print("results", len(coco_dt.getAnnIds()), coco_dt.loadAnns([1])[0]["area"], coco_dt.loadAnns(2)[0]["segmentation"])
+cats = coco_gt.loadCats(coco_gt.getCatIds())
+print("cat ids by name", coco_gt.getCatIds(catNms=[cats[1]["name"], cats[2]["name"]]), cats[0])
+print("ann filters", len(coco_gt.getAnnIds(catIds=[1, 2], areaRng=[0, 1000], iscrowd=0)),
+      len(coco_gt.getAnnIds(imgIds=coco_gt.getImgIds()[:7], iscrowd=1)), coco_gt.getAnnIds(imgIds=1)[:3])
+print("images of categories", sorted(coco_gt.getImgIds(catIds=[1, 2]))[:8], coco_gt.loadImgs(coco_gt.getImgIds()[0]))
+print("image index", len(coco_gt.imgToAnns), len(coco_gt.catToImgs[1]), len(coco_gt.anns), len(coco_gt.dataset["annotations"]))
+crowd = coco_gt.loadAnns(coco_gt.getAnnIds(iscrowd=1))
+if crowd:
+    r = coco_gt.annToRLE(crowd[0])
+    print("crowd rle", r["size"], mask_util.area(r), mask_util.toBbox(r).tolist())
+rows = np.array([[r["image_id"]] + r["bbox"] + [r["score"], r["category_id"]] for r in results])
+coco_np = coco_gt.loadRes(rows)
+print("numpy results", len(coco_np.anns), coco_np.anns[3]["bbox"], coco_np.anns[3]["area"])
 
 E = COCOeval(coco_gt, coco_dt, "bbox")
 E.params.catIds = sorted(coco_gt.getCatIds())[:3]
