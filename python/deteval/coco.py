@@ -29,19 +29,9 @@ def _isArrayLike(obj):
     return hasattr(obj, "__iter__") and hasattr(obj, "__len__")
 
 
-def _json_default(o):
-    # What pycocotools accepts in memory but json does not: numpy values, bytes RLE counts.
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, (bytes, bytearray)):
-        return o.decode("ascii")
-    raise TypeError("Object of type %s is not JSON serializable" % type(o).__name__)
-
-
 def _to_json_bytes(obj):
-    return json.dumps(obj, default=_json_default, separators=(",", ":")).encode("utf-8")
+    # numpy values and bytes RLE counts are taken, as pycocotools takes them in memory
+    return _core.to_json(obj)
 
 
 class COCO:

@@ -202,6 +202,32 @@ class COCOeval:
             }
         return out
 
+    @property
+    def ious(self):
+        """COCOeval.ious: {(imgId, catId): D x G IoU array, or [] when the cell lacks
+        detections or ground truths}, for every image and category of the evaluation."""
+        if self._ious is None and self._evaluation is not None:
+            self._ious = self._build_ious()
+        return self._ious if self._ious is not None else {}
+
+    @ious.setter
+    def ious(self, value):
+        self._ious = value
+
+    def _build_ious(self):
+        p = self._paramsEval
+        raw = self._evaluation.cell_ious(self.device)
+        cat_ids = p.catIds if p.useCats else [-1]
+        out = {(imgId, catId): [] for imgId in p.imgIds for catId in cat_ids}
+        image_ids, flat = raw["image_ids"], raw["ious"]
+        position = {int(i): i for i in p.imgIds}
+        offset = 0
+        for i, k, nd, ng in raw["cells"].tolist():
+            block = flat[offset:offset + nd * ng].reshape((nd, ng))
+            offset += nd * ng
+            out[(position[int(image_ids[i])], cat_ids[k])] = np.asfortranarray(block)  # maskApi's layout
+        return out
+
     # ---- beyond pycocotools -----------------------------------------------------------
 
     def _evaluated(self):

@@ -1,5 +1,5 @@
-// The parts of deteval._core (module.cpp): pycocotools.mask's functions and the COCO
-// evaluation (datasets, results, evaluations).
+// The parts of deteval._core (module.cpp): pycocotools.mask's functions, the COCO
+// evaluation (datasets, results, evaluations) and Python objects -> JSON text.
 #pragma once
 
 #include <pybind11/pybind11.h>
@@ -8,5 +8,6 @@ namespace deteval::python {
 
 void bind_mask(pybind11::module_& m);
 void bind_coco(pybind11::module_& m);
+void bind_json(pybind11::module_& m);
 
 }  // namespace deteval::python

@@ -19,6 +19,7 @@
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
 #include "deteval/formats/report.hpp"
+#include "deteval/iou_provider.hpp"
 #include "deteval/subset.hpp"
 #include "deteval/summary.hpp"
 
@@ -317,6 +318,64 @@ void bind_coco(py::module_& m) {
         const auto names = category_names(e.ev, *e.gt);
         write_file_atomic(path, csv ? curves_csv(e.ev, curves, names) : curves_json(e.ev, curves, names));
       }, py::arg("path"))
+      // COCOeval.ious' raw material: for each (image, category) cell with detections and
+      // ground truths (pooled over categories without useCats), the IoUs of its detections
+      // (by score, stable, at most maxDets[-1]) with its ground truths (file order), as
+      // pycocotools' computeIoU orders them. Rows of "cells": image, category, nd, ng.
+      .def("cell_ious", [](const PyEvaluation& e, const std::string& device) {
+        const GroundTruth& gt = *e.gt;
+        const Detections& dt = *e.dt;
+        const bool use_cats = e.ev.params.use_cats;
+        const std::size_t I = gt.images.size(), K = use_cats ? gt.categories.size() : 1;
+        const auto max_det = static_cast<std::size_t>(e.ev.params.max_dets.back());
+        std::vector<std::vector<std::uint32_t>> gcell(K * I), dcell(K * I);
+        // Pooled cells take categories in order, then file order (a stable pass per category).
+        auto bucket = [&](std::size_t n, const std::vector<std::uint32_t>& image, const std::vector<std::uint32_t>& cat,
+                          std::vector<std::vector<std::uint32_t>>& cells) {
+          std::vector<std::uint32_t> order(n);
+          for (std::size_t j = 0; j < n; ++j) order[j] = static_cast<std::uint32_t>(j);
+          if (!use_cats) std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return cat[a] < cat[b]; });
+          for (std::uint32_t j : order) cells[(use_cats ? cat[j] : 0) * I + image[j]].push_back(j);
+        };
+        bucket(gt.size(), gt.image, gt.category, gcell);
+        bucket(dt.size(), dt.image, dt.category, dcell);
+        std::vector<std::uint64_t> rows, offsets;
+        std::uint64_t total = 0;
+        for (std::size_t c = 0; c < K * I; ++c) {
+          auto& d = dcell[c];
+          std::stable_sort(d.begin(), d.end(), [&](auto a, auto b) { return dt.score[a] > dt.score[b]; });
+          if (d.size() > max_det) d.resize(max_det);
+          if (d.empty() || gcell[c].empty()) continue;
+          rows.insert(rows.end(), {c % I, c / I, d.size(), gcell[c].size()});
+          offsets.push_back(total);
+          total += d.size() * gcell[c].size();
+        }
+        py::array_t<double> ious(static_cast<py::ssize_t>(total));
+        double* out = ious.mutable_data();
+        {
+          py::gil_scoped_release nogil;
+          Device dev;
+          if (!parse_device(device, dev)) throw py::value_error("device: expected auto, cpu or cuda, got '" + device + "'");
+          std::string error;
+          auto provider = make_iou_provider(gt, dt, e.ev.params.iou_type, dev, error);
+          if (!provider) throw DeviceError(error);
+          std::vector<IouTask> tasks;
+          for (std::size_t n = 0; n < offsets.size(); ++n) {
+            const std::size_t c = rows[4 * n + 1] * I + rows[4 * n];
+            tasks.push_back({dcell[c], gcell[c], out + offsets[n]});
+          }
+          provider->compute(tasks);
+        }
+        py::array_t<std::uint64_t> cells({static_cast<py::ssize_t>(offsets.size()), py::ssize_t{4}});
+        std::copy(rows.begin(), rows.end(), cells.mutable_data());
+        py::dict d;
+        d["cells"] = cells;
+        d["ious"] = ious;
+        py::array_t<std::int64_t> image_ids(py::ssize_t(gt.images.size()));
+        for (std::size_t j = 0; j < gt.images.size(); ++j) image_ids.mutable_data()[j] = gt.images[j].id;
+        d["image_ids"] = image_ids;
+        return d;
+      }, py::arg("device") = "auto")
       // COCOeval.evalImgs' raw material, as flat arrays (deteval/cocoeval.py builds the dicts):
       // per ImageEval (category, area, image, num_dt, num_gt, dt_begin, gt_begin, match_begin);
       // the per-detection/ground-truth arrays; ids of what they index.

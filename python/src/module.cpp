@@ -39,4 +39,5 @@ PYBIND11_MODULE(_core, m) {
   });
   deteval::python::bind_mask(m);
   deteval::python::bind_coco(m);
+  deteval::python::bind_json(m);
 }

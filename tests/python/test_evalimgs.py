@@ -1,4 +1,5 @@
-"""COCOeval.evalImgs, built on request, equals pycocotools' (fixtures/python/evalimgs)."""
+"""COCOeval.evalImgs and COCOeval.ious, built on request, equal pycocotools'
+(fixtures/python/evalimgs, fixtures/python/ious)."""
 import glob
 import json
 import os
@@ -35,6 +36,28 @@ class EvalImgs(unittest.TestCase):
                         self.assertIsInstance(g[key], np.ndarray)
                         np.testing.assert_array_equal(g[key], np.array(r[key]).reshape(g[key].shape), key)
                     self.assertEqual(g["dtIgnore"].dtype, np.bool_)
+
+    def test_ious_recorded(self):
+        files = sorted(glob.glob(os.path.join(util.REFS, "ious", "*.json")))
+        self.assertGreaterEqual(len(files), 3)
+        for path in files:
+            case, t = os.path.basename(path)[:-5].rsplit("_", 1)
+            ref = util.load_json(path)
+            with self.subTest(case=case, iou_type=t):
+                with util.quiet():
+                    gt = COCO(util.case_path(case, "gt.json"))
+                    dt = gt.loadRes(util.case_path(case, "dt.json"))
+                E, _ = util.evaluate(gt, dt, t, util.case_params(case))
+                got = {"%d,%d" % k: v for k, v in E.ious.items()}
+                self.assertEqual(set(got), set(ref))
+                for key, r in ref.items():
+                    g = got[key]
+                    if not len(r):
+                        self.assertEqual(g, [], key)
+                        continue
+                    self.assertEqual((g.dtype, g.shape), (np.float64, (len(r), len(r[0]))), key)
+                    self.assertTrue(g.flags.f_contiguous)
+                    self.assertEqual(g.tolist(), r, key)
 
 
 if __name__ == "__main__":
