@@ -20,6 +20,19 @@ from . import _core
 __all__ = ["COCOeval", "Params"]
 
 
+def _engine_params(p):
+    """The parameters as _core takes them."""
+    return {
+        "iouType": p.iouType,
+        "useCats": bool(p.useCats),
+        "iouThrs": [float(t) for t in np.asarray(p.iouThrs).reshape(-1)],
+        "recThrs": [float(r) for r in np.asarray(p.recThrs).reshape(-1)],
+        "maxDets": [int(m) for m in p.maxDets],
+        "areaRng": [[float(lo), float(hi)] for lo, hi in p.areaRng],
+        "areaRngLbl": [str(label) for label in p.areaRngLbl],
+    }
+
+
 class Params:
     """COCOeval.params: pycocotools' defaults for detection (bbox, segm and deteval's other
     shape types) and for keypoints."""
@@ -73,7 +86,9 @@ class COCOeval:
         self.device = device
         self.on_stage = None  # deteval: called with each stage's name ("cells", "iou", ...) as it starts
         self._evaluation = None
+        self._evaluation_arrays = None  # the engine's (precision, recall, scores), once handed out
         self._evalImgs = None
+        self._evalImgs_given = False
         self._ious = None
         if cocoGt is not None:
             self.params.imgIds = cocoGt._sorted_ids("images")
@@ -105,17 +120,11 @@ class COCOeval:
             img_ids = None  # every image: no subset to make
         if np.array_equal(cat_ids, gt.category_ids):
             cat_ids = None
-        params = {
-            "iouType": p.iouType,
-            "useCats": bool(p.useCats),
-            "iouThrs": [float(t) for t in np.asarray(p.iouThrs).reshape(-1)],
-            "recThrs": [float(r) for r in np.asarray(p.recThrs).reshape(-1)],
-            "maxDets": [int(m) for m in p.maxDets],
-            "areaRng": [[float(lo), float(hi)] for lo, hi in p.areaRng],
-            "areaRngLbl": [str(label) for label in p.areaRngLbl],
-        }
-        self._evaluation = _core.evaluate(gt, dt, params, img_ids, cat_ids, self.threads, self.device, self.on_stage)
+        self._evaluation = _core.evaluate(gt, dt, _engine_params(p), img_ids, cat_ids, self.threads, self.device,
+                                          self.on_stage)
+        self._evaluation_arrays = None
         self._evalImgs = None
+        self._evalImgs_given = False
         self._ious = None
         self._paramsEval = copy.deepcopy(self.params)
         print("DONE (t={:0.2f}s).".format(time.time() - tic))
@@ -123,29 +132,87 @@ class COCOeval:
     def accumulate(self, p=None):
         print("Accumulating evaluation results...")
         tic = time.time()
-        if self._evaluation is None:
+        if self._evaluation is None and not self._evalImgs:
             print("Please run evaluate() first")
             return
         if p is None:
             p = self.params
-        elif p is not self.params and p is not self._paramsEval:
-            raise ValueError("accumulate(p): deteval accumulates with the parameters evaluate() used; "
-                             "set them on params before evaluate()")
-        e = self._evaluation
+        p.catIds = p.catIds if p.useCats == 1 else [-1]  # as pycocotools does
+        if self._evalImgs_given or self._evaluation is None or not self._evaluated_with(p):
+            precision, recall, scores = self._accumulate_eval_imgs(p)
+        else:  # the engine accumulated these parameters already
+            if self._evaluation_arrays is None:
+                e = self._evaluation
+                self._evaluation_arrays = (e.precision, e.recall, e.scores)
+            precision, recall, scores = self._evaluation_arrays
         self.eval = {
             "params": p,
-            "counts": e.counts,
+            "counts": list(precision.shape),
             "date": datetime.datetime.now().strftime("%Y-%m-%d %H:%M:%S"),
-            "precision": e.precision,
-            "recall": e.recall,
-            "scores": e.scores,
+            "precision": precision,
+            "recall": recall,
+            "scores": scores,
         }
         print("DONE (t={:0.2f}s).".format(time.time() - tic))
+
+    def _evaluated_with(self, p):
+        """Whether the engine's arrays are what accumulate(p) would compute."""
+        pe = self._paramsEval
+
+        def cats(x):
+            return list(x.catIds) if x.useCats else [-1]
+
+        return (bool(p.useCats) == bool(pe.useCats) and list(p.imgIds) == list(pe.imgIds) and cats(p) == cats(pe)
+                and list(p.maxDets) == list(pe.maxDets)
+                and [tuple(a) for a in p.areaRng] == [tuple(a) for a in pe.areaRng]
+                and np.array_equal(p.iouThrs, pe.iouThrs) and np.array_equal(p.recThrs, pe.recThrs))
+
+    def _accumulate_eval_imgs(self, p):
+        # pycocotools' accumulate over evalImgs as they are (given, or built from the engine).
+        pe = self._paramsEval
+        eval_imgs = self.evalImgs
+        cat_ids = pe.catIds if pe.useCats else [-1]
+        setK, setM, setI = set(cat_ids), set(pe.maxDets), set(pe.imgIds)
+        setA = set(map(tuple, pe.areaRng))
+        k_list = [n for n, k in enumerate(p.catIds) if k in setK]
+        m_list = [m for n, m in enumerate(p.maxDets) if m in setM]
+        a_list = [n for n, a in enumerate(map(lambda x: tuple(x), p.areaRng)) if a in setA]
+        i_list = [n for n, i in enumerate(p.imgIds) if i in setI]
+        T = len(pe.iouThrs)
+        if len(p.iouThrs) != T:
+            raise ValueError("accumulate(p): p.iouThrs must have as many thresholds as evaluate() used (%d)" % T)
+        cell_of = np.full(len(eval_imgs), -1, dtype=np.int64)
+        nd, off, npig, scores, dtm, dt_ig = [], [], [], [], [], []
+        total = 0
+        for idx, e in enumerate(eval_imgs):
+            if e is None:
+                continue
+            cell_of[idx] = len(nd)
+            s = np.asarray(e["dtScores"], dtype=np.float64).reshape(-1)
+            nd.append(len(s))
+            off.append(total)
+            total += len(s)
+            npig.append(np.count_nonzero(np.asarray(e["gtIgnore"]) == 0))
+            scores.append(s)
+            dtm.append((np.asarray(e["dtMatches"]) != 0).reshape(-1))
+            dt_ig.append(np.asarray(e["dtIgnore"], dtype=bool).reshape(-1))
+
+        def flat(parts, dtype):
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+        K = len(p.catIds) if p.useCats else 1
+        return _core.accumulate_eval_imgs(
+            cell_of, np.asarray(nd, np.int64), np.asarray(off, np.int64), np.asarray(npig, np.int64),
+            flat(scores, np.float64), flat(dtm, np.uint8), flat(dt_ig, np.uint8), k_list, a_list,
+            [int(m) for m in m_list], i_list, len(pe.areaRng), len(pe.imgIds), T,
+            [float(r) for r in np.asarray(p.recThrs).reshape(-1)], K, len(p.areaRng), len(p.maxDets))
 
     def summarize(self):
         if not self.eval:
             raise Exception("Please run accumulate() first")
-        stats, text = self._evaluation.summarize()
+        # From eval's arrays and params as they are now, as pycocotools summarizes.
+        stats, text = _core.summarize_arrays(self.eval["precision"], self.eval["recall"], self.eval["scores"],
+                                             _engine_params(self.params))
         print(text, end="")
         self.stats = stats
 
@@ -161,7 +228,10 @@ class COCOeval:
 
     @evalImgs.setter
     def evalImgs(self, value):
+        # Assigned evalImgs (torchvision merges several processes' before accumulate()) are
+        # what accumulate() then works from.
         self._evalImgs = value
+        self._evalImgs_given = True
 
     def _build_eval_imgs(self):
         p = self._paramsEval

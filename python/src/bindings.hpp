@@ -1,5 +1,6 @@
 // The parts of deteval._core (module.cpp): pycocotools.mask's functions, the COCO
-// evaluation (datasets, results, evaluations) and Python objects -> JSON text.
+// evaluation (datasets, results, evaluations), Python objects -> JSON text, and
+// accumulate() from evalImgs as given.
 #pragma once
 
 #include <pybind11/pybind11.h>
@@ -9,5 +10,6 @@ namespace deteval::python {
 void bind_mask(pybind11::module_& m);
 void bind_coco(pybind11::module_& m);
 void bind_json(pybind11::module_& m);
+void bind_accumulate(pybind11::module_& m);
 
 }  // namespace deteval::python

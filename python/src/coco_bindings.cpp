@@ -71,6 +71,9 @@ std::unique_ptr<tbb::global_control> thread_limit(int threads) {
 }
 
 template <class T>
+using In = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+template <class T>
 py::array_t<T> to_array(const T* data, std::vector<py::ssize_t> shape) {
   py::array_t<T> a(shape);
   std::copy(data, data + a.size(), a.mutable_data());
@@ -246,6 +249,27 @@ void bind_coco(py::module_& m) {
   }, py::arg("gt"), py::arg("dt"), py::arg("params"), py::arg("image_ids") = py::none(),
      py::arg("category_ids") = py::none(), py::arg("threads") = 0, py::arg("device") = "auto",
      py::arg("on_stage") = py::none());
+
+  // COCOeval.summarize() of eval arrays as they are (after an accumulate() from evalImgs):
+  // (stats, text) with `params` (the dict evaluate() takes) deciding thresholds and labels.
+  m.def("summarize_arrays", [](const In<double>& precision, const In<double>& recall, const In<double>& scores,
+                               const py::dict& params) {
+    Evaluation e;
+    e.params = params_from(params);
+    if (precision.ndim() != 5 || recall.ndim() != 4 || scores.ndim() != 5)
+      throw py::value_error("summarize: expected precision [T,R,K,A,M], recall [T,K,A,M], scores [T,R,K,A,M]");
+    e.T = precision.shape(0), e.R = precision.shape(1), e.K = precision.shape(2), e.A = precision.shape(3),
+    e.M = precision.shape(4);
+    if (e.T != e.params.iou_thrs.size() || e.A != e.params.area_ranges.size() || e.M != e.params.max_dets.size() ||
+        recall.shape(0) != py::ssize_t(e.T) || recall.shape(1) != py::ssize_t(e.K) ||
+        recall.shape(2) != py::ssize_t(e.A) || recall.shape(3) != py::ssize_t(e.M))
+      throw py::value_error("summarize: eval's arrays do not match params (iouThrs, areaRng, maxDets)");
+    e.precision.assign(precision.data(), precision.data() + precision.size());
+    e.recall.assign(recall.data(), recall.data() + recall.size());
+    e.scores.assign(scores.data(), scores.data() + scores.size());
+    const Summary s = summarize(e);
+    return py::make_tuple(to_array(s.stats.data(), {py::ssize_t(s.stats.size())}), s.text);
+  });
 
   py::class_<PyEvaluation>(m, "Evaluation")
       .def_property_readonly("counts", [](const PyEvaluation& e) {

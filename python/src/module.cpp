@@ -40,4 +40,5 @@ PYBIND11_MODULE(_core, m) {
   deteval::python::bind_mask(m);
   deteval::python::bind_coco(m);
   deteval::python::bind_json(m);
+  deteval::python::bind_accumulate(m);
 }
