@@ -6,7 +6,8 @@ Each run is a fresh process; the three tools run alternately, so that all see th
 machine. For the Python tools the figure that counts is the time the API takes in the
 process, from COCO(gt) to summarize() printed (load GT, loadRes, evaluate, accumulate,
 summarize): the interpreter's start and the imports are shown separately ("process").
-For the CLI it is the whole process.
+For the CLI it is the whole process. CPU time (user + sys of the whole process, the
+interpreter's start included) is shown too: on a loaded machine it varies less than wall time.
 
     /usr/bin/python3 bench/python_coco_scale.py [--build build] [--repeat 3] [--types bbox,segm]
                                                 [--fce-path DIR]   # a faster_coco_eval package's parent
@@ -16,6 +17,7 @@ faster-coco-eval is not a dependency of the project: build it outside (docs/pyth
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -59,12 +61,16 @@ print(json.dumps({"import": t_import - t0, "load gt": t_gt - t_import, "load res
 
 def run_python(tool, env, gt, dt, iou):
     t0 = time.perf_counter()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     r = subprocess.run([sys.executable, "-c", RUN, tool, gt, dt, iou], env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = ru.ru_utime - ru0.ru_utime + ru.ru_stime - ru0.ru_stime
     if r.returncode != 0:
         sys.exit(f"{tool} failed: {r.stderr}")
     doc = json.loads(r.stdout.strip().splitlines()[-1])
     doc["process"] = wall
+    doc["cpu"] = cpu  # of the whole process
     return doc
 
 
@@ -86,21 +92,24 @@ def main():
         for _ in range(a.repeat):
             wall, cpu, rss, phases, ap_text = measure([cli, "coco", "--gt", gt, "--dt", dt, "--iou-type", t,
                                                        "--timings", "--no-per-class", "--quiet"])
-            runs["cli"].append({"process": wall, "AP": float(ap_text)})
+            runs["cli"].append({"process": wall, "cpu": cpu, "AP": float(ap_text)})
             runs["deteval"].append(run_python("deteval", env, gt, dt, t))
             if fce_env:
                 runs["fce"].append(run_python("faster_coco_eval", fce_env, gt, dt, t))
         med = {k: {m: statistics.median(r[m] for r in v) for m in v[0]} for k, v in runs.items() if v}
         c = med["cli"]["process"]
         print(f"\n{t}: median of {a.repeat}, seconds")
-        print("| tool | API (COCO() .. summarize) | process | vs CLI | load gt | load results | evaluate | accumulate | AP |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-        print(f"| deteval CLI | | {c:.3f} | 1.00 | | | | | {runs['cli'][0]['AP']!r} |")
+        cc = med["cli"]["cpu"]
+        print("| tool | API (COCO() .. summarize) | process | vs CLI | process CPU | vs CLI | load gt | load results | "
+              "evaluate | accumulate | AP |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        print(f"| deteval CLI | | {c:.3f} | 1.00 | {cc:.3f} | 1.00 | | | | | {runs['cli'][0]['AP']!r} |")
         for k, name in (("deteval", "deteval (Python)"), ("fce", "faster-coco-eval")):
             if k not in med:
                 continue
             m = med[k]
-            print(f"| {name} | {m['api']:.3f} | {m['process']:.3f} | {m['api'] / c:.2f} | {m['load gt']:.3f} | "
+            print(f"| {name} | {m['api']:.3f} | {m['process']:.3f} | {m['api'] / c:.2f} | {m['cpu']:.3f} | "
+                  f"{m['cpu'] / cc:.2f} | {m['load gt']:.3f} | "
                   f"{m['load results']:.3f} | {m['evaluate']:.3f} | {m['accumulate']:.3f} | {runs[k][0]['AP']!r} |")
 
 

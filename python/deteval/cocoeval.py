@@ -12,6 +12,7 @@ import copy
 import datetime
 import json
 import time
+import warnings
 
 import numpy as np
 
@@ -112,8 +113,9 @@ class COCOeval:
 
         gt = self.cocoGt._native_gt(p.iouType, self.threads)
         dt = self.cocoDt._native_results(p.iouType, gt, self.threads)
-        if dt.dropped_unknown_category:
-            print("deteval: ignored {} results of categories not in the ground truth".format(dt.dropped_unknown_category))
+        if dt.dropped_unknown_category:  # on stderr: stdout stays pycocotools'
+            warnings.warn("deteval: ignored {} results of categories not in the ground truth".format(
+                dt.dropped_unknown_category), stacklevel=2)
         img_ids = np.asarray(p.imgIds, dtype=np.int64).reshape(-1)
         cat_ids = np.asarray(p.catIds, dtype=np.int64).reshape(-1)
         if np.array_equal(img_ids, gt.image_ids):

@@ -85,6 +85,16 @@ std::vector<std::uint8_t> parse_crowd(const py::array_t<std::uint8_t, py::array:
   return {c.data(), c.data() + n};
 }
 
+// An m x n IoU matrix in maskApi's layout (Fortran order).
+template <class F>
+py::array_t<double, py::array::f_style> iou_matrix(std::size_t m, std::size_t n, F iou) {
+  py::array_t<double, py::array::f_style> out({static_cast<py::ssize_t>(m), static_cast<py::ssize_t>(n)});
+  double* o = out.mutable_data();
+  for (std::size_t j = 0; j < n; ++j)
+    for (std::size_t i = 0; i < m; ++i) o[j * m + i] = iou(i, j);
+  return out;
+}
+
 }  // namespace
 
 void bind_mask(py::module_& m) {
@@ -139,27 +149,18 @@ void bind_mask(py::module_& m) {
     }
     return out;
   });
-  // IoUs as maskApi lays them out: an m x n Fortran-order array.
   m.def("mask_iou_rle", [](const py::sequence& dts, const py::sequence& gts,
                            const py::array_t<std::uint8_t, py::array::forcecast>& crowd) {
     const std::vector<Rle> d = parse_rles(dts), g = parse_rles(gts);
     const std::vector<std::uint8_t> c = parse_crowd(crowd, g.size());
-    py::array_t<double, py::array::f_style> out({static_cast<py::ssize_t>(d.size()), static_cast<py::ssize_t>(g.size())});
-    double* o = out.mutable_data();
-    for (std::size_t j = 0; j < g.size(); ++j)
-      for (std::size_t i = 0; i < d.size(); ++i) o[j * d.size() + i] = rle_iou(d[i], g[j], c[j] != 0);
-    return out;
+    return iou_matrix(d.size(), g.size(), [&](std::size_t i, std::size_t j) { return rle_iou(d[i], g[j], c[j] != 0); });
   });
   m.def("mask_iou_box", [](const py::array_t<double, py::array::c_style | py::array::forcecast>& dts,
                            const py::array_t<double, py::array::c_style | py::array::forcecast>& gts,
                            const py::array_t<std::uint8_t, py::array::forcecast>& crowd) {
     const std::vector<Box> d = parse_boxes(dts, "iou: dt"), g = parse_boxes(gts, "iou: gt");
     const std::vector<std::uint8_t> c = parse_crowd(crowd, g.size());
-    py::array_t<double, py::array::f_style> out({static_cast<py::ssize_t>(d.size()), static_cast<py::ssize_t>(g.size())});
-    double* o = out.mutable_data();
-    for (std::size_t j = 0; j < g.size(); ++j)
-      for (std::size_t i = 0; i < d.size(); ++i) o[j * d.size() + i] = box_iou(d[i], g[j], c[j] != 0);
-    return out;
+    return iou_matrix(d.size(), g.size(), [&](std::size_t i, std::size_t j) { return box_iou(d[i], g[j], c[j] != 0); });
   });
   m.def("mask_from_bbox", [](const py::array_t<double, py::array::c_style | py::array::forcecast>& bb, std::uint32_t h,
                              std::uint32_t w) {

@@ -8,16 +8,9 @@ import unittest
 import numpy as np
 
 import util
-from deteval.coco import COCO
 from deteval.cocoeval import COCOeval
 
 SMALL = [c for c in util.cases() if not c[0].startswith("random_large")]
-
-
-def load(case):
-    with util.quiet():
-        gt = COCO(util.case_path(case, "gt.json"))
-        return gt, gt.loadRes(util.case_path(case, "dt.json"))
 
 
 class Accumulate(unittest.TestCase):
@@ -27,7 +20,7 @@ class Accumulate(unittest.TestCase):
             if not os.path.exists(ref):
                 continue
             with self.subTest(case=case, iou_type=t):
-                gt, dt = load(case)
+                gt, dt = util.load(case)
                 E, _ = util.evaluate(gt, dt, t, util.case_params(case))
                 with util.quiet():
                     E.evalImgs = list(E.evalImgs)
@@ -39,7 +32,7 @@ class Accumulate(unittest.TestCase):
     def test_torchvision_merge_of_batches(self):
         # torchvision's CocoEvaluator: evaluate per batch of images, merge, accumulate.
         case, t = "random_medium_200img", "segm"
-        gt, dt = load(case)
+        gt, dt = util.load(case)
         img_ids = sorted(gt.getImgIds())
         with util.quiet():
             E = COCOeval(gt, dt, t)
@@ -62,7 +55,7 @@ class Accumulate(unittest.TestCase):
 
     def test_other_parameters(self):
         case, t = "maxdets_truncation", "bbox"
-        gt, dt = load(case)
+        gt, dt = util.load(case)
         E, _ = util.evaluate(gt, dt, t)
         full = {k: E.eval[k] for k in ("precision", "recall", "scores")}
         p = copy.deepcopy(E.params)
@@ -77,7 +70,7 @@ class Accumulate(unittest.TestCase):
         np.testing.assert_array_equal(E.eval["scores"], full["scores"][:, :, :, :2, [0, 2]])
 
     def test_usecats0_sets_catids_as_pycocotools(self):
-        gt, dt = load("usecats0")
+        gt, dt = util.load("usecats0")
         E, _ = util.evaluate(gt, dt, "bbox", util.case_params("usecats0"))
         self.assertEqual(E.params.catIds, [-1])  # pycocotools' accumulate overwrites it
 

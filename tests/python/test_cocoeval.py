@@ -2,7 +2,6 @@
 byte for byte, per-category values, and eval['precision'/'recall'/'scores'] equal to
 pycocotools' arrays (fixtures/python/eval_arrays); results from a file, a list of dicts
 and an N x 7 array."""
-import json
 import os
 import unittest
 

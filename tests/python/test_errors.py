@@ -98,6 +98,16 @@ class Errors(unittest.TestCase):
             self.evaluate(gt, dt)
         self.assertEqual(str(cm.exception), self.cli_message(self.gt_path, bad))
 
+    def test_unknown_categories_are_dropped_with_a_warning(self):
+        with util.quiet():
+            gt = COCO(self.gt_path)
+            base = gt.loadRes(self.dets)
+            extra = gt.loadRes(self.dets + [dict(self.dets[0], category_id=999, score=1.0)])
+        E0, _ = util.evaluate(gt, base, "bbox")
+        with self.assertWarnsRegex(UserWarning, "ignored 1 results"):
+            E1, _ = util.evaluate(gt, extra, "bbox")
+        np.testing.assert_array_equal(E0.stats, E1.stats)
+
     def test_bad_params(self):
         with util.quiet():
             gt = COCO(self.gt_path)

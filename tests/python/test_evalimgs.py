@@ -1,14 +1,12 @@
 """COCOeval.evalImgs and COCOeval.ious, built on request, equal pycocotools'
 (fixtures/python/evalimgs, fixtures/python/ious)."""
 import glob
-import json
 import os
 import unittest
 
 import numpy as np
 
 import util
-from deteval.coco import COCO
 
 
 class EvalImgs(unittest.TestCase):
@@ -19,10 +17,7 @@ class EvalImgs(unittest.TestCase):
             case, t = os.path.basename(path)[:-5].rsplit("_", 1)
             ref = util.load_json(path)
             with self.subTest(case=case, iou_type=t):
-                with util.quiet():
-                    gt = COCO(util.case_path(case, "gt.json"))
-                    dt = gt.loadRes(util.case_path(case, "dt.json"))
-                E, _ = util.evaluate(gt, dt, t, util.case_params(case))
+                E, _ = util.evaluate(*util.load(case), t, util.case_params(case))
                 got = E.evalImgs
                 self.assertEqual(len(got), len(ref))
                 self.assertEqual([g is None for g in got], [r is None for r in ref])
@@ -44,10 +39,7 @@ class EvalImgs(unittest.TestCase):
             case, t = os.path.basename(path)[:-5].rsplit("_", 1)
             ref = util.load_json(path)
             with self.subTest(case=case, iou_type=t):
-                with util.quiet():
-                    gt = COCO(util.case_path(case, "gt.json"))
-                    dt = gt.loadRes(util.case_path(case, "dt.json"))
-                E, _ = util.evaluate(gt, dt, t, util.case_params(case))
+                E, _ = util.evaluate(*util.load(case), t, util.case_params(case))
                 got = {"%d,%d" % k: v for k, v in E.ious.items()}
                 self.assertEqual(set(got), set(ref))
                 for key, r in ref.items():

@@ -1,7 +1,6 @@
 """What deteval adds to pycocotools' API: threads (bit-identical results), the CLI's JSON,
 per-category figures with names, analyses, the HTML report and curves, stage callbacks and
 interruption (Ctrl-C between stages), lazy Python-side views."""
-import json
 import os
 import shutil
 import signal
@@ -18,12 +17,6 @@ from deteval.cocoeval import COCOeval
 CLI = os.environ.get("DETEVAL_CLI", "")
 
 
-def load(case):
-    with util.quiet():
-        gt = COCO(util.case_path(case, "gt.json"))
-        return gt, gt.loadRes(util.case_path(case, "dt.json"))
-
-
 class Extras(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp()
@@ -32,7 +25,7 @@ class Extras(unittest.TestCase):
         shutil.rmtree(self.dir)
 
     def test_threads_give_identical_results(self):
-        gt, dt = load("random_medium_200img")
+        gt, dt = util.load("random_medium_200img")
         one, _ = util.evaluate(gt, dt, "segm", threads=1)
         two, _ = util.evaluate(gt, dt, "segm", threads=2, device="cpu")
         for name in ("precision", "recall", "scores"):
@@ -43,7 +36,7 @@ class Extras(unittest.TestCase):
         if not CLI:
             self.skipTest("DETEVAL_CLI is not set (ctest sets it)")
         case = "noncontiguous_ids"
-        gt, dt = load(case)
+        gt, dt = util.load(case)
         E, _ = util.evaluate(gt, dt, "segm")
         out = os.path.join(self.dir, "cli.json")
         subprocess.run([CLI, "coco", "--gt", util.case_path(case, "gt.json"), "--dt", util.case_path(case, "dt.json"),
@@ -56,7 +49,7 @@ class Extras(unittest.TestCase):
         self.assertEqual(analysis, util.load_json(out)["analysis"])
 
     def test_per_category_and_analyses(self):
-        gt, dt = load("basic_mixed_sizes")
+        gt, dt = util.load("basic_mixed_sizes")
         E, _ = util.evaluate(gt, dt, "bbox")
         cats = E.per_category()
         self.assertEqual([c["id"] for c in cats], sorted(gt.getCatIds()))
@@ -72,7 +65,7 @@ class Extras(unittest.TestCase):
             E.analyze(iou=0.33)
 
     def test_report_and_curves(self):
-        gt, dt = load("crowd_regions")
+        gt, dt = util.load("crowd_regions")
         E, _ = util.evaluate(gt, dt, "segm")
         html = os.path.join(self.dir, "r.html")
         E.report(html)
@@ -88,7 +81,7 @@ class Extras(unittest.TestCase):
             E.report(os.path.join(self.dir, "no_such_dir", "r.html"))
 
     def test_stages_and_interruption(self):
-        gt, dt = load("random_medium_200img")
+        gt, dt = util.load("random_medium_200img")
         seen = []
         with util.quiet():
             E = COCOeval(gt, dt, "bbox")
@@ -112,7 +105,7 @@ class Extras(unittest.TestCase):
         np.testing.assert_array_equal(E.eval["precision"], reference.eval["precision"])
 
     def test_lazy_views(self):
-        gt, dt = load("score_ties")
+        gt, dt = util.load("score_ties")
         self.assertIsNone(gt._index)
         self.assertIsNone(dt._data)
         E, _ = util.evaluate(gt, dt, "bbox")
@@ -125,7 +118,7 @@ class Extras(unittest.TestCase):
 
     def test_edited_dataset_is_evaluated(self):
         # After createIndex(), the dataset as edited is what gets evaluated.
-        gt, dt = load("basic_mixed_sizes")
+        gt, dt = util.load("basic_mixed_sizes")
         base, _ = util.evaluate(gt, dt, "bbox")
         gt.dataset["annotations"] = gt.dataset["annotations"][: len(gt.dataset["annotations"]) // 2]
         with util.quiet():

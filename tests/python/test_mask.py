@@ -1,7 +1,6 @@
 """deteval.mask against pycocotools.mask's recorded outputs (fixtures/python/mask_reference.json):
 encode, decode, area, toBbox, merge, iou, frPyObjects, with pycocotools' dtypes and shapes."""
 import hashlib
-import json
 import os
 import unittest
 

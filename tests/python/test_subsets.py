@@ -1,7 +1,6 @@
 """params.imgIds / catIds / useCats and custom recThrs, areaRng, maxDets with pycocotools'
 semantics: stats, summary and eval arrays equal pycocotools' (fixtures/python/subsets)."""
 import glob
-import json
 import os
 import unittest
 

@@ -69,3 +69,11 @@ def load_json(path):
 def read_text(path):
     with open(path) as f:
         return f.read()
+
+
+def load(case):
+    """COCO(gt.json) and its loadRes(dt.json) for a conformance case."""
+    from deteval.coco import COCO
+    with quiet():
+        gt = COCO(case_path(case, "gt.json"))
+        return gt, gt.loadRes(case_path(case, "dt.json"))
