@@ -10,14 +10,21 @@ import util
 
 
 class EvalImgs(unittest.TestCase):
-    def test_recorded(self):
-        files = sorted(glob.glob(os.path.join(util.REFS, "evalimgs", "*.json")))
+    def recorded(self, kind):
+        """(case, iou type, pycocotools' recorded value, deteval's COCOeval) for each
+        fixtures/python/<kind>/ file."""
+        files = sorted(glob.glob(os.path.join(util.REFS, kind, "*.json")))
         self.assertGreaterEqual(len(files), 3)
+        out = []
         for path in files:
             case, t = os.path.basename(path)[:-5].rsplit("_", 1)
-            ref = util.load_json(path)
+            E, _ = util.evaluate(*util.load(case), t, util.case_params(case))
+            out.append((case, t, util.load_json(path), E))
+        return out
+
+    def test_recorded(self):
+        for case, t, ref, E in self.recorded("evalimgs"):
             with self.subTest(case=case, iou_type=t):
-                E, _ = util.evaluate(*util.load(case), t, util.case_params(case))
                 got = E.evalImgs
                 self.assertEqual(len(got), len(ref))
                 self.assertEqual([g is None for g in got], [r is None for r in ref])
@@ -33,13 +40,8 @@ class EvalImgs(unittest.TestCase):
                     self.assertEqual(g["dtIgnore"].dtype, np.bool_)
 
     def test_ious_recorded(self):
-        files = sorted(glob.glob(os.path.join(util.REFS, "ious", "*.json")))
-        self.assertGreaterEqual(len(files), 3)
-        for path in files:
-            case, t = os.path.basename(path)[:-5].rsplit("_", 1)
-            ref = util.load_json(path)
+        for case, t, ref, E in self.recorded("ious"):
             with self.subTest(case=case, iou_type=t):
-                E, _ = util.evaluate(*util.load(case), t, util.case_params(case))
                 got = {"%d,%d" % k: v for k, v in E.ious.items()}
                 self.assertEqual(set(got), set(ref))
                 for key, r in ref.items():
