@@ -9,6 +9,7 @@
 
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
+#include "png_fast.hpp"
 
 namespace deteval {
 namespace {
@@ -79,7 +80,9 @@ bool decode(png_structp png, png_infop info, MemoryReader& reader, PngImage& ima
 
 }  // namespace
 
-PngImage decode_png(const void* bytes, std::size_t size, const std::string& name) {
+namespace {
+void decode_into(const void* bytes, std::size_t size, const std::string& name, PngImage& image) {
+  if (detail::decode_png_fast(static_cast<const unsigned char*>(bytes), size, image)) return;
   if (size < 8 || png_sig_cmp(static_cast<png_const_bytep>(bytes), 0, 8) != 0)
     throw InputError::whole(name, "not a valid PNG: no PNG signature");
   ErrorState state;
@@ -93,17 +96,28 @@ PngImage decode_png(const void* bytes, std::size_t size, const std::string& name
   // Label maps are large but bounded: refuse absurd dimensions before allocating.
   png_set_user_limits(png, 1u << 16, 1u << 16);
   MemoryReader reader{static_cast<const unsigned char*>(bytes), size};
-  PngImage image;
   std::vector<png_bytep> rows;
   const bool ok = decode(png, info, reader, image, rows);
   png_destroy_read_struct(&png, &info, nullptr);
   if (!ok) throw InputError::whole(name, "not a valid PNG: " + state.message);
+}
+}  // namespace
+
+PngImage decode_png(const void* bytes, std::size_t size, const std::string& name) {
+  PngImage image;
+  decode_into(bytes, size, name, image);
   return image;
 }
 
 PngImage read_png(const std::string& path) {
+  PngImage image;
+  read_png(path, image);
+  return image;
+}
+
+void read_png(const std::string& path, PngImage& out) {
   const std::string bytes = read_file(path, std::size_t(1) << 30);
-  return decode_png(bytes.data(), bytes.size(), path);
+  decode_into(bytes.data(), bytes.size(), path, out);
 }
 
 namespace {

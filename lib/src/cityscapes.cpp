@@ -78,30 +78,42 @@ struct Acc {
   std::uint64_t size = 0, tp = 0, ctp = 0;
 };
 
-// Instance pixels of one map (ids > 1000) with their TP and category TP; dense table over
-// the ids that occur when they are few enough, else a map.
+// Instance pixels of one map (ids > 1000) with their TP and category TP. Instances lie in
+// runs along rows: the id's entry is looked up once per run, and the run's pixels only
+// compare predictions.
 template <class I, class P>
 void count_instances(const I* inst, const P* pred, std::size_t n, std::map<std::uint32_t, Acc>& out) {
   std::uint8_t pred_cat[kLabels];
   for (std::uint32_t l = 0; l < kLabels; ++l) pred_cat[l] = instance_category_of(l);
-  const std::uint32_t top = detail::max_value(inst, n);
-  if (top <= 1000) return;
-  auto pixel = [&](std::uint32_t v, std::uint32_t p, Acc& a) {
+  std::size_t i = 0;
+  while (i < n) {
+    const I v = inst[i];
+    if (v <= 1000) {
+      // Most pixels are not instances: skip blocks of 32 without a branch per pixel.
+      while (i + 32 <= n) {
+        bool any = false;
+        for (std::size_t k = 0; k < 32; ++k) any |= inst[i + k] > 1000;
+        if (any) break;
+        i += 32;
+      }
+      while (i < n && inst[i] <= 1000) ++i;
+      continue;
+    }
+    std::size_t j = i + 1;
+    while (j < n && inst[j] == v) ++j;
     const std::uint32_t label = label_of(v);
-    ++a.size;
-    a.tp += p == label;
+    const std::uint8_t cat = instance_category_of(label);
+    std::uint64_t tp = 0, ctp = 0;
     // pred < kLabels here: count_image reports a larger predicted id before the instances.
-    a.ctp += pred_cat[p] != 0xff && pred_cat[p] == instance_category_of(label);
-  };
-  if (top - 1000 <= (1u << 20)) {
-    std::vector<Acc> t(top - 1000);
-    for (std::size_t i = 0; i < n; ++i)
-      if (inst[i] > 1000) pixel(inst[i], pred[i], t[inst[i] - 1001]);
-    for (std::size_t k = 0; k < t.size(); ++k)
-      if (t[k].size) out[std::uint32_t(k + 1001)] = t[k];
-  } else {
-    for (std::size_t i = 0; i < n; ++i)
-      if (inst[i] > 1000) pixel(inst[i], pred[i], out[inst[i]]);
+    for (std::size_t k = i; k < j; ++k) {
+      tp += pred[k] == label;
+      ctp += pred_cat[pred[k]] == cat && cat != 0xff;
+    }
+    Acc& a = out[v];
+    a.size += j - i;
+    a.tp += tp;
+    a.ctp += ctp;
+    i = j;
   }
 }
 

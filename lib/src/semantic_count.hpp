@@ -57,15 +57,28 @@ void count_runs(const G* g, const P* p, std::size_t n, Add&& add) {
   G cg = g[0];
   P cp = p[0];
   std::uint64_t run = 1;
-  for (std::size_t i = 1; i < n; ++i) {
-    if (g[i] == cg && p[i] == cp) {
-      ++run;
-      continue;
+  std::size_t i = 1;
+  for (;;) {
+    // Whole blocks of 32 inside the run are checked without a branch per pixel.
+    while (i + 32 <= n) {
+      unsigned diff = 0;
+      for (std::size_t k = 0; k < 32; ++k) diff |= unsigned(g[i + k] ^ cg) | unsigned(p[i + k] ^ cp);
+      if (diff) break;
+      run += 32;
+      i += 32;
     }
-    add(cg, cp, run);
-    cg = g[i];
-    cp = p[i];
-    run = 1;
+    const std::size_t stop = std::min(n, i + 32);
+    for (; i < stop; ++i) {
+      if (g[i] == cg && p[i] == cp) {
+        ++run;
+        continue;
+      }
+      add(cg, cp, run);
+      cg = g[i];
+      cp = p[i];
+      run = 1;
+    }
+    if (i >= n) break;
   }
   add(cg, cp, run);
 }

@@ -41,6 +41,11 @@ PngImage read_png(const std::string& path);
 /// Decodes PNG bytes; `name` is used in error messages.
 PngImage decode_png(const void* bytes, std::size_t size, const std::string& name);
 
+/// read_png into `out`, reusing its buffer: when images of one size are decoded one after
+/// another (a dataset's label maps), the samples are not zeroed first and no fresh pages
+/// are faulted in. `out` is unspecified after an exception.
+void read_png(const std::string& path, PngImage& out);
+
 /// Encodes an 8- or 16-bit image (no palette) as PNG bytes; for tests, fixtures and tools.
 std::string encode_png(const PngImage& image);
 

@@ -1,0 +1,16 @@
+// libdeflate's path for PNG decoding (internal to formats/; png.cpp tries it first).
+#pragma once
+
+#include <cstddef>
+
+#include "deteval/formats/png.hpp"
+
+namespace deteval::detail {
+
+/// Decodes `bytes` into `image` when the file has the common shape (8- or 16-bit samples,
+/// any colour type, not interlaced, only known critical chunks in order, every CRC and the
+/// zlib stream valid); returns false for anything else, which libpng then decodes or
+/// reports. The samples are those libpng gives (16-bit native-endian).
+bool decode_png_fast(const unsigned char* bytes, std::size_t size, PngImage& image);
+
+}  // namespace deteval::detail
