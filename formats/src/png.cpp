@@ -81,8 +81,7 @@ bool decode(png_structp png, png_infop info, MemoryReader& reader, PngImage& ima
 }  // namespace
 
 namespace {
-void decode_into(const void* bytes, std::size_t size, const std::string& name, PngImage& image) {
-  if (detail::decode_png_fast(static_cast<const unsigned char*>(bytes), size, image)) return;
+void decode_libpng(const void* bytes, std::size_t size, const std::string& name, PngImage& image) {
   if (size < 8 || png_sig_cmp(static_cast<png_const_bytep>(bytes), 0, 8) != 0)
     throw InputError::whole(name, "not a valid PNG: no PNG signature");
   ErrorState state;
@@ -101,7 +100,18 @@ void decode_into(const void* bytes, std::size_t size, const std::string& name, P
   png_destroy_read_struct(&png, &info, nullptr);
   if (!ok) throw InputError::whole(name, "not a valid PNG: " + state.message);
 }
+
+void decode_into(const void* bytes, std::size_t size, const std::string& name, PngImage& image) {
+  if (!detail::decode_png_fast(static_cast<const unsigned char*>(bytes), size, image))
+    decode_libpng(bytes, size, name, image);
+}
 }  // namespace
+
+PngImage detail::decode_png_libpng(const void* bytes, std::size_t size, const std::string& name) {
+  PngImage image;
+  decode_libpng(bytes, size, name, image);
+  return image;
+}
 
 PngImage decode_png(const void* bytes, std::size_t size, const std::string& name) {
   PngImage image;

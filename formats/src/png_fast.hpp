@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "deteval/formats/png.hpp"
 
@@ -12,5 +13,8 @@ namespace deteval::detail {
 /// zlib stream valid); returns false for anything else, which libpng then decodes or
 /// reports. The samples are those libpng gives (16-bit native-endian).
 bool decode_png_fast(const unsigned char* bytes, std::size_t size, PngImage& image);
+
+/// libpng's path alone (what decode_png falls back to); for the tests that hold both equal.
+PngImage decode_png_libpng(const void* bytes, std::size_t size, const std::string& name);
 
 }  // namespace deteval::detail
