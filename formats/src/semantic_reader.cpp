@@ -100,6 +100,14 @@ nlohmann::ordered_json number_or_null(double v) {
   return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
 }
 
+// A K x K row-major matrix as K arrays of K counts.
+nlohmann::ordered_json matrix_json(const std::vector<std::uint64_t>& counts, std::size_t K) {
+  nlohmann::ordered_json m = nlohmann::ordered_json::array();
+  for (std::size_t g = 0; g < K; ++g)
+    m.push_back(std::vector<std::uint64_t>(counts.begin() + std::ptrdiff_t(g * K), counts.begin() + std::ptrdiff_t((g + 1) * K)));
+  return m;
+}
+
 std::string f3(double v) {
   if (std::isnan(v)) return "  nan";
   char b[32];
@@ -125,15 +133,16 @@ CityscapesFiles find_cityscapes_files(const std::string& gt_root, const std::str
   require_folder(base.string(), "cities (<split>/<city>/*_gtFine_labelIds.png)");
   require_folder(pred_dir, "predictions");
 
-  // gtFine/<split>/*/*_gtFine_labelIds.png, sorted as strings like the reference's sorted glob.
+  // gtFine/<split>/*/*_gtFine_labelIds.png, sorted as strings like the reference's sorted
+  // glob (whose `*` matches no name that starts with a dot).
   std::vector<std::string> gt;
   for (fs::directory_iterator city(base, ec), end; !ec && city != end; city.increment(ec)) {
     std::error_code e2;
-    if (!city->is_directory(e2)) continue;
+    if (!city->is_directory(e2) || city->path().filename().string().front() == '.') continue;
     for (fs::directory_iterator f(city->path(), e2), fe; !e2 && f != fe; f.increment(e2)) {
       const std::string name = f->path().filename().string();
       std::error_code e3;
-      if (name.size() > 20 && ends_with(name, "_gtFine_labelIds.png") && !f->is_directory(e3))
+      if (name.front() != '.' && ends_with(name, "_gtFine_labelIds.png") && !f->is_directory(e3))
         gt.push_back(f->path().string());
     }
   }
@@ -274,13 +283,7 @@ std::string cityscapes_json(const cityscapes::Result& r, const CityscapesFiles& 
   doc["averageScoreInstClasses"] = number_or_null(r.mean_class_iiou);
   doc["averageScoreCategories"] = number_or_null(r.mean_category_iou);
   doc["averageScoreInstCategories"] = number_or_null(r.mean_category_iiou);
-  J m = J::array();
-  for (std::size_t g = 0; g < cityscapes::kLabels; ++g) {
-    J row = J::array();
-    for (std::size_t p = 0; p < cityscapes::kLabels; ++p) row.push_back(r.at(g, p));
-    m.push_back(row);
-  }
-  doc["confMatrix"] = m;
+  doc["confMatrix"] = matrix_json(r.confusion, cityscapes::kLabels);
   auto stats = [](const cityscapes::InstanceStats& s) {
     return J{{"tp", s.tp}, {"fn", s.fn}, {"tpWeighted", s.tp_weighted}, {"fnWeighted", s.fn_weighted}};
   };
@@ -408,13 +411,7 @@ std::string labels_json(const SemanticConfusion& c, const SemanticScores& s, con
                         {"pred_pixels", s.pred_pixels[k]},
                         {"tp", s.tp[k]}});
   doc["classes"] = classes;
-  J m = J::array();
-  for (std::size_t g = 0; g < c.K; ++g) {
-    J row = J::array();
-    for (std::size_t p = 0; p < c.K; ++p) row.push_back(c.at(g, p));
-    m.push_back(row);
-  }
-  doc["confusion_matrix"] = m;
+  doc["confusion_matrix"] = matrix_json(c.counts, c.K);
   return doc.dump(1) + "\n";
 }
 
