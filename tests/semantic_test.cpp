@@ -134,6 +134,37 @@ TEST(CityscapesConformance, EveryRejectedCaseIsRefusedWithALocatedMessage) {
   }
 }
 
+// A multi-channel instance map: the reference scores it when no id is an instance to score
+// (an 8-bit map never holds one) and fails on the first instance otherwise.
+TEST(CityscapesConformance, MultiChannelInstanceMaps) {
+  test::TempDir tmp;
+  fs::copy(fixture("semantic/stuff_basic"), tmp.path() / "case", fs::copy_options::recursive);
+  const CityscapesFiles files = find_cityscapes_files((tmp.path() / "case").string(), (tmp.path() / "case/pred").string());
+  const std::string want = cityscapes_json(evaluate_cityscapes_files(files), files);
+  PngImage rgb = read_png(files.gt_labels[0]);
+  rgb.channels = 3;
+  rgb.data.resize(rgb.data.size() * 3, 7);
+  test::spit(files.gt_instances[0], encode_png(rgb));
+  EXPECT_EQ(cityscapes_json(evaluate_cityscapes_files(files), files), want);
+  PngImage rgb16;
+  rgb16.width = rgb.width;
+  rgb16.height = rgb.height;
+  rgb16.channels = 3;
+  rgb16.bit_depth = 16;
+  std::vector<std::uint16_t> ids(rgb16.pixels() * 3, 7);
+  ids[5] = 26001;
+  rgb16.data.resize(ids.size() * 2);
+  std::memcpy(rgb16.data.data(), ids.data(), rgb16.data.size());
+  test::spit(files.gt_instances[0], encode_png(rgb16));
+  try {
+    evaluate_cityscapes_files(files);
+    ADD_FAILURE() << "accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("got 3 channels (RGB), with instance 26001 to score"), std::string::npos)
+        << e.what();
+  }
+}
+
 // ---- the reference's rules on hand-made maps -------------------------------------------
 
 struct Maps {

@@ -213,8 +213,12 @@ cityscapes::Result evaluate_cityscapes_files(const CityscapesFiles& files, int t
                                                         "), got " + size_text(pred));
     require_single_channel(pred, pred_path, "a label map");
     require_single_channel(gt, gt_path, "a label map");
-    require_single_channel(inst, inst_path, "an instance map");
-    const LabelView vg = view_of(gt), vi = view_of(inst), vp = view_of(pred);
+    // A multi-channel instance map is refused only when it holds an instance to score (an
+    // 8-bit one never does: its ids are < 1000): its samples are looked at as one wider map,
+    // whose ids count and whose size differs from the labels'.
+    LabelView vi = view_of(inst);
+    vi.width *= std::size_t(inst.channels);
+    const LabelView vg = view_of(gt), vp = view_of(pred);
     const std::optional<ImageIssue> issue = cityscapes::count_image(vg, vi, vp, counts[i]);
     if (!issue) return;
     const std::string v = std::to_string(issue->value);
@@ -224,15 +228,18 @@ cityscapes::Result evaluate_cityscapes_files(const CityscapesFiles& files, int t
       case ImageIssue::Kind::pred_label_out_of_range:
         throw InputError::expected(pred_path, where(vp, issue->pixel), "a Cityscapes label id 0..33", v);
       case ImageIssue::Kind::unknown_instance_label:
-        throw InputError::expected(inst_path, where(vi, issue->pixel),
+        throw InputError::expected(inst_path, where(view_of(inst), issue->pixel / std::size_t(inst.channels)),
                                    "an instance id label * 1000 + k with a label id 0..33", v);
       case ImageIssue::Kind::instance_without_class:
         throw InputError::expected(
-            inst_path, where(vi, issue->pixel),
+            inst_path, where(view_of(inst), issue->pixel / std::size_t(inst.channels)),
             "instance ids (> 1000) only of classes with instances (person, rider, car, truck, bus, caravan, "
             "trailer, train, motorcycle, bicycle)",
             v + ", an instance of '" + std::string(cityscapes::labels()[issue->value / 1000].name) + "'");
       case ImageIssue::Kind::instance_size_mismatch:
+        if (inst.channels != 1)
+          throw InputError::at(inst_path, "image", "expected an instance map with one channel (grey), got " +
+                                                       channels_text(inst) + ", with instance " + v + " to score");
         throw InputError::at(inst_path, "image size",
                              "expected the label ids' " + size_text(gt) + " (" + gt_path + "), got " + size_text(inst) +
                                  ", with instance " + v + " to score");
