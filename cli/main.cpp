@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   deteval::cli::add_voc_command(app);
   deteval::cli::add_dota_command(app);
   deteval::cli::add_panoptic_command(app);
+  deteval::cli::add_semantic_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

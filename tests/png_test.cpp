@@ -5,9 +5,12 @@
 
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <random>
 
 #include "deteval/formats/error.hpp"
+#include "png_fast.hpp"
+#include "test_util.hpp"
 
 namespace deteval {
 namespace {
@@ -72,6 +75,54 @@ TEST(Png, BadBytesAreLocatedInputErrors) {
   } catch (const InputError& e) {
     EXPECT_EQ(std::string(e.what()).rfind("gt/b.png: not a valid PNG: ", 0), 0u) << e.what();
   }
+}
+
+// The libdeflate path (formats/src/png_fast.cpp) gives libpng's samples, and declines what
+// it does not handle, so that libpng decodes or reports it.
+void expect_same_as_libpng(const std::string& bytes, const std::string& what) {
+  PngImage fast;
+  ASSERT_TRUE(detail::decode_png_fast(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), fast)) << what;
+  const PngImage slow = detail::decode_png_libpng(bytes.data(), bytes.size(), what);
+  EXPECT_EQ(fast.width, slow.width) << what;
+  EXPECT_EQ(fast.height, slow.height) << what;
+  EXPECT_EQ(fast.channels, slow.channels) << what;
+  EXPECT_EQ(fast.bit_depth, slow.bit_depth) << what;
+  EXPECT_EQ(fast.palette, slow.palette) << what;
+  EXPECT_EQ(fast.data, slow.data) << what;
+}
+
+TEST(Png, FastPathEqualsLibpng) {
+  // Random samples make libpng's writer pick every filter type; label-like images the runs.
+  for (int depth : {8, 16})
+    for (int channels = 1; channels <= 4; ++channels) {
+      expect_same_as_libpng(encode_png(random_image(53, 17, channels, depth, unsigned(depth + channels))), "random");
+      PngImage runs = random_image(301, 9, channels, depth, 3);
+      for (std::size_t i = 0; i < runs.data.size(); ++i) runs.data[i] = std::uint8_t((i / 97) * 7);
+      expect_same_as_libpng(encode_png(runs), "runs");
+    }
+  // Every PNG of the semantic fixtures (PIL's writer: label ids, 16-bit instance ids, RGB).
+  std::size_t n = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(test::fixture("semantic")))
+    if (e.path().extension() == ".png") {
+      expect_same_as_libpng(test::slurp(e.path()), e.path().string());
+      ++n;
+    }
+  EXPECT_GT(n, 50u);
+}
+
+TEST(Png, FastPathDeclinesDamagedFilesAndLibpngReportsThem) {
+  const std::string good = encode_png(random_image(40, 30, 1, 8, 11));
+  // A flipped byte inside the image data: the chunk's CRC no longer matches.
+  const std::size_t idat = good.find("IDAT");
+  ASSERT_NE(idat, std::string::npos);
+  std::string bad = good;
+  bad[idat + 10] = char(bad[idat + 10] ^ 0x55);
+  PngImage out;
+  EXPECT_FALSE(detail::decode_png_fast(reinterpret_cast<const unsigned char*>(bad.data()), bad.size(), out));
+  EXPECT_THROW(decode_png(bad.data(), bad.size(), "x.png"), InputError);
+  // Cut before IEND: declined; libpng decides (it has all rows, so it may accept them).
+  const std::string cut = good.substr(0, good.find("IEND") - 4);
+  EXPECT_FALSE(detail::decode_png_fast(reinterpret_cast<const unsigned char*>(cut.data()), cut.size(), out));
 }
 
 TEST(Png, MissingFileIsAnIoError) {

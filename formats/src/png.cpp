@@ -9,6 +9,7 @@
 
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
+#include "png_fast.hpp"
 
 namespace deteval {
 namespace {
@@ -82,13 +83,8 @@ bool decode(png_structp png, png_infop info, MemoryReader& reader, PngImage& ima
 
 }  // namespace
 
-PngImage decode_png(const void* bytes, std::size_t size, const std::string& name) {
-  PngImage image;
-  decode_png(bytes, size, name, image);
-  return image;
-}
-
-void decode_png(const void* bytes, std::size_t size, const std::string& name, PngImage& image) {
+namespace {
+void decode_libpng(const void* bytes, std::size_t size, const std::string& name, PngImage& image) {
   if (size < 8 || png_sig_cmp(static_cast<png_const_bytep>(bytes), 0, 8) != 0)
     throw InputError::whole(name, "not a valid PNG: no PNG signature");
   ErrorState state;
@@ -108,9 +104,37 @@ void decode_png(const void* bytes, std::size_t size, const std::string& name, Pn
   if (!ok) throw InputError::whole(name, "not a valid PNG: " + state.message);
 }
 
+void decode_into(const void* bytes, std::size_t size, const std::string& name, PngImage& image) {
+  if (!detail::decode_png_fast(static_cast<const unsigned char*>(bytes), size, image))
+    decode_libpng(bytes, size, name, image);
+}
+}  // namespace
+
+PngImage detail::decode_png_libpng(const void* bytes, std::size_t size, const std::string& name) {
+  PngImage image;
+  decode_libpng(bytes, size, name, image);
+  return image;
+}
+
+PngImage decode_png(const void* bytes, std::size_t size, const std::string& name) {
+  PngImage image;
+  decode_into(bytes, size, name, image);
+  return image;
+}
+
+void decode_png(const void* bytes, std::size_t size, const std::string& name, PngImage& image) {
+  decode_into(bytes, size, name, image);
+}
+
 PngImage read_png(const std::string& path) {
+  PngImage image;
+  read_png(path, image);
+  return image;
+}
+
+void read_png(const std::string& path, PngImage& out) {
   const std::string bytes = read_file(path, std::size_t(1) << 30);
-  return decode_png(bytes.data(), bytes.size(), path);
+  decode_into(bytes.data(), bytes.size(), path, out);
 }
 
 namespace {

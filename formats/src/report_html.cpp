@@ -221,14 +221,16 @@ struct Html {
 // The confusion matrix as an SVG heat map, each row coloured by its share of the row's total.
 // Returns how many categories were left out: with many classes, those without
 // ground truth or detections (an empty row and column) only shrink the rest.
-std::size_t confusion_svg(Html& h, const ConfusionMatrix& cm, const std::vector<std::string>& names) {
+// `extra` = false: a plain K x K matrix (semantic segmentation), no background row / missed column.
+std::size_t confusion_svg(Html& h, const ConfusionMatrix& cm, const std::vector<std::string>& names,
+                          bool extra = true) {
   std::vector<std::size_t> shown;
   for (std::size_t k = 0; k < cm.K; ++k) {
     bool any = cm.K <= 20;
     for (std::size_t j = 0; j <= cm.K && !any; ++j) any = cm.at(k, j) || cm.at(j, k);
     if (any) shown.push_back(k);
   }
-  shown.push_back(cm.K);
+  if (extra) shown.push_back(cm.K);
   const std::size_t n = shown.size();
   const bool small = n <= 21;
   const double cell = small ? 40 : (cm.K <= 50 ? 16 : 11);
@@ -282,7 +284,7 @@ std::size_t confusion_svg(Html& h, const ConfusionMatrix& cm, const std::vector<
     }
   }
   h << "</svg>";
-  return cm.K + 1 - n;
+  return cm.K + (extra ? 1 : 0) - n;
 }
 
 // ΔAP of each error type as horizontal bars.
@@ -363,6 +365,19 @@ struct Spec {
   json data;                  // chart data besides the F1 curves
 };
 
+// The document's head, the title and the facts under it.
+void page_head(Html& h, const std::string& title, const std::vector<std::pair<std::string, std::string>>& facts) {
+  h << "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
+       "<meta name=viewport content=\"width=device-width,initial-scale=1\">"
+       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+       "script-src 'unsafe-inline'; img-src data:\">"
+    << "<title>" << esc(title) << "</title><style>" << kCss << "</style><script>" << kErrorHook
+    << "</script></head><body>\n";
+  h << "<header><h1>" << esc(title) << "</h1><ul class=facts>";
+  for (const auto& [k, v] : facts) h << "<li>" << esc(k) << ": <b>" << esc(v) << "</b></li>";
+  h << "</ul></header>\n";
+}
+
 std::string render(const ReportInput& in, const Spec& s) {
   const Analysis& a = *s.a;
   const std::vector<std::string>& names = in.names;
@@ -370,15 +385,8 @@ std::string render(const ReportInput& in, const Spec& s) {
   const std::string thr = fmt("%g", a.options.score_threshold);
 
   Html h;
-  h << "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
-       "<meta name=viewport content=\"width=device-width,initial-scale=1\">"
-       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-       "script-src 'unsafe-inline'; img-src data:\">"
-    << "<title>" << esc(in.title) << "</title><style>" << kCss << "</style><script>" << kErrorHook
-    << "</script></head><body>\n";
-  h << "<header><h1>" << esc(in.title) << "</h1><ul class=facts>";
-  for (const auto& [k, v] : in.facts) h << "<li>" << esc(k) << ": <b>" << esc(v) << "</b></li>";
-  h << "</ul></header>\n<nav><ul><li><a href=\"#summary\">Summary</a></li>"
+  page_head(h, in.title, in.facts);
+  h << "<nav><ul><li><a href=\"#summary\">Summary</a></li>"
     << (s.classes_html.empty() ? "" : "<li><a href=\"#classes\">Classes</a></li>")
     << "<li><a href=\"#curves\">Curves</a></li><li><a href=\"#operating\">Operating point</a></li>"
        "<li><a href=\"#confusion\">Confusion</a></li><li><a href=\"#errors\">Errors</a></li>"
@@ -852,6 +860,79 @@ std::string report_html(const ReportInput& in) {
   }
   if (!in.eval || !in.analysis) throw std::invalid_argument("report_html: needs eval and analysis (or voc)");
   return coco_report(in);
+}
+
+namespace {
+
+// Per-class scores as horizontal bars on a 0..1 scale (undefined scores: no bar, "–").
+void score_bars_svg(Html& h, const std::vector<std::string>& names, const std::vector<double>& v,
+                    const std::string& what) {
+  const double L = 170, W = 640, bar = 16, gap = 6, pw = W - L - 60;
+  const double H = 14 + static_cast<double>(names.size()) * (bar + gap) + 28;
+  h << "<svg class=chart id=\"iou-chart\" role=img viewBox=\"0 0 640 " << fmt("%.0f", H) << "\"><title>" << esc(what)
+    << " per class</title>";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const double y = 10 + static_cast<double>(i) * (bar + gap);
+    const bool defined = std::isfinite(v[i]);
+    const double w = defined ? std::clamp(v[i], 0.0, 1.0) * pw : 0;
+    h << "<text x=\"" << fmt("%.0f", L - 8) << "\" y=\"" << fmt("%.1f", y + bar / 2 + 5)
+      << "\" text-anchor=end font-size=13>" << esc(names[i]) << "</text>";
+    if (defined)
+      h << "<rect class=iou-bar data-v=\"" << g17(v[i]) << "\" x=\"" << fmt("%.0f", L) << "\" y=\"" << fmt("%.1f", y)
+        << "\" width=\"" << fmt("%.1f", std::max(w, 1.0)) << "\" height=\"" << fmt("%.0f", bar)
+        << "\" fill=\"#0072B2\"><title>" << esc(names[i]) << ": " << f3(v[i]) << "</title></rect>";
+    h << "<text x=\"" << fmt("%.1f", L + std::max(w, 1.0) + 6) << "\" y=\"" << fmt("%.1f", y + bar / 2 + 5)
+      << "\" font-size=12>" << f3(v[i]) << "</text>";
+  }
+  h << "<text x=\"" << fmt("%.0f", L) << "\" y=\"" << fmt("%.0f", H - 6) << "\" font-size=12 fill=\"#555\">" << esc(what)
+    << " (0 to 1; no bar: undefined)</text></svg>";
+}
+
+}  // namespace
+
+std::string semantic_report_html(const SemanticReportInput& in) {
+  if (in.scores.empty() || in.scores.front().second.size() != in.classes.size() ||
+      in.confusion.size() != in.matrix_names.size() * in.matrix_names.size())
+    throw std::invalid_argument("semantic_report_html: scores, classes and the confusion matrix do not agree");
+  Html h;
+  page_head(h, in.title, in.facts);
+  h << "<nav><ul><li><a href=\"#summary\">Summary</a></li><li><a href=\"#classes\">Classes</a></li>"
+       "<li><a href=\"#confusion\">Confusion</a></li><li><a href=\"#definitions\">Definitions</a></li></ul></nav>\n"
+       "<main>\n<section id=summary><h2>Summary</h2><div class=scroll><table class=big><thead><tr>"
+       "<th>Statistic</th><th class=num>Value</th><th>Meaning</th></tr></thead><tbody>";
+  for (const auto& st : in.summary)
+    h << "<tr><th scope=row>" << esc(st.name) << "</th><td class=num data-stat=\"" << esc(st.name) << "\" data-v=\""
+      << g17(st.value) << "\">" << f3(st.value) << "</td><td class=ci>" << esc(st.meaning) << "</td></tr>";
+  h << "</tbody></table></div></section>\n";
+
+  h << "<section id=classes><h2>Per class</h2><figure>";
+  score_bars_svg(h, in.classes, in.scores.front().second, in.scores.front().first);
+  h << "</figure><div class=\"scroll" << (in.classes.size() > 15 ? " tall" : "")
+    << "\"><table class=sortable><thead><tr><th>Class</th>";
+  for (const auto& [name, v] : in.scores) h << "<th class=num>" << esc(name) << "</th>";
+  h << "</tr></thead><tbody>";
+  for (std::size_t k = 0; k < in.classes.size(); ++k) {
+    h << "<tr><td>" << esc(in.classes[k]) << "</td>";
+    for (const auto& [name, v] : in.scores) h << num_td(v[k], name, f3(v[k]));
+    h << "</tr>";
+  }
+  h << "</tbody></table></div></section>\n";
+
+  ConfusionMatrix cm;  // the heat map's layout: (K+1) x (K+1), last row and column unused here
+  cm.K = in.matrix_names.size();
+  cm.counts.assign((cm.K + 1) * (cm.K + 1), 0);
+  for (std::size_t g = 0; g < cm.K; ++g)
+    for (std::size_t p = 0; p < cm.K; ++p) cm.counts[g * (cm.K + 1) + p] = in.confusion[g * cm.K + p];
+  h << "<section id=confusion><h2>Confusion matrix</h2><p class=note>Pixels, rows: ground truth, columns: "
+       "predicted.</p><figure><div class=scroll>";
+  const std::size_t hidden = confusion_svg(h, cm, in.matrix_names, false);
+  h << "</div><figcaption>" << (hidden ? std::to_string(hidden) + " classes with neither ground truth nor predicted "
+                                          "pixels are left out. " : std::string())
+    << "Colour: share of the row; green = correct. Hover a cell for its count.</figcaption></figure></section>\n";
+
+  h << "<footer id=definitions><h2>Definitions</h2><dl>" << in.definitions << "</dl><p>Generated by deteval "
+    << version() << ". This file is self-contained: no network access.</p></footer>\n</main>\n</body></html>\n";
+  return h.s;
 }
 
 std::string html_escape(std::string_view text) {

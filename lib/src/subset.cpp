@@ -52,6 +52,8 @@ GroundTruth subset_gt(const GroundTruth& gt, const std::vector<std::uint8_t>& ke
     g.iscrowd.push_back(gt.iscrowd[j]);
     if (!gt.masks.empty()) g.masks.append(gt.masks, j);
     if (!gt.shapes.empty()) g.shapes.push_back(gt.shapes[j]);
+    if (!gt.keypoints.empty()) g.keypoints.push_back(gt.keypoints[j]);
+    if (!gt.num_keypoints.empty()) g.num_keypoints.push_back(gt.num_keypoints[j]);
   }
   return g;
 }
@@ -76,6 +78,7 @@ Detections subset_dt(const Detections& dt, const std::vector<std::uint8_t>& keep
     if (!dt.masks.empty()) d.masks.append(dt.masks, j);
     if (!dt.mask_box.empty()) d.mask_box.push_back(dt.mask_box[j]);
     if (!dt.shapes.empty()) d.shapes.push_back(dt.shapes[j]);
+    if (!dt.keypoints.empty()) d.keypoints.push_back(dt.keypoints[j]);
   }
   return d;
 }

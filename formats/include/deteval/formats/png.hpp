@@ -46,6 +46,11 @@ PngImage decode_png(const void* bytes, std::size_t size, const std::string& name
 /// pages to fault in per image).
 void decode_png(const void* bytes, std::size_t size, const std::string& name, PngImage& out);
 
+/// read_png into `out`, reusing its buffer: when images of one size are decoded one after
+/// another (a dataset's label maps), the samples are not zeroed first and no fresh pages
+/// are faulted in. `out` is unspecified after an exception.
+void read_png(const std::string& path, PngImage& out);
+
 /// Encodes an 8- or 16-bit image (no palette) as PNG bytes; for tests, fixtures and tools.
 std::string encode_png(const PngImage& image);
 

@@ -2,6 +2,7 @@
 // document, PR-curve exports (CSV/JSON) and the self-contained HTML report.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -76,6 +77,27 @@ struct ReportInput {
 /// One self-contained HTML file (inline CSS, SVG and script; no network access).
 /// Numbers shown in tables carry their exact value in a `data-v` attribute.
 std::string report_html(const ReportInput& in);
+
+/// A semantic segmentation report (`deteval semantic --report`): headline scores, per-class
+/// scores with bars for the first of them, the pixel confusion matrix as a heat map.
+struct SemanticReportInput {
+  std::string title;
+  std::vector<std::pair<std::string, std::string>> facts;
+  struct Stat {
+    std::string name;
+    double value;  ///< NaN: undefined
+    std::string meaning;
+  };
+  std::vector<Stat> summary;
+  std::vector<std::string> classes;                                ///< rows of the per-class table
+  std::vector<std::pair<std::string, std::vector<double>>> scores;  ///< per-class columns (the first gets bars)
+  std::vector<std::string> matrix_names;                           ///< K names of the matrix's rows and columns
+  std::vector<std::uint64_t> confusion;                            ///< K x K pixels, [gt][pred]
+  std::string definitions;                                         ///< HTML: <dt>/<dd> pairs
+};
+
+/// One self-contained HTML file, like report_html's.
+std::string semantic_report_html(const SemanticReportInput& in);
 
 /// Text made safe for HTML content and quoted attributes (& < > " ').
 std::string html_escape(std::string_view text);
