@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   deteval::cli::add_board_command(app);
   deteval::cli::add_voc_command(app);
   deteval::cli::add_dota_command(app);
+  deteval::cli::add_lvis_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

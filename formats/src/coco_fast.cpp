@@ -24,8 +24,8 @@ namespace od = simdjson::ondemand;
 }  // namespace
 
 bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out,
-                             ResultsReport& report, std::size_t parts) {
-  return parse(text, gt, type, out, report, parts);
+                             ResultsReport& report, std::size_t parts, bool keep_unknown) {
+  return parse(text, gt, type, out, report, parts, keep_unknown);
 }
 
 }  // namespace deteval::detail
