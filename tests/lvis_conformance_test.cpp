@@ -154,6 +154,31 @@ TEST(LvisDeterminism, OneThreadEqualsMany) {
   EXPECT_EQ(lvis_summarize(a, gt).text, lvis_summarize(b, gt).text);
 }
 
+// The report: APr/APc/APf with lvis-api's values, the per-frequency view, the group column.
+TEST(LvisCli, ReportShowsFrequencyGroups) {
+  const auto dir = fixture("lvis/federated_basic");
+  const json expected = json::parse(test::slurp(dir / "expected_bbox.json"));
+  test::TempDir tmp;
+  const auto r = test::run_cli("lvis --gt " + test::q(dir / "gt.json") + " --dt " + test::q(dir / "dt.json") +
+                               " --report " + test::q(tmp / "r.html") + " --per-class -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string html = test::slurp(tmp / "r.html");
+  for (const char* key : {"APr", "APc", "APf"}) {
+    const std::string tag = std::string("data-stat=\"") + key + "\" data-v=\"";
+    const auto at = html.find(tag);
+    ASSERT_NE(at, std::string::npos) << key;
+    const double v = std::stod(html.substr(at + tag.size(), 40));
+    EXPECT_NEAR(v, expected["results"][key].get<double>(), 1e-15) << key;
+  }
+  EXPECT_NE(html.find("<section id=groups><h2>Per frequency</h2>"), std::string::npos);
+  for (const char* g : {"r", "c", "f"}) EXPECT_NE(html.find(std::string("<tr data-group=\"") + g + "\">"), std::string::npos);
+  EXPECT_NE(html.find("<td data-col=\"group\">r</td>"), std::string::npos);
+  EXPECT_NE(html.find(">AR300</th>"), std::string::npos);
+  // --per-class: one block per bin after the 13 summary lines.
+  EXPECT_NE(r.out.find("Per category, frequency r (area=all, maxDets=300):"), std::string::npos);
+  EXPECT_NE(r.out.find("Per category, frequency f (area=all, maxDets=300):"), std::string::npos);
+}
+
 Detections scored(std::vector<std::uint32_t> image, std::vector<double> score) {
   Detections d;
   d.image = std::move(image);
