@@ -5,8 +5,10 @@
 #include <exception>
 #include <iostream>
 #include <new>
+#include <string>
 
 #include "commands.hpp"
+#include "huge_pages.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/version.hpp"
 #ifdef DETEVAL_HAVE_CUDA
@@ -15,6 +17,8 @@
 
 int main(int argc, char** argv) {
   using deteval::ExitCode;
+  // deteval lvis: gigabytes of arrays; malloc on transparent huge pages (huge_pages.hpp).
+  if (argc > 1 && std::string(argv[1]) == "lvis") deteval::cli::reexec_with_huge_pages(argv);
 #ifdef DETEVAL_HAVE_CUDA
   deteval::cuda::register_backend();  // explicit: a static library's initialisers may be dropped
 #endif
