@@ -179,6 +179,20 @@ TEST(LvisCli, ReportShowsFrequencyGroups) {
   EXPECT_NE(r.out.find("Per category, frequency f (area=all, maxDets=300):"), std::string::npos);
 }
 
+// lvis-api crashes on an empty results list (result_anns[0]); deteval evaluates it: AP 0
+// for every category with GT, -1 for the others.
+TEST(LvisEdge, EmptyResultsGiveZeroAp) {
+  const auto dir = fixture("lvis/federated_basic");
+  const LvisGroundTruth gt = read_lvis_gt((dir / "gt.json").string(), IouType::bbox);
+  const Detections dt = parse_lvis_results("[]", "dt.json", gt, IouType::bbox);
+  const LvisEvaluation ev = lvis_evaluate(gt, dt, lvis_params(IouType::bbox));
+  EXPECT_EQ(ev.counts.dt_evaluated, 0u);
+  EXPECT_EQ(ev.counts.categories_with_ap, 14u);
+  const LvisSummary s = lvis_summarize(ev, gt);
+  EXPECT_EQ(lvis_result(s, "AP"), 0.0);
+  EXPECT_EQ(lvis_result(s, "AR@300"), 0.0);
+}
+
 Detections scored(std::vector<std::uint32_t> image, std::vector<double> score) {
   Detections d;
   d.image = std::move(image);
