@@ -5,6 +5,7 @@
 #include <exception>
 #include <iostream>
 #include <new>
+#include <string>
 
 #include "commands.hpp"
 #include "memory.hpp"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   deteval::cli::add_dota_command(app);
   deteval::cli::add_panoptic_command(app);
   deteval::cli::add_semantic_command(app);
+  deteval::cli::add_lvis_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

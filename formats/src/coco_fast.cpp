@@ -24,8 +24,8 @@ namespace od = simdjson::ondemand;
 }  // namespace
 
 bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out,
-                             ResultsReport& report, std::size_t parts, AreaFrom area_from) {
-  return parse(text, gt, type, out, report, parts, area_from);
+                             ResultsReport& report, std::size_t parts, AreaFrom area_from, bool keep_unknown) {
+  return parse(text, gt, type, out, report, parts, area_from, keep_unknown);
 }
 
 }  // namespace deteval::detail

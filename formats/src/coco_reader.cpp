@@ -436,7 +436,7 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
     if (type == IouType::keypoints)
       keypoints = detail::parse_keypoints(require(r, "keypoints", file, p, "a list of keypoints [x, y, score, ...]"),
                                           file, path_key(p, "keypoints"), false, keypoint_count, "as " + p + " has");
-    if (cat < 0) {  // evaluated nowhere (pycocotools filters by the GT's category ids)
+    if (cat < 0 && !opt.keep_unknown_categories) {  // evaluated nowhere (pycocotools filters by the GT's category ids)
       ++local.dropped_unknown_category;
       local.dropped_positions.push_back(i);
       continue;
@@ -481,7 +481,7 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
       if (type == IouType::segm) dt.masks.push_back(rle);
     }
     dt.image.push_back(static_cast<std::uint32_t>(image));
-    dt.category.push_back(static_cast<std::uint32_t>(cat));
+    dt.category.push_back(cat < 0 ? kUnknownCategory : static_cast<std::uint32_t>(cat));
     dt.score.push_back(score);
     dt.box.push_back(box);
     dt.area.push_back(area);
@@ -500,7 +500,7 @@ Detections parse_results(detail::JsonBuffer& text, const std::string& file, cons
                          ResultsReport* report, const CocoReadOptions& opt) {
   Detections dt;
   ResultsReport local;
-  if (detail::fast_parse_coco_results(text, gt, type, dt, local, 0, opt.area_from)) {
+  if (detail::fast_parse_coco_results(text, gt, type, dt, local, 0, opt.area_from, opt.keep_unknown_categories)) {
     if (report) *report = local;
     return dt;
   }

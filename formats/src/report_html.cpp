@@ -338,6 +338,17 @@ std::string describe_stat(const std::string& name, const Evaluation& e) {
   if (name == "ARs") return "AR on small objects (" + std::to_string(md) + " detections per image)";
   if (name == "ARm") return "AR on medium objects";
   if (name == "ARl") return "AR on large objects";
+  // LVIS (lvis-api's names): frequency groups, and AR keys carrying the per-image cap.
+  if (name == "APr") return "AP over rare categories (frequency r)";
+  if (name == "APc") return "AP over common categories (frequency c)";
+  if (name == "APf") return "AP over frequent categories (frequency f)";
+  if (name.size() > 3 && name.rfind("AR", 0) == 0 && name.find('@') != std::string::npos) {
+    const std::string n = name.substr(name.find('@') + 1);
+    const char c = name[2];
+    const std::string size = c == 's' ? "small" : c == 'm' ? "medium" : c == 'l' ? "large" : "";
+    return "recall averaged over IoU " + range + (size.empty() ? "" : " on " + size + " objects") + ", at most " + n +
+           " detections per image";
+  }
   return "";
 }
 
@@ -554,6 +565,45 @@ std::string classes_head(const std::string& note, std::size_t rows) {
          "<div class=\"scroll" + std::string(rows > 15 ? " tall" : "") + "\"><table class=sortable><thead><tr>";
 }
 
+// Per group of categories (LVIS: frequency r/c/f): how many, how many with AP, and the
+// mean of the per-class figures over those with a value.
+std::string group_view(const ReportInput& in, const std::vector<CategoryMetrics>& cats) {
+  std::vector<std::string> labels;
+  for (const std::string& g : in.category_groups)
+    if (std::find(labels.begin(), labels.end(), g) == labels.end()) labels.push_back(g);
+  std::sort(labels.begin(), labels.end(), [](const std::string& x, const std::string& y) {
+    const std::string order = "rcf";  // LVIS's bins in their order; other labels after, alphabetically
+    const auto px = x.size() == 1 ? order.find(x[0]) : std::string::npos, py = y.size() == 1 ? order.find(y[0]) : std::string::npos;
+    return px != py ? px < py : x < y;
+  });
+  Html h;
+  h << "<section id=groups><h2>Per " << esc(in.category_group_title) << "</h2><p class=note>Means over the classes "
+       "of each group that have a value (classes without ground truth have none).</p><div class=scroll><table "
+       "class=sortable><thead><tr><th data-sort=text>" << esc(in.category_group_title)
+    << "</th><th data-sort=num class=num>classes</th><th data-sort=num class=num>with AP</th>"
+       "<th data-sort=num class=num>mean AP</th><th data-sort=num class=num>mean AP50</th>"
+       "<th data-sort=num class=num>mean AR</th></tr></thead><tbody>";
+  for (const std::string& g : labels) {
+    std::vector<double> ap, ap50, ar;
+    std::size_t n = 0;
+    for (const CategoryMetrics& c : cats) {
+      if (in.category_groups[c.category] != g) continue;
+      ++n;
+      ap.push_back(c.ap);
+      ap50.push_back(c.has_ap50 ? c.ap50 : -1);
+      ar.push_back(c.ar);
+    }
+    const std::size_t with = static_cast<std::size_t>(std::count_if(ap.begin(), ap.end(), [](double v) { return v > -1; }));
+    h << "<tr data-group=\"" << esc(g) << "\"><td>" << esc(g) << "</td><td class=num data-v=\"" << std::to_string(n)
+      << "\">" << std::to_string(n) << "</td><td class=num data-v=\"" << std::to_string(with) << "\">"
+      << std::to_string(with) << "</td>" << num_td(mean_valid(ap), "AP", f3(mean_valid(ap)))
+      << num_td(mean_valid(ap50), "AP50", f3(mean_valid(ap50))) << num_td(mean_valid(ar), "AR", f3(mean_valid(ar)))
+      << "</tr>";
+  }
+  h << "</tbody></table></div></section>\n";
+  return h.s;
+}
+
 std::string coco_report(const ReportInput& in) {
   const Evaluation& e = *in.eval;
   const Analysis& a = *in.analysis;
@@ -582,21 +632,26 @@ std::string coco_report(const ReportInput& in) {
   const std::vector<CategoryMetrics>& cats = in.categories ? *in.categories : none;
   if (!cats.empty()) {
     Html h;
+    const bool groups = in.category_groups.size() == e.K;
+    const std::string ar_head = "AR" + std::to_string(e.params.max_dets.back());
+    if (groups) h << group_view(in, cats);
     h << classes_head("Area all, maxDets " + std::to_string(e.params.max_dets.back()) + ". Operating point at " + m + " " +
                           s.iou + ", score ≥ " + esc(thr) + ".",
                       cats.size())
       << "<th data-sort=text>Class</th><th data-sort=num class=num>ID</th>"
-         "<th data-sort=num class=num>GT</th><th data-sort=num class=num>Det</th><th data-sort=num class=num>AP</th>"
-         "<th data-sort=num class=num>AP50</th><th data-sort=num class=num>AP75</th><th data-sort=num class=num>AR100</th>"
-      << kOpHeads << "</tr></thead><tbody>";
+      << (groups ? "<th data-sort=text>" + esc(in.category_group_title) + "</th>" : std::string())
+      << "<th data-sort=num class=num>GT</th><th data-sort=num class=num>Det</th><th data-sort=num class=num>AP</th>"
+         "<th data-sort=num class=num>AP50</th><th data-sort=num class=num>AP75</th><th data-sort=num class=num>"
+      << ar_head << "</th>" << kOpHeads << "</tr></thead><tbody>";
     for (const CategoryMetrics& c : cats) {
       const OperatingPoint& op = a.per_category[c.category];
       h << "<tr data-k=\"" << std::to_string(c.category) << "\"><td>" << esc(names[c.category]) << "</td>"
         << "<td class=num data-col=\"id\" data-v=\"" << std::to_string(c.id) << "\">" << std::to_string(c.id) << "</td>"
+        << (groups ? "<td data-col=\"group\">" + esc(in.category_groups[c.category]) + "</td>" : std::string())
         << int_td(op.num_gt, "num_gt")
         << int_td(op.num_dt, "num_dt") << num_td(c.ap, "AP", f3(c.ap))
         << num_td(c.has_ap50 ? c.ap50 : -1, "AP50", c.has_ap50 ? f3(c.ap50) : "n/a")
-        << num_td(c.has_ap75 ? c.ap75 : -1, "AP75", c.has_ap75 ? f3(c.ap75) : "n/a") << num_td(c.ar, "AR100", f3(c.ar))
+        << num_td(c.has_ap75 ? c.ap75 : -1, "AP75", c.has_ap75 ? f3(c.ap75) : "n/a") << num_td(c.ar, ar_head, f3(c.ar))
         << op_cells(op) << "</tr>";
     }
     h << "</tbody></table></div></section>\n";

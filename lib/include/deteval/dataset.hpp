@@ -54,6 +54,10 @@ struct GroundTruth {
   std::int64_t category_index(std::int64_t id) const;
 };
 
+/// The category of a detection whose category id the ground truth lacks, where a reader
+/// keeps such detections (LVIS caps detections per image before dropping them).
+inline constexpr std::uint32_t kUnknownCategory = 0xffffffffu;
+
 /// Detection results, in file order. Detection `j` has id j + 1 (as `loadRes` numbers them).
 struct Detections {
   std::vector<std::uint32_t> image;     ///< dense image index into GroundTruth::images

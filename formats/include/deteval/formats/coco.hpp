@@ -26,6 +26,9 @@ enum class AreaFrom {
 struct CocoReadOptions {
   bool degrees = false;  ///< `rbox` angles are in degrees (default: radians)
   AreaFrom area_from = AreaFrom::first_result;  ///< segm results only
+  /// Results: keep detections of categories the GT lacks, with category kUnknownCategory,
+  /// instead of dropping them (LVIS counts them against its per-image cap).
+  bool keep_unknown_categories = false;
 };
 
 /// Reads ground truth for an evaluation of `type`: masks are built only for segm,

@@ -66,6 +66,10 @@ struct ReportInput {
   const std::vector<CategoryMetrics>* categories = nullptr;  ///< per-category table (may be empty)
   std::vector<std::string> names;                            ///< category names, dense order
   const Analysis* analysis = nullptr;
+  /// Optional, COCO-style reports: a group label per category (dense order), e.g. LVIS's
+  /// frequency bin. Adds a sortable column to the per-class table and a per-group view.
+  std::vector<std::string> category_groups;
+  std::string category_group_title;  ///< the column's heading, e.g. "frequency"
   /// A VOC-style evaluation: per-class table (npos, TP, FP, ignored, both APs), VOC's own
   /// curves, the analyses of voc_analysis.hpp. `summary` should hold "mAP_voc07" and
   /// "mAP_area" (their bootstrap intervals are shown next to them).
