@@ -92,6 +92,7 @@ void run_task_add(const BoardOptions& o) {
   r.pass_score = o.pass_score;
   r.max_submission_bytes = o.max_bytes;
   if (o.final_picks) r.final_picks = *o.final_picks;
+  r.strict = o.strict;
   auto b = open_board(o.db);
   const Task t = b->add_task(r, o.gt);
   std::cout << (o.json ? task_json(t, b->now(), true) : "added " + task_text(t, b->now(), true));
