@@ -28,7 +28,7 @@ struct BoardOptions {
   std::optional<int> daily_limit, max_dets, final_picks;
   std::optional<double> pass_score;
   std::int64_t max_bytes = kDefaultMaxSubmissionBytes;
-  bool json = false, private_split = false, organizer = false, update = false, force = false;
+  bool json = false, private_split = false, organizer = false, update = false, force = false, strict = false;
 };
 
 std::string base_name(const std::string& path) {
