@@ -28,7 +28,7 @@ struct BoardOptions {
   std::optional<int> daily_limit, max_dets, final_picks;
   std::optional<double> pass_score;
   std::int64_t max_bytes = kDefaultMaxSubmissionBytes;
-  bool json = false, private_split = false, organizer = false, update = false, force = false;
+  bool json = false, private_split = false, organizer = false, update = false, force = false, strict = false;
 };
 
 std::string base_name(const std::string& path) {
@@ -92,6 +92,7 @@ void run_task_add(const BoardOptions& o) {
   r.pass_score = o.pass_score;
   r.max_submission_bytes = o.max_bytes;
   if (o.final_picks) r.final_picks = *o.final_picks;
+  r.strict = o.strict;
   auto b = open_board(o.db);
   const Task t = b->add_task(r, o.gt);
   std::cout << (o.json ? task_json(t, b->now(), true) : "added " + task_text(t, b->now(), true));

@@ -441,6 +441,7 @@ TEST_F(BoardRules, AVersion1BoardIsUpgradedInPlace) {
     const Task t = b.task("hw1");
     EXPECT_EQ(t.final_picks, 2);
     EXPECT_FALSE(t.late_until);
+    EXPECT_FALSE(t.strict);
     EXPECT_TRUE(b.leaderboard("hw1", Split::public_split, false).entries.empty());  // alice is disqualified
     b.reinstate("hw1", "alice", "upgrade test");
     ASSERT_EQ(b.leaderboard("hw1", Split::public_split, false).entries.size(), 1u);
@@ -457,6 +458,77 @@ TEST_F(BoardRules, AVersion1BoardIsUpgradedInPlace) {
   Board again(old_db, [this] { return clock_ms; });
   EXPECT_EQ(again.history("hw1", "alice").size(), 1u);
   EXPECT_EQ(again.history("hw1", "bob").size(), 1u);
+}
+
+TEST_F(BoardRules, AVersion2BoardGainsTheStrictRuleOffForItsTasks) {
+  // A version 2 board: a current one without the `strict` column of version 3.
+  const auto d = make_data(10, 1, 36);
+  add("hw1", d.gt);
+  reg("alice");
+  ASSERT_EQ(submit("hw1", "alice", d.dt).status, "scored");
+  board.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path("board.db").c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db,
+                         "ALTER TABLE tasks DROP COLUMN strict;"
+                         "UPDATE meta SET value = 'deteval-board 2' WHERE key = 'schema';",
+                         nullptr, nullptr, &err),
+            SQLITE_OK)
+      << (err ? err : "");
+  sqlite3_close(db);
+  board = std::make_unique<Board>(path("board.db"), [this] { return clock_ms; });  // upgrades
+  EXPECT_FALSE(board->task("hw1").strict);
+  json equal = d.dt;
+  for (auto& x : equal) x["score"] = 0.5;
+  EXPECT_EQ(submit("hw1", "alice", equal).status, "scored");  // not strict: accepted as before
+  TaskRules r;
+  r.strict = true;
+  EXPECT_TRUE(add("hw2", d.gt, r).strict);
+  EXPECT_EQ(submit("hw2", "alice", equal).status, "rejected");
+  EXPECT_EQ(board->history("hw1", "alice").size(), 2u);
+}
+
+TEST_F(BoardRules, AStrictTaskRefusesWhatTheSanityChecksWarnAbout) {
+  const auto d = make_data(10, 1, 37);
+  TaskRules strict;
+  strict.strict = true;
+  add("strict", d.gt, strict);
+  add("lax", d.gt);
+  reg("alice");
+  json equal = d.dt;
+  for (auto& x : equal) x["score"] = 1.0;
+  const SubmissionResult r = submit("strict", "alice", equal);
+  EXPECT_EQ(r.status, "rejected");
+  EXPECT_NE(r.error.find("sub.json: "), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find("the same score"), std::string::npos) << r.error;
+  EXPECT_NE(r.error.find(" (refused: the task checks submissions strictly)"), std::string::npos) << r.error;
+  ASSERT_TRUE(r.id);  // recorded, with its reason
+  const auto h = board->history("strict", "alice");
+  ASSERT_EQ(h.size(), 1u);
+  EXPECT_EQ(h[0].error, r.error);
+  EXPECT_EQ(submit("lax", "alice", equal).status, "scored");
+  EXPECT_EQ(submit("strict", "alice", d.dt).status, "scored");
+  // The rule is stored: a reopened board still has it.
+  board = std::make_unique<Board>(path("board.db"), [this] { return clock_ms; });
+  EXPECT_TRUE(board->task("strict").strict);
+  EXPECT_FALSE(board->task("lax").strict);
+}
+
+TEST_F(BoardRules, AStrictVocTaskHasNoMaxDetsCheck) {
+  // 120 detections on each image: past COCO's maxDets (100), all of them count in VOC.
+  const auto d = make_data(6, 1, 38, 120);
+  TaskRules r;
+  r.strict = true;
+  add("coco", d.gt, r);
+  r.metric = Metric::voc07;
+  add("voc", d.gt, r);
+  reg("alice");
+  const SubmissionResult coco = submit("coco", "alice", d.dt);
+  EXPECT_EQ(coco.status, "rejected");
+  EXPECT_NE(coco.error.find("refused: the task checks submissions strictly"), std::string::npos) << coco.error;
+  const SubmissionResult voc = submit("voc", "alice", d.dt);
+  EXPECT_EQ(voc.status, "scored") << voc.error;
 }
 
 // --- the similarity measure --------------------------------------------------------------------

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -17,7 +16,6 @@
 #include "deteval/board/sha256.hpp"
 #include "deteval/board/time.hpp"
 #include "deteval/formats/coco.hpp"
-#include "deteval/formats/coco_checks.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
 #include "deteval/summary.hpp"
@@ -45,7 +43,7 @@ std::string base_name(const std::string& path) {
 const char* kTaskColumns =
     "name, metric, public_fraction, seed, deadline, daily_limit, max_dets_per_image, pass_score, "
     "max_submission_bytes, gt_sha256, gt_file_name, images, public_images, annotations, categories, revealed, "
-    "created_at, final_picks, late_until, late_penalty";
+    "created_at, final_picks, late_until, late_penalty, strict";
 
 Task read_task(const sql::Stmt& s) {
   Task t;
@@ -75,6 +73,7 @@ Task read_task(const sql::Stmt& s) {
   t.final_picks = static_cast<int>(s.i64(17));
   t.late_until = s.opt_i64(18);
   t.late_penalty = s.f64(19);
+  t.strict = s.i64(20) != 0;
   return t;
 }
 
@@ -279,8 +278,8 @@ Task Board::add_task(const TaskRules& rules, const std::string& gt_path) {
   sql::Stmt ins(*db_,
                 "INSERT INTO tasks(name, metric, public_fraction, seed, deadline, daily_limit, max_dets_per_image, "
                 "pass_score, max_submission_bytes, gt_sha256, gt_file_name, images, public_images, annotations, "
-                "categories, revealed, created_at, final_picks, late_until, late_penalty) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)");
+                "categories, revealed, created_at, final_picks, late_until, late_penalty, strict) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)");
   const auto n_public = std::count(is_public.begin(), is_public.end(), 1);
   ins.bind(1, rules.name)
       .bind(2, to_string(rules.metric))
@@ -301,6 +300,7 @@ Task Board::add_task(const TaskRules& rules, const std::string& gt_path) {
       .bind(17, rules.final_picks)
       .bind(18, rules.late_until)
       .bind(19, rules.late_penalty)
+      .bind(20, static_cast<std::int64_t>(rules.strict))
       .run();
   write_split(*db_, rules.name, gt, is_public);
   tx.commit();

@@ -6,11 +6,12 @@
 
 namespace deteval::board::detail {
 
-const char* const kSchemaVersion = "deteval-board 2";
+const char* const kSchemaVersion = "deteval-board 3";
 
 namespace {
 
 constexpr const char* kVersion1 = "deteval-board 1";
+constexpr const char* kVersion2 = "deteval-board 2";
 
 // Every table is STRICT: a wrong type is an error, not a silent conversion.
 constexpr const char* kSchema = R"sql(
@@ -44,7 +45,8 @@ CREATE TABLE tasks(
   created_at INTEGER NOT NULL,
   final_picks INTEGER NOT NULL DEFAULT 2 CHECK (final_picks >= 1),
   late_until INTEGER,
-  late_penalty REAL NOT NULL DEFAULT 0 CHECK (late_penalty >= 0 AND late_penalty <= 1)
+  late_penalty REAL NOT NULL DEFAULT 0 CHECK (late_penalty >= 0 AND late_penalty <= 1),
+  strict INTEGER NOT NULL DEFAULT 0 CHECK (strict IN (0, 1))
 ) STRICT;
 CREATE TABLE task_images(
   task_name TEXT NOT NULL REFERENCES tasks(name),
@@ -110,6 +112,12 @@ ALTER TABLE submissions ADD COLUMN late INTEGER NOT NULL DEFAULT 0 CHECK (late I
 ALTER TABLE submissions ADD COLUMN sketch BLOB;
 )sql";
 
+// Version 2 -> 3: tasks that check submissions strictly (`task add --strict`); existing
+// tasks keep accepting what the sanity checks warn about.
+constexpr const char* kUpgrade2To3 = R"sql(
+ALTER TABLE tasks ADD COLUMN strict INTEGER NOT NULL DEFAULT 0 CHECK (strict IN (0, 1));
+)sql";
+
 const char* kKnownTables =
     "('meta', 'users', 'tasks', 'task_images', 'submissions', 'disqualifications', 'selections', "
     "'disqualification_log', 'sqlite_sequence')";
@@ -145,13 +153,16 @@ void create_or_migrate(sql::Db& db, const std::string& db_path) {
     meta.bind(1, kSchemaVersion).run();
     return;
   }
-  if (version != kVersion1)
+  if (version != kVersion1 && version != kVersion2)
     throw UsageError(db_path + ": a deteval board of another version (" + version + "); this build reads " +
-                     kVersion1 + " and " + kSchemaVersion);
-  db.exec(kUpgrade1To2);
-  db.exec(kVersion2Tables);
-  db.exec("INSERT INTO disqualification_log(task_name, user_id, action, reason, at) "
-          "SELECT task_name, user_id, 'disqualify', reason, at FROM disqualifications ORDER BY at");
+                     kVersion1 + " to " + kSchemaVersion);
+  if (version == kVersion1) {
+    db.exec(kUpgrade1To2);
+    db.exec(kVersion2Tables);
+    db.exec("INSERT INTO disqualification_log(task_name, user_id, action, reason, at) "
+            "SELECT task_name, user_id, 'disqualify', reason, at FROM disqualifications ORDER BY at");
+  }
+  db.exec(kUpgrade2To3);
   sql::Stmt meta(db, "UPDATE meta SET value = ? WHERE key = 'schema'");
   meta.bind(1, kSchemaVersion).run();
 }

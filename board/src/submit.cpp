@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "deteval/board/board.hpp"
@@ -14,6 +15,7 @@
 #include "deteval/board/similarity.hpp"
 #include "deteval/board/time.hpp"
 #include "deteval/formats/coco.hpp"
+#include "deteval/formats/coco_checks.hpp"
 #include "deteval/formats/file.hpp"
 #include "queries.hpp"
 #include "score.hpp"
@@ -117,6 +119,19 @@ std::string per_image_refusal(const Task& t, const GroundTruth& gt, const Detect
   return "";
 }
 
+// A strict task refuses what the sanity checks warn about, the first warning being the reason
+// (what `deteval coco --strict` would stop on). VOC metrics keep every detection: no maxDets check.
+std::string sanity_refusal(const Task& t, const GroundTruth& gt, const Detections& dt, const ResultsReport& report,
+                           const std::string& shown) {
+  if (!t.strict) return "";
+  Params p;
+  p.iou_type = iou_type_of(t.metric);
+  if (t.metric == Metric::voc07 || t.metric == Metric::voc12) p.max_dets = {std::numeric_limits<int>::max()};
+  const auto warnings = coco_results_warnings(gt, dt, p, report, shown);
+  if (warnings.empty()) return "";
+  return warnings.front().message + " (refused: the task checks submissions strictly)";
+}
+
 // Validates and scores outside any transaction: other scorers run meanwhile.
 Scoring validate_and_score(sql::Db& db, const std::string& store_dir, const Task& t, const std::string& content,
                            const std::string& shown, std::int64_t now) {
@@ -124,9 +139,11 @@ Scoring validate_and_score(sql::Db& db, const std::string& store_dir, const Task
   const GroundTruth gt = load_gt(store_dir, t);
   const auto is_public = public_mask(db, t, gt);
   try {
-    const Detections dt = parse_coco_results(content, shown, gt, iou_type_of(t.metric));
+    ResultsReport report;
+    const Detections dt = parse_coco_results(content, shown, gt, iou_type_of(t.metric), &report);
     s.detections = static_cast<std::int64_t>(dt.size());
-    s.reason = per_image_refusal(t, gt, dt, shown);
+    s.reason = sanity_refusal(t, gt, dt, report, shown);
+    if (s.reason.empty()) s.reason = per_image_refusal(t, gt, dt, shown);
     if (!s.reason.empty()) return s;
     std::vector<std::uint8_t> is_private(is_public.size());
     for (std::size_t i = 0; i < is_public.size(); ++i) is_private[i] = !is_public[i];
