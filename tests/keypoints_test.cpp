@@ -377,5 +377,16 @@ TEST_P(KeypointBadInput, RefusedWithLocatedMessageAndNoOutput) {
 INSTANTIATE_TEST_SUITE_P(Kinds, KeypointBadInput, ::testing::ValuesIn(bad_keypoints()),
                          [](const auto& info) { return info.param.name; });
 
+// Subsets keep every keypoint field (subset_gt/subset_dt copy them): pycocotools' text for
+// params.imgIds = every third image (fixtures/keypoints_more/README.md).
+TEST(KeypointsCli, ImageSubsetEqualsPycocotools) {
+  const auto dir = test::fixture("keypoints_more/subset_every_third");
+  const auto src = test::fixture("keypoints/random_120img");
+  const auto r = test::run_cli("coco --iou-type keypoints --no-per-class --gt " + test::q(src / "gt.json") + " --dt " +
+                               test::q(src / "dt.json") + " --img-ids @" + test::q(dir / "img_ids.txt"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, test::slurp(dir / "expected_summary.txt"));
+}
+
 }  // namespace
 }  // namespace deteval
