@@ -81,7 +81,7 @@ def measure(cmd):
     if "timings (s):" in stderr:
         tail = stderr.split("timings (s):")[-1].split("\n")[0]
         phases = {k: float(v) for k, v in re.findall(r"([a-z][a-z ]*?) ([0-9.]+)", tail)}
-    ap = re.search(r"maxDets=100 \] = ([0-9.]+)", stdout)
+    ap = re.search(r"maxDets=100 \] = ([0-9.]+)", stdout) or re.search(r"^AP ([0-9.]{5})", stdout, re.M)
     return {"wall": wall, "user": ru.ru_utime, "sys": ru.ru_stime, "cpu": ru.ru_utime + ru.ru_stime,
             "rss": ru.ru_maxrss, "faults": ru.ru_minflt, "phases": phases, "ap": ap.group(1) if ap else "?"}
 
