@@ -1,8 +1,23 @@
 #include "analysis_output.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 namespace deteval::cli {
+
+std::string value3(double v) {
+  if (std::isnan(v) || v <= -1) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+std::string delta3(double v) {
+  if (std::isnan(v)) return "-";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%+.3f", v);
+  return buf;
+}
 
 void print_operating_point_and_errors(const Analysis& a, const std::string& metric, const std::string& metric_value) {
   const Counts& c = a.overall.at_threshold;
@@ -14,10 +29,13 @@ void print_operating_point_and_errors(const Analysis& a, const std::string& metr
                 a.overall.best_threshold, a.overall.best.precision, a.overall.best.recall);
   std::printf(" Errors (dAP = %s gained by fixing only that type; %s):\n", metric.c_str(), metric_value.c_str());
   for (std::size_t t = 0; t < kErrorTypes; ++t)
-    std::printf("   %-15s %8llu  dAP %+.3f\n", kErrorNames[t], static_cast<unsigned long long>(a.errors.count[t]),
-                a.errors.delta_ap[t]);
-  std::printf("   %-15s %8s  dAP %+.3f\n", "false positives", "", a.errors.delta_ap_false_positives);
-  std::printf("   %-15s %8s  dAP %+.3f\n", "false negatives", "", a.errors.delta_ap_false_negatives);
+    std::printf("   %-15s %8llu  dAP %s\n", kErrorNames[t], static_cast<unsigned long long>(a.errors.count[t]),
+                delta3(a.errors.delta_ap[t]).c_str());
+  std::printf("   %-15s %8s  dAP %s\n", "false positives", "", delta3(a.errors.delta_ap_false_positives).c_str());
+  std::printf("   %-15s %8s  dAP %s\n", "false negatives", "", delta3(a.errors.delta_ap_false_negatives).c_str());
+  bool undefined = std::isnan(a.errors.delta_ap_false_positives) || std::isnan(a.errors.delta_ap_false_negatives);
+  for (double d : a.errors.delta_ap) undefined |= std::isnan(d);
+  if (undefined) std::printf("   (dAP -: undefined, no ground truth would be left to compute an AP on)\n");
 }
 
 }  // namespace deteval::cli

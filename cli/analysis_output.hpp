@@ -8,6 +8,11 @@
 
 namespace deteval::cli {
 
+/// "%.3f" of a value, or "-" where it is undefined (NaN, or pycocotools' -1 marker).
+std::string value3(double v);
+/// "%+.3f" of a change, or "-" where it is undefined (NaN).
+std::string delta3(double v);
+
 /// Prints the counts at the score threshold, the best-F1 point and the error table.
 /// `metric` names what dAP is measured in ("AP50", "area mAP") and `metric_value` the
 /// label of its value ("AP50 = 0.512", "mAP area = 0.498").

@@ -13,5 +13,8 @@ void add_info_command(CLI::App& app);
 void add_board_command(CLI::App& app);
 void add_voc_command(CLI::App& app);
 void add_dota_command(CLI::App& app);
+void add_panoptic_command(CLI::App& app);
+void add_semantic_command(CLI::App& app);
+void add_lvis_command(CLI::App& app);
 
 }  // namespace deteval::cli

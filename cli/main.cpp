@@ -10,6 +10,7 @@
 
 #include "commands.hpp"
 #include "deteval/error.hpp"
+#include "memory.hpp"
 #include "deteval/version.hpp"
 #ifdef DETEVAL_HAVE_CUDA
 #include "deteval/cuda/backend.hpp"
@@ -54,6 +55,7 @@ std::string command_message(const deteval::Error& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  deteval::cli::tune_memory();  // before the first large buffer
 #ifdef DETEVAL_HAVE_CUDA
   deteval::cuda::register_backend();  // explicit: a static library's initialisers may be dropped
 #endif
@@ -68,6 +70,9 @@ int main(int argc, char** argv) {
 #endif
   deteval::cli::add_voc_command(app);
   deteval::cli::add_dota_command(app);
+  deteval::cli::add_panoptic_command(app);
+  deteval::cli::add_semantic_command(app);
+  deteval::cli::add_lvis_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "deteval/formats/error.hpp"
+#include "deteval/formats/file.hpp"
 
 namespace deteval::cli {
 
@@ -47,6 +48,30 @@ std::vector<int> parse_int_list(const std::string& text, const std::string& opti
     out.push_back(static_cast<int>(v));
   }
   if (out.empty()) throw UsageError(option + ": expected a comma-separated list of integers");
+  return out;
+}
+
+std::vector<std::int64_t> parse_id_list(const std::string& text, const std::string& option) {
+  std::string list = text;
+  std::string source = option;
+  if (!text.empty() && text[0] == '@') {
+    source = option + " " + text;
+    list = read_file(text.substr(1));
+    for (char& c : list)
+      if (c == '\n' || c == '\r' || c == '\t' || c == ' ') c = ',';
+  }
+  std::vector<std::int64_t> out;
+  const bool from_file = source != option;
+  for (const auto& s : split(list, ',')) {
+    if (s.empty() && from_file) continue;  // runs of separators in a file
+    if (s.empty()) throw UsageError(source + ": expected integer ids separated by commas, got an empty value");
+    char* end = nullptr;
+    errno = 0;
+    const long long v = std::strtoll(s.c_str(), &end, 10);
+    if (*end != '\0' || errno == ERANGE) throw UsageError(source + ": expected an integer id, got '" + s + "'");
+    out.push_back(v);
+  }
+  if (out.empty()) throw UsageError(source + ": expected at least one id");
   return out;
 }
 

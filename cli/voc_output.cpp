@@ -75,14 +75,15 @@ namespace {
 void print_voc_analysis(const VocAnalysis& va) {
   std::printf("\nAnalysis (IoU > %g):\n", va.iou_threshold);
   char value[64];
-  std::snprintf(value, sizeof value, "mAP area = %.3f", va.analysis.errors.ap);
+  std::snprintf(value, sizeof value, "mAP area = %s", value3(va.analysis.errors.ap).c_str());
   print_operating_point_and_errors(va.analysis, "area mAP", value);
   if (va.has_bootstrap) {
     const VocBootstrap& b = va.bootstrap;
-    std::printf(" Bootstrap 95%% intervals (%d image resamples, seed %llu): mAP VOC2007 %.3f [%.3f, %.3f]  "
-                "mAP area %.3f [%.3f, %.3f]\n",
-                b.replicates, static_cast<unsigned long long>(b.seed), b.map_voc07.value, b.map_voc07.lo,
-                b.map_voc07.hi, b.map_area.value, b.map_area.lo, b.map_area.hi);
+    std::printf(" Bootstrap 95%% intervals (%d image resamples, seed %llu): mAP VOC2007 %s [%s, %s]  "
+                "mAP area %s [%s, %s]\n",
+                b.replicates, static_cast<unsigned long long>(b.seed), value3(b.map_voc07.value).c_str(),
+                value3(b.map_voc07.lo).c_str(), value3(b.map_voc07.hi).c_str(), value3(b.map_area.value).c_str(),
+                value3(b.map_area.lo).c_str(), value3(b.map_area.hi).c_str());
   }
 }
 

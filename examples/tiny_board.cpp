@@ -4,7 +4,6 @@
 #include <deteval/board/board.hpp>
 #include <deteval/board/render.hpp>
 
-#include <chrono>
 #include <cstdio>
 #include <string>
 
@@ -12,23 +11,20 @@ int main(int argc, char** argv) try {
   if (argc < 5) return std::fprintf(stderr, "usage: %s WORK_DIR gt.json a.json b.json\n", argv[0]), 2;
   namespace board = deteval::board;
   const std::string db = std::string(argv[1]) + "/board.db";
-  const std::int64_t now =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
   board::Board::init(db);
-  board::Board b(db);
+  board::Board b(db);  // on the system clock (board::Clock: any other)
   board::TaskRules rules;
   rules.name = "demo";
   rules.metric = board::Metric::coco_bbox;
   rules.public_fraction = 1;  // every image on the public board
-  b.add_task(rules, argv[2], now);
+  b.add_task(rules, argv[2]);
   for (int i = 0; i < 2; ++i) {
     const std::string user = i == 0 ? "alice" : "bob";
-    b.register_user(user, user, false, now);
-    const board::SubmissionResult r = b.submit("demo", user, argv[3 + i], "submission.json", now);
+    b.register_user({user, user, std::nullopt}, false);
+    const board::SubmissionResult r = b.submit("demo", user, argv[3 + i], "submission.json");
     std::printf("%s: %s\n", user.c_str(), r.status.c_str());
   }
-  std::printf("%s", board::render_leaderboard(b.leaderboard("demo", board::Split::public_split, false, now),
+  std::printf("%s", board::render_leaderboard(b.leaderboard("demo", board::Split::public_split, false),
                                               board::Format::text)
                         .c_str());
 } catch (const deteval::Error& e) {

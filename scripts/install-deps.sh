@@ -3,7 +3,9 @@
 # Installs nothing when everything is already there, so repeated runs are quick.
 # --test also installs what only the test suite needs (Chromium for the report test).
 set -eu
-pkgs="cmake ninja-build g++ make nlohmann-json3-dev libboost-dev libtbb-dev libcli11-dev libgtest-dev libgmock-dev libsqlite3-dev libsimdjson-dev"
+pkgs="cmake ninja-build g++ make nlohmann-json3-dev libboost-dev libtbb-dev libcli11-dev libgtest-dev libgmock-dev libsqlite3-dev libsimdjson-dev libpng-dev libdeflate-dev"
+# The Python package (python/, docs/python.md): pybind11, the headers and numpy of Debian's python3.
+pkgs="$pkgs pybind11-dev python3-dev python3-numpy"
 test_pkgs=""
 if [ "${1:-}" = "--test" ]; then
   test_pkgs="chromium fonts-dejavu-core"

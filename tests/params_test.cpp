@@ -53,7 +53,7 @@ TEST(Params, IouTypeNames) {
     FAIL() << "accepted";
   } catch (const UsageError& e) {
     EXPECT_EQ(e.parameter(), "iou_type");
-    EXPECT_EQ(e.message(), "expected bbox, segm, rotated or polygon, got 'mask'");
+    EXPECT_EQ(e.message(), "expected bbox, segm, rotated, polygon or keypoints, got 'mask'");
   }
   EXPECT_STREQ(to_string(IouType::rotated), "rotated");
 }

@@ -66,8 +66,83 @@ std::string submission_json(const SubmissionResult& r) {
   json o = {{"submission_id", r.id ? json(*r.id) : json(nullptr)},
             {"status", r.status},
             {"public_score", opt(r.public_score)},
-            {"error", r.error.empty() ? json(nullptr) : json(r.error)}};
+            {"error", r.error.empty() ? json(nullptr) : json(r.error)},
+            {"late", r.late}};
   return o.dump() + "\n";
+}
+
+namespace {
+
+json opt_time(const std::optional<std::int64_t>& t) { return t ? json(format_iso8601(*t)) : json(nullptr); }
+
+}  // namespace
+
+std::string status_json(const UserStatus& s) {
+  json o = json::parse(submission_json(s.last));
+  o["best_public_score"] = opt(s.best_public_score);
+  o["rank"] = opt_int(s.rank);
+  o["remaining_today"] = opt_int(s.remaining_today);
+  o["next_submission_at"] = opt_time(s.next_submission_at);
+  o["open"] = s.open;
+  o["final_picks"] = s.final_picks;
+  return o.dump() + "\n";
+}
+
+std::string status_text(const UserStatus& s) {
+  std::string out = submission_text(s.last);
+  out += "best public score: " + score_text(s.best_public_score) +
+         (s.rank ? ", rank " + std::to_string(*s.rank) : std::string()) + "\n";
+  if (!s.open) out += "submissions are closed\n";
+  if (s.remaining_today) out += "submissions left in the last 24 hours: " + std::to_string(*s.remaining_today) + "\n";
+  if (s.next_submission_at) out += "next submission accepted after " + format_iso8601(*s.next_submission_at) + "\n";
+  if (!s.final_picks.empty()) {
+    out += "final picks:";
+    for (auto id : s.final_picks) (out += ' ') += std::to_string(id);
+    out += "\n";
+  }
+  return out;
+}
+
+std::string history_json(const std::string& task, const std::string& user, const std::vector<HistoryEntry>& h) {
+  json arr = json::array();
+  for (const HistoryEntry& e : h)
+    arr.push_back({{"submission_id", e.id},
+                   {"submitted_at", format_iso8601(e.submitted_at)},
+                   {"status", e.status},
+                   {"public_score", opt(e.public_score)},
+                   {"error", e.error.empty() ? json(nullptr) : json(e.error)},
+                   {"late", e.late},
+                   {"selected", e.selected}});
+  return json{{"task", task}, {"user", user}, {"submissions", arr}}.dump(1) + "\n";
+}
+
+std::string history_text(const std::vector<HistoryEntry>& h) {
+  if (h.empty()) return "no submission yet\n";
+  std::ostringstream out;
+  for (const HistoryEntry& e : h) {
+    out << e.id << "  " << format_iso8601(e.submitted_at) << "  " << e.status;
+    if (e.status == "scored") out << "  " << score_text(e.public_score);
+    if (e.late) out << "  late";
+    if (e.selected) out << "  selected";
+    if (!e.error.empty()) out << "  " << e.error;
+    out << "\n";
+  }
+  return out.str();
+}
+
+std::string render_test_images(const TestImages& t, ImagesFormat f) {
+  if (f == ImagesFormat::txt) {
+    std::ostringstream out;
+    for (const Image& im : t.images)
+      out << im.id << "\t" << im.file_name << "\t" << im.width << "\t" << im.height << "\n";
+    return out.str();
+  }
+  // Built field by field from the parsed ground truth, so nothing else of it can leak.
+  json images = json::array(), cats = json::array();
+  for (const Image& im : t.images)
+    images.push_back({{"id", im.id}, {"file_name", im.file_name}, {"width", im.width}, {"height", im.height}});
+  for (const Category& c : t.categories) cats.push_back({{"id", c.id}, {"name", c.name}});
+  return json{{"images", images}, {"categories", cats}}.dump() + "\n";
 }
 
 std::string submission_text(const SubmissionResult& r) {
@@ -156,7 +231,11 @@ json task_object(const Task& t, std::int64_t now, bool organizer) {
             {"daily_limit", opt_int(t.daily_limit)},
             {"max_dets_per_image", opt_int(t.max_dets_per_image)},
             {"max_submission_bytes", t.max_submission_bytes},
+            {"strict", t.strict},
             {"pass_score", opt(t.pass_score)},
+            {"final_picks", t.final_picks},
+            {"late_until", t.late_until ? json(format_iso8601(*t.late_until)) : json(nullptr)},
+            {"late_penalty", t.late_penalty},
             {"public_fraction", t.public_fraction},
             {"images", t.images},
             {"public_images", t.public_images},
@@ -190,15 +269,19 @@ std::string task_text(const Task& t, std::int64_t now, bool organizer) {
   o << "  score:             " << score_description(t.metric) << "\n";
   o << "  deadline:          " << (t.deadline ? format_iso8601(*t.deadline) : std::string("none"))
     << (t.open(now) ? " (open)" : " (closed)") << "\n";
+  if (t.late_until)
+    o << "  late submissions:  until " << format_iso8601(*t.late_until) << ", scores x " << 1 - t.late_penalty << "\n";
+  o << "  final picks:       up to " << t.final_picks << " (default: the best public scores)\n";
   o << "  daily limit:       "
     << (t.daily_limit ? std::to_string(*t.daily_limit) + " scored submissions per 24 hours" : std::string("none")) << "\n";
   o << "  detections/image:  " << (t.max_dets_per_image ? "at most " + std::to_string(*t.max_dets_per_image) : std::string("no limit"))
     << "\n";
   o << "  max file size:     " << t.max_submission_bytes << " bytes\n";
+  if (t.strict) o << "  sanity checks:     strict (a submission they warn about is refused)\n";
   o << "  pass score:        " << (t.pass_score ? score_text(t.pass_score) : std::string("none")) << "\n";
   o << "  images:            " << t.images << " (" << t.public_images << " public, " << t.images - t.public_images
     << " private)\n";
-  o << "  private scores:    " << (t.private_visible(now) ? "visible" : "hidden until the deadline") << "\n";
+  o << "  private scores:    " << (t.private_visible(now) ? "visible" : "hidden until submissions close") << "\n";
   o << "  categories:        ";
   for (std::size_t i = 0; i < t.categories.size(); ++i)
     o << (i ? ", " : "") << t.categories[i].id << " " << t.categories[i].name;
@@ -221,8 +304,8 @@ std::string tasks_text(const std::vector<Task>& tasks, std::int64_t now) {
   std::ostringstream o;
   for (const Task& t : tasks)
     o << t.name << "  " << to_string(t.metric) << "  "
-      << (t.open(now) ? (t.deadline ? "open until " + format_iso8601(*t.deadline) : std::string("open"))
-                      : "closed since " + format_iso8601(*t.deadline))
+      << (t.open(now) ? (t.closes_at() ? "open until " + format_iso8601(*t.closes_at()) : std::string("open"))
+                      : "closed since " + format_iso8601(*t.closes_at()))
       << "\n";
   return o.str();
 }
@@ -230,29 +313,54 @@ std::string tasks_text(const std::vector<Task>& tasks, std::int64_t now) {
 std::string render_suspicious(const std::string& task, const std::vector<SuspiciousPair>& pairs, Format f) {
   std::ostringstream out;
   auto ref = [](const SubmissionRef& r) {
-    return json{{"submission_id", r.id}, {"user", r.user}, {"name", r.name}, {"sha256", r.sha256},
-                {"detections", r.detections}, {"submitted_at", format_iso8601(r.submitted_at)}};
+    return json{{"submission_id", r.id},       {"user", r.user},
+                {"name", r.name},              {"sha256", r.sha256},
+                {"detections", r.detections},  {"public_score", opt(r.public_score)},
+                {"submitted_at", format_iso8601(r.submitted_at)}};
+  };
+  auto pct = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f%%", 100 * v);
+    return std::string(buf);
+  };
+  auto rho = [](const std::optional<double>& v) {
+    if (!v) return std::string("-");
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", *v);
+    return std::string(buf);
   };
   switch (f) {
     case Format::json: {
       json arr = json::array();
-      for (const auto& p : pairs) arr.push_back({{"kind", p.kind}, {"similarity", p.similarity}, {"a", ref(p.a)}, {"b", ref(p.b)}});
+      for (const auto& p : pairs)
+        arr.push_back({{"kind", p.kind},
+                       {"similarity", p.similarity},
+                       {"matched", p.matched},
+                       {"fraction_a", p.fraction_a},
+                       {"fraction_b", p.fraction_b},
+                       {"rank_correlation", opt(p.rank_correlation)},
+                       {"a", ref(p.a)},
+                       {"b", ref(p.b)}});
       out << json{{"task", task}, {"pairs", arr}}.dump(1) << "\n";
       break;
     }
     case Format::csv:
-      out << "kind,similarity,a_submission_id,a_user,b_submission_id,b_user\r\n";
+      out << "kind,similarity,fraction_a,fraction_b,rank_correlation,a_submission_id,a_user,b_submission_id,b_user\r\n";
       for (const auto& p : pairs)
-        out << p.kind << "," << p.similarity << "," << p.a.id << "," << csv_field(p.a.user) << "," << p.b.id << ","
-            << csv_field(p.b.user) << "\r\n";
+        out << p.kind << "," << p.similarity << "," << p.fraction_a << "," << p.fraction_b << ","
+            << (p.rank_correlation ? rho(p.rank_correlation) : "") << "," << p.a.id << "," << csv_field(p.a.user)
+            << "," << p.b.id << "," << csv_field(p.b.user) << "\r\n";
       break;
     case Format::html: {
       std::ostringstream body;
-      body << "<table>\n<tr><th>Kind</th><th>Similarity</th><th>Earlier</th><th>Later</th></tr>\n";
+      body << "<table>\n<tr><th>Kind</th><th>Similarity</th><th>Shared by earlier</th><th>Shared by later</th>"
+              "<th>Rank correlation</th><th>Earlier</th><th>Later</th></tr>\n";
       for (const auto& p : pairs)
-        body << "<tr><td>" << p.kind << "</td><td class=\"num\">" << p.similarity << "</td><td>#" << p.a.id << " "
-             << html_escape(p.a.user) << " (" << html_escape(p.a.name) << ")</td><td>#" << p.b.id << " "
-             << html_escape(p.b.user) << " (" << html_escape(p.b.name) << ")</td></tr>\n";
+        body << "<tr><td>" << p.kind << "</td><td class=\"num\">" << pct(p.similarity) << "</td><td class=\"num\">"
+             << pct(p.fraction_a) << "</td><td class=\"num\">" << pct(p.fraction_b) << "</td><td class=\"num\">"
+             << rho(p.rank_correlation) << "</td><td>#" << p.a.id << " " << html_escape(p.a.user) << " ("
+             << html_escape(p.a.name) << ")</td><td>#" << p.b.id << " " << html_escape(p.b.user) << " ("
+             << html_escape(p.b.name) << ")</td></tr>\n";
       body << "</table>\n";
       out << html_page(task + ": suspicious pairs", body.str());
       break;
@@ -260,11 +368,12 @@ std::string render_suspicious(const std::string& task, const std::vector<Suspici
     case Format::text:
       if (pairs.empty()) out << task << ": no suspicious pairs\n";
       for (const auto& p : pairs) {
-        char sim[32];
-        std::snprintf(sim, sizeof sim, "%.1f%%", 100 * p.similarity);
-        out << p.kind << " (" << sim << " of detections shared): submission " << p.a.id << " by " << p.a.user << " ("
-            << p.a.name << ", " << format_iso8601(p.a.submitted_at) << ") and submission " << p.b.id << " by "
-            << p.b.user << " (" << p.b.name << ", " << format_iso8601(p.b.submitted_at) << ")\n";
+        out << p.kind << " (" << pct(p.similarity) << " similar: " << pct(p.fraction_a) << " / " << pct(p.fraction_b)
+            << " of detections matched, rank correlation " << rho(p.rank_correlation) << "): submission " << p.a.id
+            << " by " << p.a.user << " (" << p.a.name << ", " << format_iso8601(p.a.submitted_at)
+            << ", public " << score_text(p.a.public_score) << ") and submission " << p.b.id << " by " << p.b.user
+            << " (" << p.b.name << ", " << format_iso8601(p.b.submitted_at) << ", public "
+            << score_text(p.b.public_score) << ")\n";
       }
       break;
   }
@@ -277,25 +386,49 @@ std::string render_grades(const Grades& g, Format f) {
     case Format::json: {
       json scale = json::array(), users = json::array();
       for (const auto& l : g.scale) scale.push_back({{"grade", l.label}, {"min_percent", l.min_percent}});
-      for (const auto& u : g.users)
+      for (const auto& u : g.users) {
+        json detail = json::array();
+        for (const auto& t : u.tasks)
+          detail.push_back({{"task", t.task},
+                            {"status", t.status},
+                            {"score", opt(t.score)},
+                            {"reason", t.reason.empty() ? json(nullptr) : json(t.reason)}});
         users.push_back({{"user", u.user}, {"name", u.name}, {"passed", u.passed}, {"tasks", u.graded_tasks},
-                         {"percent", u.percent}, {"grade", u.grade}, {"passed_tasks", u.passed_tasks}});
+                         {"percent", u.percent}, {"grade", u.grade}, {"passed_tasks", u.passed_tasks},
+                         {"detail", detail}});
+      }
       out << json{{"tasks", g.tasks}, {"scale", scale}, {"users", users}}.dump(1) << "\n";
       break;
     }
     case Format::csv:
-      out << "user,name,passed,tasks,percent,grade\r\n";
-      for (const auto& u : g.users)
+      out << "user,name,passed,tasks,percent,grade";
+      for (const auto& t : g.tasks) out << "," << csv_field(t + " score") << "," << csv_field(t + " status");
+      out << "\r\n";
+      for (const auto& u : g.users) {
         out << csv_field(u.user) << "," << csv_field(u.name) << "," << u.passed << "," << u.graded_tasks << ","
-            << u.percent << "," << csv_field(u.grade) << "\r\n";
+            << u.percent << "," << csv_field(u.grade);
+        for (const auto& t : u.tasks)
+          out << "," << (t.score ? score_text(t.score) : "") << ","
+              << csv_field(t.reason.empty() ? t.status : t.status + ": " + t.reason);
+        out << "\r\n";
+      }
       break;
     case Format::html: {
       std::ostringstream body;
-      body << "<table>\n<tr><th>User</th><th>Name</th><th>Passed</th><th>Percent</th><th>Grade</th></tr>\n";
-      for (const auto& u : g.users)
+      body << "<table>\n<tr><th>User</th><th>Name</th><th>Passed</th><th>Percent</th><th>Grade</th>";
+      for (const auto& t : g.tasks) body << "<th>" << html_escape(t) << "</th>";
+      body << "</tr>\n";
+      for (const auto& u : g.users) {
         body << "<tr><td>" << html_escape(u.user) << "</td><td>" << html_escape(u.name) << "</td><td class=\"num\">"
              << u.passed << "/" << u.graded_tasks << "</td><td class=\"num\">" << u.percent << "</td><td>"
-             << html_escape(u.grade) << "</td></tr>\n";
+             << html_escape(u.grade) << "</td>";
+        for (const auto& t : u.tasks) {
+          body << "<td>" << html_escape(t.status);
+          if (t.score) body << ' ' << score_text(t.score);
+          body << "</td>";
+        }
+        body << "</tr>\n";
+      }
       body << "</table>\n";
       out << html_page("Grades", body.str());
       break;
@@ -312,6 +445,9 @@ std::string render_grades(const Grades& g, Format f) {
         std::snprintf(mid, sizeof mid, "  %3lld/%-3lld  %6.1f%%  ", static_cast<long long>(u.passed),
                       static_cast<long long>(u.graded_tasks), u.percent);
         out << pad(u.user, wu) << "  " << pad(u.name, wn) << mid << u.grade << "\n";
+        for (const auto& t : u.tasks)
+          out << "    " << t.task << ": " << t.status << (t.score ? " (" + score_text(t.score) + ")" : std::string())
+              << (t.reason.empty() ? std::string() : ": " + t.reason) << "\n";
       }
       break;
     }

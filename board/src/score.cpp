@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "deteval/evaluate.hpp"
+#include "deteval/subset.hpp"
 #include "deteval/summary.hpp"
 
 namespace deteval::board {
@@ -16,14 +17,6 @@ std::uint64_t splitmix64(std::uint64_t x) {
   x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
   x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
   return x ^ (x >> 31);
-}
-
-std::vector<std::int64_t> new_index(const std::vector<std::uint8_t>& keep) {
-  std::vector<std::int64_t> map(keep.size(), -1);
-  std::int64_t next = 0;
-  for (std::size_t i = 0; i < keep.size(); ++i)
-    if (keep[i]) map[i] = next++;
-  return map;
 }
 
 }  // namespace
@@ -43,42 +36,9 @@ std::vector<std::uint8_t> compute_split(const GroundTruth& gt, double fraction, 
 }
 
 
-GroundTruth restrict_gt(const GroundTruth& gt, const std::vector<std::uint8_t>& keep) {
-  const auto map = new_index(keep);
-  GroundTruth out;
-  out.categories = gt.categories;
-  for (std::size_t i = 0; i < gt.images.size(); ++i)
-    if (keep[i]) out.images.push_back(gt.images[i]);
-  for (std::size_t j = 0; j < gt.size(); ++j) {
-    if (!keep[gt.image[j]]) continue;
-    out.ann_id.push_back(gt.ann_id[j]);
-    out.image.push_back(static_cast<std::uint32_t>(map[gt.image[j]]));
-    out.category.push_back(gt.category[j]);
-    out.box.push_back(gt.box[j]);
-    out.area.push_back(gt.area[j]);
-    out.iscrowd.push_back(gt.iscrowd[j]);
-    if (!gt.masks.empty()) out.masks.append(gt.masks, j);
-    if (!gt.shapes.empty()) out.shapes.push_back(gt.shapes[j]);
-  }
-  return out;
-}
+GroundTruth restrict_gt(const GroundTruth& gt, const std::vector<std::uint8_t>& keep) { return subset_gt(gt, keep); }
 
-Detections restrict_dt(const Detections& dt, const std::vector<std::uint8_t>& keep) {
-  const auto map = new_index(keep);
-  Detections out;
-  for (std::size_t j = 0; j < dt.size(); ++j) {
-    if (!keep[dt.image[j]]) continue;
-    out.image.push_back(static_cast<std::uint32_t>(map[dt.image[j]]));
-    out.category.push_back(dt.category[j]);
-    out.score.push_back(dt.score[j]);
-    out.box.push_back(dt.box[j]);
-    out.area.push_back(dt.area[j]);
-    if (!dt.masks.empty()) out.masks.append(dt.masks, j);
-    if (!dt.mask_box.empty()) out.mask_box.push_back(dt.mask_box[j]);
-    if (!dt.shapes.empty()) out.shapes.push_back(dt.shapes[j]);
-  }
-  return out;
-}
+Detections restrict_dt(const Detections& dt, const std::vector<std::uint8_t>& keep) { return subset_dt(dt, keep); }
 
 VocDataset to_voc(const GroundTruth& gt, const Detections& dt) {
   VocDataset ds;

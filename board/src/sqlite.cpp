@@ -51,6 +51,9 @@ Stmt& Stmt::bind(int i, std::string_view v) {
   DETEVAL_BIND(sqlite3_bind_text64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8));
 }
 Stmt& Stmt::bind_null(int i) { DETEVAL_BIND(sqlite3_bind_null(stmt_, i)); }
+Stmt& Stmt::bind_blob(int i, std::string_view v) {
+  DETEVAL_BIND(sqlite3_bind_blob64(stmt_, i, v.data(), v.size(), SQLITE_TRANSIENT));
+}
 #undef DETEVAL_BIND
 
 bool Stmt::step() {
@@ -75,6 +78,10 @@ std::int64_t Stmt::i64(int col) const { return sqlite3_column_int64(stmt_, col);
 double Stmt::f64(int col) const { return sqlite3_column_double(stmt_, col); }
 std::string Stmt::text(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
+}
+std::string Stmt::blob(int col) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt_, col));
   return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col))) : std::string();
 }
 std::optional<std::int64_t> Stmt::opt_i64(int col) const {

@@ -28,6 +28,7 @@ class Stmt {
   Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
   Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
   Stmt& bind_null(int i);
+  Stmt& bind_blob(int i, std::string_view v);
   template <class T>
   Stmt& bind(int i, const std::optional<T>& v) {
     return v ? bind(i, *v) : bind_null(i);
@@ -43,6 +44,7 @@ class Stmt {
   std::int64_t i64(int col) const;
   double f64(int col) const;
   std::string text(int col) const;
+  std::string blob(int col) const;
   std::optional<std::int64_t> opt_i64(int col) const;
   std::optional<double> opt_f64(int col) const;
   std::optional<std::string> opt_text(int col) const;

@@ -1,150 +1,159 @@
 // `board suspicious`: submissions of different users that look copied.
 //
 // Unit of comparison: the earliest submission of each (user, file hash). Two units of
-// different users are "identical" when their hashes are equal, "near-identical" when
-// at least `threshold` of the detections of the larger one also appear in the other
-// (multiset intersection): same image, same category, box and score equal after
-// rounding to 6 decimals (1e-6). A bottom-k MinHash sketch skips pairs that cannot
-// reach the threshold; candidates are then counted exactly.
+// different users are "identical" when their hashes are equal; "near-identical" when
+// compare_detections (similarity.hpp) finds that both share at least `threshold` of
+// their detections; "equal-score" when their public scores agree to 1e-9 although the
+// files differ (an independent model does not land on the same AP by chance). Sketches
+// stored at submit time prune the pairs; candidates are compared exactly.
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <unordered_map>
+
+#include <tbb/parallel_for.h>
 
 #include "deteval/board/board.hpp"
+#include "deteval/board/similarity.hpp"
 #include "deteval/formats/coco.hpp"
-#include "deteval/formats/error.hpp"
-#include "score.hpp"
-#include "sqlite.hpp"
+#include "queries.hpp"
 #include "store.hpp"
 
 namespace deteval::board {
 
+using namespace detail;
+
 namespace {
 
-constexpr std::size_t kSketch = 256;
-
-std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
-  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  h = (h ^ (h >> 31)) * 0x7fb5d329728ea185ULL;
-  return h ^ (h >> 27);
-}
-
-std::uint64_t q(double v) { return static_cast<std::uint64_t>(std::llround(v * 1e6)); }
-
-struct Fingerprint {
-  std::vector<std::uint64_t> keys;    // sorted, with repeats (a multiset)
-  std::vector<std::uint64_t> sketch;  // the kSketch smallest distinct keys
+struct Unit {
+  SubmissionRef ref;
+  std::string sketch;  ///< stored bytes; empty for submissions recorded before sketches existed
 };
 
-Fingerprint fingerprint(const Detections& dt) {
-  Fingerprint f;
-  f.keys.reserve(dt.size());
-  for (std::size_t j = 0; j < dt.size(); ++j) {
-    std::uint64_t h = mix(dt.image[j], dt.category[j]);
-    h = mix(h, q(dt.box[j].x));
-    h = mix(h, q(dt.box[j].y));
-    h = mix(h, q(dt.box[j].w));
-    h = mix(h, q(dt.box[j].h));
-    f.keys.push_back(mix(h, q(dt.score[j])));
+std::vector<Unit> load_units(sql::Db& db, const std::string& task) {
+  std::vector<Unit> units;
+  sql::Stmt s(db,
+              "SELECT s.id, s.user_id, u.name, s.sha256, s.submitted_at, s.detections, s.public_score, s.sketch "
+              "FROM submissions s JOIN users u ON u.id = s.user_id WHERE s.status = 'scored' AND s.id IN "
+              "(SELECT min(id) FROM submissions WHERE task_name = ? AND status = 'scored' GROUP BY user_id, sha256) "
+              "ORDER BY s.id");
+  s.bind(1, task);
+  while (s.step()) {
+    Unit u;
+    u.ref.id = s.i64(0);
+    u.ref.user = s.text(1);
+    u.ref.name = s.text(2);
+    u.ref.sha256 = s.text(3);
+    u.ref.submitted_at = s.i64(4);
+    u.ref.detections = static_cast<std::size_t>(s.i64(5));
+    u.ref.public_score = s.opt_f64(6);
+    u.sketch = s.blob(7);
+    units.push_back(std::move(u));
   }
-  std::sort(f.keys.begin(), f.keys.end());
-  for (std::uint64_t k : f.keys) {
-    if (f.sketch.size() == kSketch) break;
-    if (f.sketch.empty() || f.sketch.back() != k) f.sketch.push_back(k);
-  }
-  return f;
+  return units;
 }
 
-// Estimated Jaccard similarity of the key sets (exact when both have <= kSketch keys).
-double sketch_jaccard(const Fingerprint& a, const Fingerprint& b) {
-  std::size_t i = 0, j = 0, taken = 0, both = 0;
-  while (taken < kSketch && (i < a.sketch.size() || j < b.sketch.size())) {
-    if (j == b.sketch.size() || (i < a.sketch.size() && a.sketch[i] < b.sketch[j])) {
-      ++i;
-    } else if (i == a.sketch.size() || b.sketch[j] < a.sketch[i]) {
-      ++j;
-    } else {
-      ++i, ++j, ++both;
+bool equal_scores(const SubmissionRef& a, const SubmissionRef& b) {
+  return a.public_score && b.public_score && std::fabs(*a.public_score - *b.public_score) <= kEqualScoreTolerance;
+}
+
+using PairKey = std::pair<std::size_t, std::size_t>;  // unit indices, earlier first
+
+// The pairs flagged without looking inside the files: same hash, or equal public scores.
+std::map<PairKey, SuspiciousPair> flag_by_hash_and_score(const std::vector<Unit>& units) {
+  std::map<PairKey, SuspiciousPair> flagged;
+  for (std::size_t i = 0; i < units.size(); ++i)
+    for (std::size_t j = i + 1; j < units.size(); ++j) {
+      const SubmissionRef &a = units[i].ref, &b = units[j].ref;
+      if (a.user == b.user) continue;
+      if (a.sha256 == b.sha256) flagged[{i, j}] = {"identical", 1.0, 1.0, 1.0, a.detections, 1.0, a, b};
+      else if (equal_scores(a, b)) flagged[{i, j}] = {"equal-score", 0, 0, 0, 0, std::nullopt, a, b};
     }
-    ++taken;
-  }
-  return taken ? static_cast<double>(both) / static_cast<double>(taken) : 0;
+  return flagged;
 }
 
-std::size_t shared(const std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
-  std::size_t i = 0, j = 0, n = 0;
-  while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) ++i;
-    else if (b[j] < a[i]) ++j;
-    else ++i, ++j, ++n;
+// Submitted files parsed on demand (each once), against the task's ground truth.
+class ParsedFiles {
+ public:
+  ParsedFiles(const std::string& store_dir, const Task& t) : store_dir_(store_dir), task_(t) {}
+  const GroundTruth& gt() {
+    if (!gt_) gt_ = load_gt(store_dir_, task_);
+    return *gt_;
   }
-  return n;
+  const Detections& of(const SubmissionRef& r) {
+    auto it = parsed_.find(r.sha256);
+    if (it == parsed_.end())
+      it = parsed_
+               .emplace(r.sha256, parse_coco_results(store::get(store_dir_, r.sha256),
+                                                     "submission " + std::to_string(r.id), gt(), type()))
+               .first;
+    return it->second;
+  }
+  IouType type() const { return iou_type_of(task_.metric); }
+
+ private:
+  std::string store_dir_;
+  const Task& task_;
+  std::optional<GroundTruth> gt_;
+  std::map<std::string, Detections> parsed_;
+};
+
+// Each unit's sketch: stored at submit time, computed here for older submissions.
+std::vector<DetectionSketch> unit_sketches(const std::vector<Unit>& units, ParsedFiles& files) {
+  std::vector<DetectionSketch> sketches(units.size());
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    auto s = sketch_from_bytes(units[i].sketch);
+    sketches[i] = s ? std::move(*s) : sketch_detections(files.of(units[i].ref), files.gt());
+  }
+  return sketches;
+}
+
+// The exact comparison of each candidate pair of different files (parsed serially,
+// compared in parallel).
+std::vector<Similarity> compare_candidates(const std::vector<Unit>& units, const std::vector<PairKey>& candidates,
+                                           ParsedFiles& files) {
+  std::vector<const Detections*> a(candidates.size(), nullptr), b(candidates.size(), nullptr);
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    const auto [i, j] = candidates[k];
+    if (units[i].ref.sha256 == units[j].ref.sha256) continue;
+    a[k] = &files.of(units[i].ref);
+    b[k] = &files.of(units[j].ref);
+  }
+  std::vector<Similarity> sims(candidates.size());
+  tbb::parallel_for(std::size_t{0}, candidates.size(), [&](std::size_t k) {
+    if (a[k]) sims[k] = compare_detections(*a[k], *b[k], files.type());
+  });
+  return sims;
 }
 
 }  // namespace
 
 std::vector<SuspiciousPair> Board::suspicious(const std::string& task_name, double threshold) {
   const Task t = task(task_name);
-  std::vector<SubmissionRef> units;
-  {
-    sql::Stmt s(*db_,
-                "SELECT min(s.id), s.user_id, u.name, s.sha256, min(s.submitted_at), s.detections FROM submissions s "
-                "JOIN users u ON u.id = s.user_id WHERE s.task_name = ? AND s.status = 'scored' "
-                "GROUP BY s.user_id, s.sha256 ORDER BY min(s.id)");
-    s.bind(1, t.name);
-    while (s.step()) {
-      SubmissionRef r;
-      r.id = s.i64(0);
-      r.user = s.text(1);
-      r.name = s.text(2);
-      r.sha256 = s.text(3);
-      r.submitted_at = s.i64(4);
-      r.detections = static_cast<std::size_t>(s.i64(5));
-      units.push_back(std::move(r));
-    }
+  const std::vector<Unit> units = load_units(*db_, t.name);
+  std::map<PairKey, SuspiciousPair> flagged = flag_by_hash_and_score(units);
+  ParsedFiles files(store_dir(), t);
+  std::vector<std::size_t> owner(units.size());
+  std::map<std::string, std::size_t> owner_ids;
+  for (std::size_t i = 0; i < units.size(); ++i)
+    owner[i] = owner_ids.try_emplace(units[i].ref.user, owner_ids.size()).first->second;
+  // A generous floor: the sketch is an estimate, and boxes on a cell border lose their key.
+  auto candidates = candidate_pairs(unit_sketches(units, files), owner, threshold / 2);
+  for (const auto& [pair, p] : flagged)  // equal scores are always compared exactly
+    if (p.kind == "equal-score") candidates.push_back(pair);
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  const std::vector<Similarity> sims = compare_candidates(units, candidates, files);
+  for (std::size_t k = 0; k < candidates.size(); ++k) {
+    const auto [i, j] = candidates[k];
+    if (units[i].ref.sha256 == units[j].ref.sha256) continue;
+    const Similarity& s = sims[k];
+    const bool similar = s.similarity() >= threshold;
+    if (!similar && !flagged.count(candidates[k])) continue;
+    flagged[candidates[k]] = {similar ? "near-identical" : "equal-score", s.similarity(), s.fraction_a, s.fraction_b,
+                              s.matched, s.rank_correlation, units[i].ref, units[j].ref};
   }
   std::vector<SuspiciousPair> out;
-  // Identical files.
-  for (std::size_t i = 0; i < units.size(); ++i)
-    for (std::size_t j = i + 1; j < units.size(); ++j)
-      if (units[i].sha256 == units[j].sha256 && units[i].user != units[j].user)
-        out.push_back({"identical", 1.0, units[i], units[j]});
-
-  // Near-identical: fingerprints of each distinct file, parsed as the scorer parsed it.
-  std::map<std::string, Fingerprint> prints;
-  bool any_candidate = false;
-  for (std::size_t i = 0; i < units.size() && !any_candidate; ++i)
-    for (std::size_t j = i + 1; j < units.size() && !any_candidate; ++j)
-      any_candidate = units[i].user != units[j].user && units[i].sha256 != units[j].sha256;
-  if (!any_candidate) return out;
-  const std::string content = store::get(store_dir(), t.gt_sha256);
-  const IouType type = t.metric == Metric::coco_segm ? IouType::segm : IouType::bbox;
-  const GroundTruth gt = parse_coco_gt(content, "stored ground truth", type);
-  for (const SubmissionRef& u : units) {
-    if (prints.count(u.sha256)) continue;
-    const Detections dt = parse_coco_results(store::get(store_dir(), u.sha256), "submission " + std::to_string(u.id),
-                                             gt, type);
-    prints.emplace(u.sha256, fingerprint(dt));
-  }
-  // A Jaccard similarity of multisets with shared >= threshold * max is at least
-  // threshold / (2 - threshold); the sketch's estimate gets a generous margin.
-  const double jaccard_floor = threshold / (2 - threshold) - 0.2;
-  for (std::size_t i = 0; i < units.size(); ++i)
-    for (std::size_t j = i + 1; j < units.size(); ++j) {
-      const SubmissionRef &a = units[i], &b = units[j];
-      if (a.user == b.user || a.sha256 == b.sha256) continue;
-      const Fingerprint &fa = prints.at(a.sha256), &fb = prints.at(b.sha256);
-      const std::size_t larger = std::max(fa.keys.size(), fb.keys.size());
-      const std::size_t smaller = std::min(fa.keys.size(), fb.keys.size());
-      if (larger == 0 || static_cast<double>(smaller) < threshold * static_cast<double>(larger)) continue;
-      if (sketch_jaccard(fa, fb) < jaccard_floor) continue;
-      const double sim = static_cast<double>(shared(fa.keys, fb.keys)) / static_cast<double>(larger);
-      if (sim >= threshold) out.push_back({"near-identical", sim, a, b});
-    }
-  std::stable_sort(out.begin(), out.end(), [](const SuspiciousPair& x, const SuspiciousPair& y) {
-    return x.a.id != y.a.id ? x.a.id < y.a.id : x.b.id < y.b.id;
-  });
+  for (auto& [pair, p] : flagged) out.push_back(std::move(p));  // by (a, b): earlier submission first
   return out;
 }
 

@@ -2,9 +2,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-
-#include "deteval/formats/error.hpp"
 
 namespace deteval::board {
 
@@ -110,11 +107,7 @@ std::string format_iso8601(std::int64_t ms) {
   return buf;
 }
 
-std::int64_t now_ms() {
-  if (const char* env = std::getenv("DETEVAL_NOW"); env && *env) {
-    if (auto t = parse_iso8601(env)) return *t;
-    throw UsageError(std::string("DETEVAL_NOW: expected an ISO-8601 time, got '") + env + "'");
-  }
+std::int64_t system_now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }

@@ -1,6 +1,7 @@
 // The analyses as JSON and CSV.
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 
 #include "deteval/formats/report.hpp"
@@ -40,6 +41,13 @@ json operating_doc(const OperatingPoint& op) {
 void identify(json& j, const Evaluation& e, std::size_t k, const std::vector<std::string>& names) {
   j["id"] = e.params.use_cats ? json(e.category_ids[k]) : json(nullptr);
   j["name"] = names[k];
+}
+
+// An AP-like value: null where undefined (NaN, or the -1 marker of pycocotools' arrays).
+json defined_or_null(double v) { return std::isnan(v) || v <= -1 ? json(nullptr) : json(v); }
+
+json interval_doc(const Interval& i) {
+  return {{"value", defined_or_null(i.value)}, {"lo", defined_or_null(i.lo)}, {"hi", defined_or_null(i.hi)}};
 }
 
 std::string g17(double v) {
@@ -100,12 +108,12 @@ void analysis_body(json& doc, const Analysis& a, const std::vector<std::string>&
     const auto& pc = eb.per_category[k];
     json j;
     identify(j, k);
-    j["ap"] = pc.ap;
+    j["ap"] = defined_or_null(pc.ap);
     for (std::size_t t = 0; t < kErrorTypes; ++t)
       j[kErrorNames[t]] = {{"count", pc.count[t]}, {"delta_ap", pc.delta_ap[t]}};  // NaN -> null
     err_cat.push_back(j);
   }
-  doc["errors"] = {{"ap", eb.ap},
+  doc["errors"] = {{"ap", defined_or_null(eb.ap)},
                    {"types", types},
                    {"false_positives", {{"delta_ap", eb.delta_ap_false_positives}}},
                    {"false_negatives", {{"delta_ap", eb.delta_ap_false_negatives}}},
@@ -125,7 +133,7 @@ json detail::analysis_doc(const Evaluation& e, const Analysis& a, const std::vec
 
   if (a.has_bootstrap) {
     const Bootstrap& b = a.bootstrap;
-    auto iv = [](const Interval& i) { return json{{"value", i.value}, {"lo", i.lo}, {"hi", i.hi}}; };
+    const auto iv = interval_doc;
     json bj = {{"replicates", b.replicates}, {"seed", b.seed}, {"confidence", 0.95}, {"AP", iv(b.ap)}};
     bj["AP50"] = b.has_ap50 ? iv(b.ap50) : json(nullptr);
     doc["bootstrap"] = bj;
@@ -135,8 +143,9 @@ json detail::analysis_doc(const Evaluation& e, const Analysis& a, const std::vec
 
 std::string coco_evaluation_json(const Evaluation& e, const Summary& s, const std::vector<CategoryMetrics>& cats,
                                  const GroundTruth& gt, const Analysis& a) {
-  json doc = detail::coco_evaluation_doc(e, s, cats, gt);
-  doc["analysis"] = detail::analysis_doc(e, a, category_names(e, gt));
+  nlohmann::ordered_json doc = detail::coco_evaluation_doc(e, s, cats, gt);
+  // Through text: an ordered document cannot hold a plain one directly; doubles round-trip.
+  doc["analysis"] = nlohmann::ordered_json::parse(detail::analysis_doc(e, a, category_names(e, gt)).dump());
   return doc.dump(1) + "\n";
 }
 
@@ -184,7 +193,7 @@ std::string voc_evaluation_json(const VocResult& r, const std::vector<std::strin
   analysis_body(an, a, names, [&](json& j, std::size_t k) { j["name"] = names.at(k); });
   if (va.has_bootstrap) {
     const VocBootstrap& b = va.bootstrap;
-    auto iv = [](const Interval& i) { return json{{"value", i.value}, {"lo", i.lo}, {"hi", i.hi}}; };  // NaN -> null
+    const auto iv = interval_doc;
     an["bootstrap"] = {{"replicates", b.replicates},
                        {"seed", b.seed},
                        {"confidence", 0.95},

@@ -18,7 +18,8 @@ namespace deteval::detail {
 /// `text` is cut into `parts` pieces parsed in parallel (0: by size and threads); it is
 /// modified while parsing and as it was when the function returns false.
 bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out,
-                             ResultsReport& report, std::size_t parts = 0);
+                             ResultsReport& report, std::size_t parts = 0,
+                             AreaFrom area_from = AreaFrom::first_result, bool keep_unknown = false);
 
 /// Ground truth, for bbox and segm evaluations.
 bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, GroundTruth& out);

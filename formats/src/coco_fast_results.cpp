@@ -195,10 +195,12 @@ struct Part {
   std::vector<std::uint8_t> has_box;
   std::vector<Seg> seg;  // counts empty: no compressed RLE
   std::size_t dropped = 0;
+  std::vector<std::size_t> dropped_at;  // positions within the part
   bool any = false, first_has_box = false;  // the part's first element, dropped or not
 };
 
-bool parse_part(const char* text, std::size_t length, std::size_t capacity, const GroundTruth& gt, Part& out) {
+bool parse_part(const char* text, std::size_t length, std::size_t capacity, const GroundTruth& gt, bool keep_unknown,
+                Part& out) {
   // On-Demand keeps no tape and copies no strings: the parser's memory is a small
   // index beside the text, instead of a DOM as large as the text.
   od::parser parser;
@@ -260,12 +262,13 @@ bool parse_part(const char* text, std::size_t length, std::size_t capacity, cons
     const std::int64_t image = gt.image_index(image_id);
     if (image < 0) return false;
     const std::int64_t cat = gt.category_index(cat_id);
-    if (cat < 0) {
+    if (cat < 0 && !keep_unknown) {
+      out.dropped_at.push_back(out.image.size() + out.dropped);
       ++out.dropped;
       continue;
     }
     out.image.push_back(static_cast<std::uint32_t>(image));
-    out.category.push_back(static_cast<std::uint32_t>(cat));
+    out.category.push_back(cat < 0 ? kUnknownCategory : static_cast<std::uint32_t>(cat));
     out.score.push_back(score);
     out.box.push_back(box);
     out.has_box.push_back(seen_box);
@@ -285,41 +288,45 @@ std::size_t auto_parts(std::size_t size) {
 }
 
 /// The parts of `split` parsed in parallel, or on failure the text, restored, parsed whole.
-bool parse_parts(JsonBuffer& text, ArraySplit& split, const GroundTruth& gt, std::vector<Part>& parts) {
+bool parse_parts(JsonBuffer& text, ArraySplit& split, const GroundTruth& gt, bool keep_unknown,
+                 std::vector<Part>& parts) {
   parts.assign(split.size(), Part{});
   std::atomic<bool> ok{true};
   tbb::parallel_for(std::size_t{0}, split.size(), [&](std::size_t i) {
-    if (ok && !parse_part(split.data(i), split.length(i), split.capacity(i), gt, parts[i])) ok = false;
+    if (ok && !parse_part(split.data(i), split.length(i), split.capacity(i), gt, keep_unknown, parts[i])) ok = false;
   });
   if (ok) return true;
   split.restore();
   if (split.size() == 1 && parts.size() == 1) return false;  // it was whole already
   // A cut inside a string or a nested value (or a bad element): read the text whole.
   parts.assign(1, Part{});
-  return parse_part(text.data(), text.size(), text.capacity(), gt, parts[0]);
+  return parse_part(text.data(), text.size(), text.capacity(), gt, keep_unknown, parts[0]);
 }
 
 bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out, ResultsReport& report,
-           std::size_t nparts) {
+           std::size_t nparts, AreaFrom area_from, bool keep_unknown) {
   if (type != IouType::bbox && type != IouType::segm) return false;
   // The split lives until the end: a check that fails after the parts have parsed (a
   // mask) must hand the DOM reader the text as it was, not with the cuts' brackets in it.
   ArraySplit split(text, nparts == 0 ? auto_parts(text.size()) : nparts);
   std::vector<Part> parts;
-  if (!parse_parts(text, split, gt, parts)) return false;
+  if (!parse_parts(text, split, gt, keep_unknown, parts)) return false;
 
   // The parts, concatenated in order.
   std::vector<std::size_t> offset(parts.size() + 1, 0);
   bool box_mode = false, first = true;
   std::size_t dropped = 0;
+  std::vector<std::size_t> dropped_positions;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     offset[i + 1] = offset[i] + parts[i].image.size();
+    for (std::size_t at : parts[i].dropped_at) dropped_positions.push_back(offset[i] + dropped + at);
     dropped += parts[i].dropped;
     if (first && parts[i].any) {
       box_mode = parts[i].first_has_box;
       first = false;
     }
   }
+  if (type == IouType::segm && area_from != AreaFrom::first_result) box_mode = area_from == AreaFrom::bbox;
   const std::size_t n = offset.back();
   Detections dt;
   dt.image.resize(n);
@@ -399,6 +406,8 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
     text.discard_after(at[n]);
   }
   report.dropped_unknown_category = dropped;
+  report.dropped_positions = std::move(dropped_positions);
+  report.boxes_from_masks = static_cast<std::size_t>(std::count(has_box.begin(), has_box.end(), std::uint8_t{0}));
   out = std::move(dt);
   return true;
 }
@@ -406,8 +415,8 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
 }  // namespace
 
 bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out,
-                             ResultsReport& report, std::size_t parts) {
-  return parse(text, gt, type, out, report, parts);
+                             ResultsReport& report, std::size_t parts, AreaFrom area_from, bool keep_unknown) {
+  return parse(text, gt, type, out, report, parts, area_from, keep_unknown);
 }
 
 }  // namespace deteval::detail

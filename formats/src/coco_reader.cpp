@@ -10,6 +10,7 @@
 #include "deteval/geometry.hpp"
 #include "deteval/mask.hpp"
 #include "coco_fast.hpp"
+#include "coco_keypoints.hpp"
 #include "json_util.hpp"
 #include "limits.hpp"
 
@@ -196,7 +197,8 @@ namespace detail {
 GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType type, const CocoReadOptions& opt) {
   const json root = detail::parse_json(text, file);
   if (!root.is_object())
-    throw InputError::expected(file, "(root)", "an object with images, categories and annotations", describe(root));
+    throw InputError::expected(file, "(root)", "an object with images, categories and annotations",
+                               describe(root) + (root.is_array() ? " (a results list? ground truth and results swapped?)" : ""));
   GroundTruth gt;
 
   // images, sorted by id (pycocotools iterates sorted(getImgIds())).
@@ -248,10 +250,12 @@ GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType
   const json& cats = require(root, "categories", file, "", "a list of categories");
   if (!cats.is_array()) throw InputError::expected(file, "categories", "a list of categories", describe(cats));
   std::vector<std::pair<Category, std::size_t>> cat_pos;
+  std::vector<std::size_t> listed_keypoints(cats.size());  // keypoints: names each category lists
   for (std::size_t i = 0; i < cats.size(); ++i) {
     const std::string p = path_index("categories", i);
     const json& c = cats[i];
     require_object(c, file, p);
+    if (type == IouType::keypoints) listed_keypoints[i] = detail::category_keypoint_count(c, file, p);
     Category out;
     out.id = get_id(require(c, "id", file, p, "an integer id"), file, path_key(p, "id"));
     if (const json* n = member(c, "name")) {
@@ -278,6 +282,7 @@ GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType
   gt.box.reserve(n);
   gt.area.reserve(n);
   gt.iscrowd.reserve(n);
+  detail::KeypointCount keypoint_count;  // keypoints: every annotation has as many
   for (std::size_t i = 0; i < n; ++i) {
     const std::string p = path_index("annotations", i);
     const json& a = (*anns)[i];
@@ -295,7 +300,7 @@ GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType
     Box box;
     const json* bbox = member(a, "bbox");
     if (bbox) box = parse_box(*bbox, file, path_key(p, "bbox"));
-    else if (type == IouType::bbox)
+    else if (type == IouType::bbox || type == IouType::keypoints)  // OKS reads it too
       throw InputError::expected(file, path_key(p, "bbox"), "4 numbers [x, y, width, height]",
                                  "nothing (the field is missing)");
     bool crowd = false;
@@ -318,6 +323,16 @@ GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType
       gt.shapes.push_back(shape);
     } else if (!area_v) {
       area = box.area();  // pycocotools requires `area`; without it, the box's area is the natural stand-in
+    }
+    if (type == IouType::keypoints) {
+      const std::size_t c = cat_pos[static_cast<std::size_t>(cat)].second;
+      if (keypoint_count.n == 0 && listed_keypoints[c] > 0)
+        keypoint_count = {listed_keypoints[c], "as categories[" + std::to_string(c) + "] lists"};
+      gt.keypoints.push_back(detail::parse_keypoints(
+          require(a, "keypoints", file, p, "a list of keypoints [x, y, v, ...]"), file, path_key(p, "keypoints"), true,
+          keypoint_count, "as " + p + " has"));
+      gt.num_keypoints.push_back(detail::parse_num_keypoints(
+          require(a, "num_keypoints", file, p, "the number of labelled keypoints"), file, path_key(p, "num_keypoints")));
     }
     gt.ann_id.push_back(id);
     gt.image.push_back(static_cast<std::uint32_t>(image));
@@ -371,7 +386,17 @@ namespace detail {
 Detections parse_results_dom(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,
                              ResultsReport* report, const CocoReadOptions& opt) {
   const json root = detail::parse_json(text, file);
-  if (!root.is_array()) throw InputError::expected(file, "(root)", "a list of detection results", describe(root));
+  if (!root.is_array()) {
+    std::string hint;
+    if (const json* anns = root.is_object() ? member(root, "annotations") : nullptr; anns && anns->is_array()) {
+      if (member(root, "images"))
+        hint = " with images and annotations (ground truth? ground truth and results swapped?)";
+      else
+        hint = " with an `annotations` list; pass the list under `annotations`: jq .annotations " + file +
+               " > results.json, or in Python json.dump(json.load(f)[\"annotations\"], out)";
+    }
+    throw InputError::expected(file, "(root)", "a list of detection results", describe(root) + hint);
+  }
   Detections dt;
   const std::size_t n = root.size();
   dt.image.reserve(n);
@@ -384,6 +409,12 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
   bool box_mode = false;
   if (n > 0 && root[0].is_object())
     if (const json* b = member(root[0], "bbox"); b && !(b->is_array() && b->empty())) box_mode = true;
+  if (type == IouType::segm && opt.area_from != AreaFrom::first_result) box_mode = opt.area_from == AreaFrom::bbox;
+  // Keypoint results without box mode: from the first result's segmentation, or else from
+  // the extent of the keypoints (loadRes' keypoints branch).
+  const bool seg_mode = !box_mode && n > 0 && root[0].is_object() && member(root[0], "segmentation");
+  detail::KeypointCount keypoint_count;
+  if (gt.keypoints.per_object() > 0) keypoint_count = {gt.keypoints.per_object(), "as in the ground truth"};
   ResultsReport local;
   for (std::size_t i = 0; i < n; ++i) {
     const std::string p = path_index("", i);
@@ -403,8 +434,13 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
     const json* seg = member(r, "segmentation");
     Box box;
     if (bbox) box = parse_box(*bbox, file, path_key(p, "bbox"));
-    if (cat < 0) {  // evaluated nowhere (pycocotools filters by the GT's category ids)
+    std::vector<double> keypoints;
+    if (type == IouType::keypoints)
+      keypoints = detail::parse_keypoints(require(r, "keypoints", file, p, "a list of keypoints [x, y, score, ...]"),
+                                          file, path_key(p, "keypoints"), false, keypoint_count, "as " + p + " has");
+    if (cat < 0 && !opt.keep_unknown_categories) {  // evaluated nowhere (pycocotools filters by the GT's category ids)
       ++local.dropped_unknown_category;
+      local.dropped_positions.push_back(i);
       continue;
     }
     double area = box.area();
@@ -413,13 +449,26 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
       area = polygon_area(shape);  // detections: always the shape's area
       dt.shapes.push_back(shape);
     }
+    if (type == IouType::keypoints) {
+      if (box_mode && !bbox)
+        throw InputError::expected(file, path_key(p, "bbox"),
+                                   "a bbox, as the first result has one (pycocotools then takes every area from the box)",
+                                   "nothing");
+      if (!box_mode && !seg_mode) {
+        box = detail::keypoint_extent(keypoints);
+        area = box.area();
+      }
+      dt.keypoints.push_back(keypoints);
+    }
     // Without box mode, pycocotools takes every area from the mask, box or not.
-    const bool need_mask = type == IouType::segm || (type == IouType::bbox && (!bbox || !box_mode));
+    const bool need_mask = type == IouType::segm || (type == IouType::bbox && (!bbox || !box_mode)) ||
+                           (type == IouType::keypoints && seg_mode);
     if (need_mask) {
       if (!seg)
         throw InputError::expected(file, path_key(p, "segmentation"),
-                                   type == IouType::segm ? "a segmentation for a segm evaluation"
-                                                         : "a bbox or a segmentation",
+                                   type == IouType::segm        ? "a segmentation for a segm evaluation"
+                                   : type == IouType::keypoints ? "a segmentation, as the first result has one"
+                                                                : "a bbox or a segmentation",
                                    "nothing (the field is missing)");
       const ImageSize size = image_size(gt, static_cast<std::uint32_t>(image));
       if (size.height == 0 || size.width == 0)
@@ -427,11 +476,14 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
                              "image " + std::to_string(image_id) + " has no size in the ground truth to read a mask at");
       Rle rle = parse_segmentation(*seg, file, path_key(p, "segmentation"), size);
       if (!box_mode || !bbox) area = static_cast<double>(rle_area(rle));
-      if (!bbox) box = rle_to_bbox(rle);
+      if (!bbox) {
+        box = rle_to_bbox(rle);
+        ++local.boxes_from_masks;
+      }
       if (type == IouType::segm) dt.masks.push_back(rle);
     }
     dt.image.push_back(static_cast<std::uint32_t>(image));
-    dt.category.push_back(static_cast<std::uint32_t>(cat));
+    dt.category.push_back(cat < 0 ? kUnknownCategory : static_cast<std::uint32_t>(cat));
     dt.score.push_back(score);
     dt.box.push_back(box);
     dt.area.push_back(area);
@@ -450,7 +502,7 @@ Detections parse_results(detail::JsonBuffer& text, const std::string& file, cons
                          ResultsReport* report, const CocoReadOptions& opt) {
   Detections dt;
   ResultsReport local;
-  if (detail::fast_parse_coco_results(text, gt, type, dt, local)) {
+  if (detail::fast_parse_coco_results(text, gt, type, dt, local, 0, opt.area_from, opt.keep_unknown_categories)) {
     if (report) *report = local;
   } else {
     dt = detail::parse_results_dom(text.view(), file, gt, type, report, opt);
@@ -475,7 +527,16 @@ Detections read_coco_results(const std::string& path, const GroundTruth& gt, Iou
   return parse_results(data, path, gt, type, report, opt);
 }
 
-void parse_coco_params(std::string_view text, const std::string& file, Params& params) {
+std::size_t result_position(const ResultsReport& report, std::size_t j) {
+  std::size_t pos = j;
+  for (std::size_t d : report.dropped_positions) {
+    if (d > pos) break;
+    ++pos;
+  }
+  return pos;
+}
+
+void parse_coco_params(std::string_view text, const std::string& file, Params& params, Subset* subset) {
   const json root = detail::parse_json(text, file);
   if (!root.is_object()) throw InputError::expected(file, "(root)", "an object of COCOeval parameters", describe(root));
   auto numbers = [&](const json& v, const std::string& path) {
@@ -524,13 +585,23 @@ void parse_coco_params(std::string_view text, const std::string& file, Params& p
         if (!v.is_string()) throw UsageError("iou_type", "expected a string");
         params.iou_type = parse_iou_type(v.get<std::string>());
       } catch (const UsageError&) {
-        throw InputError::expected(file, key, "one of bbox, segm, rotated, polygon", describe(v));
+        throw InputError::expected(file, key, "one of bbox, segm, rotated, polygon, keypoints", describe(v));
       }
+    } else if (key == "kpt_oks_sigmas") {
+      params.kpt_oks_sigmas = numbers(v, key);
+      for (std::size_t i = 0; i < params.kpt_oks_sigmas.size(); ++i)
+        if (!(params.kpt_oks_sigmas[i] > 0))
+          throw InputError::expected(file, path_index(key, i), "a positive sigma", v[i].dump());
     } else if (key == "imgIds" || key == "catIds") {
-      throw InputError::at(file, key, "subsets of images or categories are not supported here");
+      if (!subset) throw InputError::at(file, key, "subsets of images or categories are not supported here");
+      if (!v.is_array() || v.empty()) throw InputError::expected(file, key, "a non-empty list of ids", describe(v));
+      std::vector<std::int64_t> ids;
+      for (std::size_t i = 0; i < v.size(); ++i) ids.push_back(get_id(v[i], file, path_index(key, i)));
+      (key == "imgIds" ? subset->img_ids : subset->cat_ids) = std::move(ids);
     } else {
       throw InputError::expected(file, key,
-                                 "one of useCats, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, iouType",
+                                 "one of useCats, iouThrs, recThrs, maxDets, areaRng, areaRngLbl, iouType, "
+                                 "kpt_oks_sigmas, imgIds, catIds",
                                  "an unknown parameter");
     }
   }
@@ -551,6 +622,8 @@ void parse_coco_params(std::string_view text, const std::string& file, Params& p
   }
 }
 
-void read_coco_params(const std::string& path, Params& params) { parse_coco_params(read_file(path), path, params); }
+void read_coco_params(const std::string& path, Params& params, Subset* subset) {
+  parse_coco_params(read_file(path), path, params, subset);
+}
 
 }  // namespace deteval

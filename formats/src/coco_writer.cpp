@@ -6,12 +6,15 @@
 namespace deteval {
 
 namespace {
-nlohmann::json value_or_null(bool has, double v) { return has ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::ordered_json value_or_null(bool has, double v) {
+  return has ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr);
+}
 }  // namespace
 
-nlohmann::json detail::coco_evaluation_doc(const Evaluation& e, const Summary& s,
-                                           const std::vector<CategoryMetrics>& cats, const GroundTruth& gt) {
-  using nlohmann::json;
+// Ordered: the stats keep pycocotools' order (AP, AP50, ..., ARl), not the alphabet's.
+nlohmann::ordered_json detail::coco_evaluation_doc(const Evaluation& e, const Summary& s,
+                                                   const std::vector<CategoryMetrics>& cats, const GroundTruth& gt) {
+  using json = nlohmann::ordered_json;
   const Params& p = e.params;
   json params = {{"iouType", to_string(p.iou_type)},
                  {"useCats", p.use_cats ? 1 : 0},
@@ -25,9 +28,10 @@ nlohmann::json detail::coco_evaluation_doc(const Evaluation& e, const Summary& s
   }
   params["areaRng"] = rng;
   params["areaRngLbl"] = lbl;
+  if (p.iou_type == IouType::keypoints) params["kpt_oks_sigmas"] = p.kpt_oks_sigmas;
 
   json stats = json::object();
-  for (std::size_t i = 0; i < s.stats.size(); ++i) stats[kStatNames[i]] = s.stats[i];
+  for (std::size_t i = 0; i < s.stats.size(); ++i) stats[s.names[i]] = s.stats[i];
 
   json per_cat = json::array();
   for (const auto& c : cats)

@@ -1,6 +1,8 @@
 #include "json_util.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <string_view>
 
 #include "deteval/formats/error.hpp"
 
@@ -39,6 +41,17 @@ std::size_t check_depth(std::string_view text, std::size_t limit, std::size_t& w
 
 }  // namespace
 
+// NaN and Infinity are what Python's json.dump writes for non-finite floats; JSON has no
+// such literals. `byte` is where the parser stopped, inside or just after the literal.
+static std::string non_json_number_hint(std::string_view text, std::size_t byte) {
+  std::size_t begin = std::min(byte, text.size());
+  while (begin > 0 && std::string_view("NaInfity-").find(text[begin - 1]) != std::string_view::npos) --begin;
+  const std::string_view rest = text.substr(begin);
+  if (!rest.starts_with("NaN") && !rest.starts_with("Infinity") && !rest.starts_with("-Infinity")) return "";
+  return " (NaN and Infinity are not JSON; Python's json.dump writes them for non-finite floats: replace them "
+         "with finite numbers, or pass allow_nan=False to find where they come from)";
+}
+
 json parse_json(std::string_view text, const std::string& file) {
   std::size_t first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) throw InputError::whole(file, "expected JSON, got an empty file");
@@ -55,7 +68,7 @@ json parse_json(std::string_view text, const std::string& file) {
     std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
     if (detail.size() > 200) detail = detail.substr(0, 200) + "...";
     const std::size_t byte = e.byte > 0 ? e.byte - 1 : 0;
-    throw InputError::at(file, line_col(text, byte), "invalid JSON: " + detail);
+    throw InputError::at(file, line_col(text, byte), "invalid JSON: " + detail + non_json_number_hint(text, byte));
   } catch (const json::out_of_range& e) {
     // A number beyond double's range (1e999): nlohmann gives no position, only the token.
     std::string what = e.what();

@@ -21,6 +21,7 @@
 
 #include "deteval/error.hpp"
 #include "deteval/formats/report.hpp"
+#include "report_parts.hpp"
 #include "deteval/version.hpp"
 
 namespace deteval {
@@ -170,7 +171,7 @@ function draw(){
   lineChart(prSvg,{title:'Precision-recall, '+name+where,xlabel:'Recall',ylabel:'Precision',xmin:0,xmax:1,ymin:0,ymax:1.0,series:series});
   var cap;
   if(!series.length)cap='No ground truth for '+name+(where?' in area '+D.areas[a]:'')+': no curve.';
-  else if(D.mode!=='voc')cap='Precision at each recall threshold for '+name+' (area '+D.areas[a]+', maxDets '+D.max_dets+'). Area under a curve = AP at that IoU.';
+  else if(D.mode!=='voc')cap='Precision at each recall threshold for '+name+' (area '+D.areas[a]+', maxDets '+D.max_dets+'). Area under a curve = AP at that '+(D.overlap||'IoU')+'.';
   else if(k==='all')cap='Mean over the classes with ground truth of the interpolated precision (101 recall points) and of the 11 points (their mean is the VOC2007 mAP), '+D.f1_scope+'.';
   else cap='Precision and recall after each ranked detection for '+name+' ('+D.f1_scope+'). Area under the interpolated curve = area AP; mean of the 11 points = VOC2007 AP.';
   document.getElementById('pr-caption').textContent=cap;
@@ -221,14 +222,16 @@ struct Html {
 // The confusion matrix as an SVG heat map, each row coloured by its share of the row's total.
 // Returns how many categories were left out: with many classes, those without
 // ground truth or detections (an empty row and column) only shrink the rest.
-std::size_t confusion_svg(Html& h, const ConfusionMatrix& cm, const std::vector<std::string>& names) {
+// `extra` = false: a plain K x K matrix (semantic segmentation), no background row / missed column.
+std::size_t confusion_svg(Html& h, const ConfusionMatrix& cm, const std::vector<std::string>& names,
+                          bool extra = true) {
   std::vector<std::size_t> shown;
   for (std::size_t k = 0; k < cm.K; ++k) {
     bool any = cm.K <= 20;
     for (std::size_t j = 0; j <= cm.K && !any; ++j) any = cm.at(k, j) || cm.at(j, k);
     if (any) shown.push_back(k);
   }
-  shown.push_back(cm.K);
+  if (extra) shown.push_back(cm.K);
   const std::size_t n = shown.size();
   const bool small = n <= 21;
   const double cell = small ? 40 : (cm.K <= 50 ? 16 : 11);
@@ -282,7 +285,7 @@ std::size_t confusion_svg(Html& h, const ConfusionMatrix& cm, const std::vector<
     }
   }
   h << "</svg>";
-  return cm.K + 1 - n;
+  return cm.K + (extra ? 1 : 0) - n;
 }
 
 // ΔAP of each error type as horizontal bars.
@@ -319,6 +322,12 @@ std::string describe_stat(const std::string& name, const Evaluation& e) {
   const Params& p = e.params;
   const std::string range = fmt("%.2f", p.iou_thrs.front()) + "–" + fmt("%.2f", p.iou_thrs.back());
   const int md = p.max_dets.back();
+  if (p.iou_type == IouType::keypoints) {  // OKS in IoU's place; every statistic at maxDets 20
+    if (name == "AP") return "precision averaged over recall and OKS " + range + ", all sizes, 20 detections per image";
+    if (name == "AP50" || name == "AP75") return "average precision at OKS 0." + name.substr(2);
+    if (name == "AR") return "recall averaged over OKS " + range + ", at most 20 detections per image";
+    if (name == "AR50" || name == "AR75") return "recall at OKS 0." + name.substr(2);
+  }
   if (name == "AP") return "precision averaged over recall and IoU " + range + ", all sizes";
   if (name == "AP50") return "average precision at IoU 0.50 (PASCAL VOC style)";
   if (name == "AP75") return "average precision at IoU 0.75 (strict localisation)";
@@ -330,6 +339,17 @@ std::string describe_stat(const std::string& name, const Evaluation& e) {
   if (name == "ARs") return "AR on small objects (" + std::to_string(md) + " detections per image)";
   if (name == "ARm") return "AR on medium objects";
   if (name == "ARl") return "AR on large objects";
+  // LVIS (lvis-api's names): frequency groups, and AR keys carrying the per-image cap.
+  if (name == "APr") return "AP over rare categories (frequency r)";
+  if (name == "APc") return "AP over common categories (frequency c)";
+  if (name == "APf") return "AP over frequent categories (frequency f)";
+  if (name.size() > 3 && name.rfind("AR", 0) == 0 && name.find('@') != std::string::npos) {
+    const std::string n = name.substr(name.find('@') + 1);
+    const char c = name[2];
+    const std::string size = c == 's' ? "small" : c == 'm' ? "medium" : c == 'l' ? "large" : "";
+    return "recall averaged over IoU " + range + (size.empty() ? "" : " on " + size + " objects") + ", at most " + n +
+           " detections per image";
+  }
   return "";
 }
 
@@ -357,6 +377,19 @@ struct Spec {
   json data;                  // chart data besides the F1 curves
 };
 
+// The document's head, the title and the facts under it.
+void page_head(Html& h, const std::string& title, const std::vector<std::pair<std::string, std::string>>& facts) {
+  h << "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
+       "<meta name=viewport content=\"width=device-width,initial-scale=1\">"
+       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
+       "script-src 'unsafe-inline'; img-src data:\">"
+    << "<title>" << esc(title) << "</title><style>" << kCss << "</style><script>" << kErrorHook
+    << "</script></head><body>\n";
+  h << "<header><h1>" << esc(title) << "</h1><ul class=facts>";
+  for (const auto& [k, v] : facts) h << "<li>" << esc(k) << ": <b>" << esc(v) << "</b></li>";
+  h << "</ul></header>\n";
+}
+
 std::string render(const ReportInput& in, const Spec& s) {
   const Analysis& a = *s.a;
   const std::vector<std::string>& names = in.names;
@@ -364,15 +397,8 @@ std::string render(const ReportInput& in, const Spec& s) {
   const std::string thr = fmt("%g", a.options.score_threshold);
 
   Html h;
-  h << "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
-       "<meta name=viewport content=\"width=device-width,initial-scale=1\">"
-       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
-       "script-src 'unsafe-inline'; img-src data:\">"
-    << "<title>" << esc(in.title) << "</title><style>" << kCss << "</style><script>" << kErrorHook
-    << "</script></head><body>\n";
-  h << "<header><h1>" << esc(in.title) << "</h1><ul class=facts>";
-  for (const auto& [k, v] : in.facts) h << "<li>" << esc(k) << ": <b>" << esc(v) << "</b></li>";
-  h << "</ul></header>\n<nav><ul><li><a href=\"#summary\">Summary</a></li>"
+  page_head(h, in.title, in.facts);
+  h << "<nav><ul><li><a href=\"#summary\">Summary</a></li>"
     << (s.classes_html.empty() ? "" : "<li><a href=\"#classes\">Classes</a></li>")
     << "<li><a href=\"#curves\">Curves</a></li><li><a href=\"#operating\">Operating point</a></li>"
        "<li><a href=\"#confusion\">Confusion</a></li><li><a href=\"#errors\">Errors</a></li>"
@@ -540,6 +566,45 @@ std::string classes_head(const std::string& note, std::size_t rows) {
          "<div class=\"scroll" + std::string(rows > 15 ? " tall" : "") + "\"><table class=sortable><thead><tr>";
 }
 
+// Per group of categories (LVIS: frequency r/c/f): how many, how many with AP, and the
+// mean of the per-class figures over those with a value.
+std::string group_view(const ReportInput& in, const std::vector<CategoryMetrics>& cats) {
+  std::vector<std::string> labels;
+  for (const std::string& g : in.category_groups)
+    if (std::find(labels.begin(), labels.end(), g) == labels.end()) labels.push_back(g);
+  std::sort(labels.begin(), labels.end(), [](const std::string& x, const std::string& y) {
+    const std::string order = "rcf";  // LVIS's bins in their order; other labels after, alphabetically
+    const auto px = x.size() == 1 ? order.find(x[0]) : std::string::npos, py = y.size() == 1 ? order.find(y[0]) : std::string::npos;
+    return px != py ? px < py : x < y;
+  });
+  Html h;
+  h << "<section id=groups><h2>Per " << esc(in.category_group_title) << "</h2><p class=note>Means over the classes "
+       "of each group that have a value (classes without ground truth have none).</p><div class=scroll><table "
+       "class=sortable><thead><tr><th data-sort=text>" << esc(in.category_group_title)
+    << "</th><th data-sort=num class=num>classes</th><th data-sort=num class=num>with AP</th>"
+       "<th data-sort=num class=num>mean AP</th><th data-sort=num class=num>mean AP50</th>"
+       "<th data-sort=num class=num>mean AR</th></tr></thead><tbody>";
+  for (const std::string& g : labels) {
+    std::vector<double> ap, ap50, ar;
+    std::size_t n = 0;
+    for (const CategoryMetrics& c : cats) {
+      if (in.category_groups[c.category] != g) continue;
+      ++n;
+      ap.push_back(c.ap);
+      ap50.push_back(c.has_ap50 ? c.ap50 : -1);
+      ar.push_back(c.ar);
+    }
+    const std::size_t with = static_cast<std::size_t>(std::count_if(ap.begin(), ap.end(), [](double v) { return v > -1; }));
+    h << "<tr data-group=\"" << esc(g) << "\"><td>" << esc(g) << "</td><td class=num data-v=\"" << std::to_string(n)
+      << "\">" << std::to_string(n) << "</td><td class=num data-v=\"" << std::to_string(with) << "\">"
+      << std::to_string(with) << "</td>" << num_td(mean_valid(ap), "AP", f3(mean_valid(ap)))
+      << num_td(mean_valid(ap50), "AP50", f3(mean_valid(ap50))) << num_td(mean_valid(ar), "AR", f3(mean_valid(ar)))
+      << "</tr>";
+  }
+  h << "</tbody></table></div></section>\n";
+  return h.s;
+}
+
 std::string coco_report(const ReportInput& in) {
   const Evaluation& e = *in.eval;
   const Analysis& a = *in.analysis;
@@ -549,7 +614,9 @@ std::string coco_report(const ReportInput& in) {
   s.K = e.K;
   s.use_cats = e.params.use_cats;
   s.iou = fmt("%.2f", e.params.iou_thrs[a.iou_index]);
-  s.iou_rule = "IoU " + s.iou;
+  // What "overlap" is: object keypoint similarity for keypoints, IoU otherwise.
+  const std::string m = e.params.iou_type == IouType::keypoints ? "OKS" : "IoU";
+  s.iou_rule = m + " " + s.iou;
   s.op_scope = ", area " + esc(e.params.area_ranges[a.area].label) + ", maxDets " + std::to_string(a.max_dets);
   const std::string thr = fmt("%g", a.options.score_threshold);
   s.has_ci = a.has_bootstrap;
@@ -566,21 +633,26 @@ std::string coco_report(const ReportInput& in) {
   const std::vector<CategoryMetrics>& cats = in.categories ? *in.categories : none;
   if (!cats.empty()) {
     Html h;
-    h << classes_head("Area all, maxDets " + std::to_string(e.params.max_dets.back()) + ". Operating point at IoU " +
+    const bool groups = in.category_groups.size() == e.K;
+    const std::string ar_head = "AR" + std::to_string(e.params.max_dets.back());
+    if (groups) h << group_view(in, cats);
+    h << classes_head("Area all, maxDets " + std::to_string(e.params.max_dets.back()) + ". Operating point at " + m + " " +
                           s.iou + ", score ≥ " + esc(thr) + ".",
                       cats.size())
       << "<th data-sort=text>Class</th><th data-sort=num class=num>ID</th>"
-         "<th data-sort=num class=num>GT</th><th data-sort=num class=num>Det</th><th data-sort=num class=num>AP</th>"
-         "<th data-sort=num class=num>AP50</th><th data-sort=num class=num>AP75</th><th data-sort=num class=num>AR100</th>"
-      << kOpHeads << "</tr></thead><tbody>";
+      << (groups ? "<th data-sort=text>" + esc(in.category_group_title) + "</th>" : std::string())
+      << "<th data-sort=num class=num>GT</th><th data-sort=num class=num>Det</th><th data-sort=num class=num>AP</th>"
+         "<th data-sort=num class=num>AP50</th><th data-sort=num class=num>AP75</th><th data-sort=num class=num>"
+      << ar_head << "</th>" << kOpHeads << "</tr></thead><tbody>";
     for (const CategoryMetrics& c : cats) {
       const OperatingPoint& op = a.per_category[c.category];
       h << "<tr data-k=\"" << std::to_string(c.category) << "\"><td>" << esc(names[c.category]) << "</td>"
         << "<td class=num data-col=\"id\" data-v=\"" << std::to_string(c.id) << "\">" << std::to_string(c.id) << "</td>"
+        << (groups ? "<td data-col=\"group\">" + esc(in.category_groups[c.category]) + "</td>" : std::string())
         << int_td(op.num_gt, "num_gt")
         << int_td(op.num_dt, "num_dt") << num_td(c.ap, "AP", f3(c.ap))
         << num_td(c.has_ap50 ? c.ap50 : -1, "AP50", c.has_ap50 ? f3(c.ap50) : "n/a")
-        << num_td(c.has_ap75 ? c.ap75 : -1, "AP75", c.has_ap75 ? f3(c.ap75) : "n/a") << num_td(c.ar, "AR100", f3(c.ar))
+        << num_td(c.has_ap75 ? c.ap75 : -1, "AP75", c.has_ap75 ? f3(c.ap75) : "n/a") << num_td(c.ar, ar_head, f3(c.ar))
         << op_cells(op) << "</tr>";
     }
     h << "</tbody></table></div></section>\n";
@@ -597,23 +669,26 @@ std::string coco_report(const ReportInput& in) {
     s.area_controls = std::move(h.s);
   }
 
-  s.confusion_note = "COCO matching at IoU " + s.iou + ", score ≥ " + esc(thr) +
+  s.confusion_note = "COCO matching at " + m + " " + s.iou + ", score ≥ " + esc(thr) +
                      ". A detection matched in its own class lands on the diagonal; an unmatched one counts "
-                     "against the ground truth of another class it overlaps most (IoU ≥ " +
+                     "against the ground truth of another class it overlaps most (" + m + " ≥ " +
                      s.iou + ", not found by its own class), else in <i>background</i>. Ground truth left over is "
                      "<i>missed</i>.";
-  s.errors_note = "In the spirit of TIDE, at IoU " + s.iou + " over all kept detections (AP at IoU " + s.iou + " = " +
+  s.errors_note = "In the spirit of TIDE, at " + m + " " + s.iou + " over all kept detections (AP at " + m + " " +
+                  s.iou + " = " +
                   f3(a.errors.ap) +
                   "). ΔAP is the AP gained by fixing only that type of error; see <a href=\"#definitions\">"
                   "definitions</a>.</p>";
   s.errors_ap_col = "AP@" + s.iou;
   s.definitions =
       "<dt>Matching</dt><dd>pycocotools' COCOeval: per image and class, detections in score order take the unmatched "
-      "ground truth with the highest IoU ≥ the threshold; crowd regions and out-of-range areas are ignored.</dd>"
+      "ground truth with the highest " + m + " ≥ the threshold; crowd regions and out-of-range areas are ignored" +
+      (m == "OKS" ? std::string(", and so are persons without labelled keypoints (num_keypoints 0)") : std::string()) +
+      ".</dd>"
       "<dt>Operating point</dt><dd>Detections with score ≥ the threshold; precision = TP/(TP+FP), recall = TP/GT, "
       "F1 = 2PR/(P+R), each 0 when undefined.</dd>"
       "<dt>Errors</dt><dd>Each false positive gets the first type that applies, with <i>same</i>/<i>other</i> = its "
-      "highest IoU with ground truth of its own/other classes and b = " +
+      "highest " + m + " with ground truth of its own/other classes and b = " +
       fmt("%g", a.options.background_iou) +
       ": <b>localization</b> b ≤ same &lt; t; <b>classification</b> other ≥ t; <b>duplicate</b> same ≥ t "
       "(already matched by a higher-scoring detection); <b>background</b> same and other &lt; b; <b>both</b> "
@@ -632,13 +707,14 @@ std::string coco_report(const ReportInput& in) {
   data["area"] = a.area;
   data["rec_thrs"] = e.params.rec_thrs;
   data["max_dets"] = e.params.max_dets.back();
-  data["f1_scope"] = "IoU " + s.iou + ", area all";
+  data["f1_scope"] = m + " " + s.iou + ", area all";
+  data["overlap"] = m;
   json series = json::array(), pr = json::array();
   for (std::size_t i = 0; i < e.A; ++i) pr.push_back(json::object());
   for (const PrCurve& c : a.curves) {
     bool known = false;
     for (const json& x : series) known |= x["key"] == c.iou;
-    if (!known) series.push_back({{"key", c.iou}, {"name", "IoU " + c.iou}});
+    if (!known) series.push_back({{"key", c.iou}, {"name", m + " " + c.iou}});
     const std::string key = c.category == PrCurve::kOverall ? "all" : std::to_string(c.category);
     pr[c.area][key][c.iou] = rounded(c.precision);
   }
@@ -826,6 +902,13 @@ std::string voc_report(const ReportInput& in) {
 
 }  // namespace
 
+namespace detail {
+const char* report_css() { return kCss; }
+std::string report_num_td(double v, const std::string& col, const std::string& shown) { return num_td(v, col, shown); }
+std::string report_int_td(std::uint64_t v, const std::string& col) { return int_td(v, col); }
+std::string report_g17(double v) { return g17(v); }
+}  // namespace detail
+
 std::string report_html(const ReportInput& in) {
   if (in.voc) {
     if (!in.voc_analysis) throw UsageError("report_html: a VOC report needs voc_analysis");
@@ -833,6 +916,79 @@ std::string report_html(const ReportInput& in) {
   }
   if (!in.eval || !in.analysis) throw UsageError("report_html: needs eval and analysis (or voc)");
   return coco_report(in);
+}
+
+namespace {
+
+// Per-class scores as horizontal bars on a 0..1 scale (undefined scores: no bar, "–").
+void score_bars_svg(Html& h, const std::vector<std::string>& names, const std::vector<double>& v,
+                    const std::string& what) {
+  const double L = 170, W = 640, bar = 16, gap = 6, pw = W - L - 60;
+  const double H = 14 + static_cast<double>(names.size()) * (bar + gap) + 28;
+  h << "<svg class=chart id=\"iou-chart\" role=img viewBox=\"0 0 640 " << fmt("%.0f", H) << "\"><title>" << esc(what)
+    << " per class</title>";
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const double y = 10 + static_cast<double>(i) * (bar + gap);
+    const bool defined = std::isfinite(v[i]);
+    const double w = defined ? std::clamp(v[i], 0.0, 1.0) * pw : 0;
+    h << "<text x=\"" << fmt("%.0f", L - 8) << "\" y=\"" << fmt("%.1f", y + bar / 2 + 5)
+      << "\" text-anchor=end font-size=13>" << esc(names[i]) << "</text>";
+    if (defined)
+      h << "<rect class=iou-bar data-v=\"" << g17(v[i]) << "\" x=\"" << fmt("%.0f", L) << "\" y=\"" << fmt("%.1f", y)
+        << "\" width=\"" << fmt("%.1f", std::max(w, 1.0)) << "\" height=\"" << fmt("%.0f", bar)
+        << "\" fill=\"#0072B2\"><title>" << esc(names[i]) << ": " << f3(v[i]) << "</title></rect>";
+    h << "<text x=\"" << fmt("%.1f", L + std::max(w, 1.0) + 6) << "\" y=\"" << fmt("%.1f", y + bar / 2 + 5)
+      << "\" font-size=12>" << f3(v[i]) << "</text>";
+  }
+  h << "<text x=\"" << fmt("%.0f", L) << "\" y=\"" << fmt("%.0f", H - 6) << "\" font-size=12 fill=\"#555\">" << esc(what)
+    << " (0 to 1; no bar: undefined)</text></svg>";
+}
+
+}  // namespace
+
+std::string semantic_report_html(const SemanticReportInput& in) {
+  if (in.scores.empty() || in.scores.front().second.size() != in.classes.size() ||
+      in.confusion.size() != in.matrix_names.size() * in.matrix_names.size())
+    throw InputError::data("semantic_report_html: scores, classes and the confusion matrix do not agree");
+  Html h;
+  page_head(h, in.title, in.facts);
+  h << "<nav><ul><li><a href=\"#summary\">Summary</a></li><li><a href=\"#classes\">Classes</a></li>"
+       "<li><a href=\"#confusion\">Confusion</a></li><li><a href=\"#definitions\">Definitions</a></li></ul></nav>\n"
+       "<main>\n<section id=summary><h2>Summary</h2><div class=scroll><table class=big><thead><tr>"
+       "<th>Statistic</th><th class=num>Value</th><th>Meaning</th></tr></thead><tbody>";
+  for (const auto& st : in.summary)
+    h << "<tr><th scope=row>" << esc(st.name) << "</th><td class=num data-stat=\"" << esc(st.name) << "\" data-v=\""
+      << g17(st.value) << "\">" << f3(st.value) << "</td><td class=ci>" << esc(st.meaning) << "</td></tr>";
+  h << "</tbody></table></div></section>\n";
+
+  h << "<section id=classes><h2>Per class</h2><figure>";
+  score_bars_svg(h, in.classes, in.scores.front().second, in.scores.front().first);
+  h << "</figure><div class=\"scroll" << (in.classes.size() > 15 ? " tall" : "")
+    << "\"><table class=sortable><thead><tr><th>Class</th>";
+  for (const auto& [name, v] : in.scores) h << "<th class=num>" << esc(name) << "</th>";
+  h << "</tr></thead><tbody>";
+  for (std::size_t k = 0; k < in.classes.size(); ++k) {
+    h << "<tr><td>" << esc(in.classes[k]) << "</td>";
+    for (const auto& [name, v] : in.scores) h << num_td(v[k], name, f3(v[k]));
+    h << "</tr>";
+  }
+  h << "</tbody></table></div></section>\n";
+
+  ConfusionMatrix cm;  // the heat map's layout: (K+1) x (K+1), last row and column unused here
+  cm.K = in.matrix_names.size();
+  cm.counts.assign((cm.K + 1) * (cm.K + 1), 0);
+  for (std::size_t g = 0; g < cm.K; ++g)
+    for (std::size_t p = 0; p < cm.K; ++p) cm.counts[g * (cm.K + 1) + p] = in.confusion[g * cm.K + p];
+  h << "<section id=confusion><h2>Confusion matrix</h2><p class=note>Pixels, rows: ground truth, columns: "
+       "predicted.</p><figure><div class=scroll>";
+  const std::size_t hidden = confusion_svg(h, cm, in.matrix_names, false);
+  h << "</div><figcaption>" << (hidden ? std::to_string(hidden) + " classes with neither ground truth nor predicted "
+                                          "pixels are left out. " : std::string())
+    << "Colour: share of the row; green = correct. Hover a cell for its count.</figcaption></figure></section>\n";
+
+  h << "<footer id=definitions><h2>Definitions</h2><dl>" << in.definitions << "</dl><p>Generated by deteval "
+    << version() << ". This file is self-contained: no network access.</p></footer>\n</main>\n</body></html>\n";
+  return h.s;
 }
 
 std::string html_escape(std::string_view text) {

@@ -15,8 +15,8 @@
 namespace deteval::detail {
 
 /// The --json document of `deteval coco` without analyses.
-nlohmann::json coco_evaluation_doc(const Evaluation& e, const Summary& s, const std::vector<CategoryMetrics>& cats,
-                                   const GroundTruth& gt);
+nlohmann::ordered_json coco_evaluation_doc(const Evaluation& e, const Summary& s, const std::vector<CategoryMetrics>& cats,
+                                           const GroundTruth& gt);
 
 /// The "analysis" member.
 nlohmann::json analysis_doc(const Evaluation& e, const Analysis& a, const std::vector<std::string>& names);

@@ -522,7 +522,7 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
 }
 
 Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const AnalysisOptions& options) {
-  return analyze(gt, dt, e, options, *make_iou_provider(gt, dt, e.params.iou_type));
+  return analyze(gt, dt, e, options, *make_iou_provider(gt, dt, e.params));
 }
 
 }  // namespace deteval

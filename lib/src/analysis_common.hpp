@@ -261,7 +261,9 @@ std::vector<double> error_costs(const ErrorCostInputs<Det>& in, ErrorBreakdown& 
   eb.per_category.resize(K);
   auto record = [&](std::size_t type, const ErrorScenario& s, double& delta, bool per_category) {
     std::vector<double> cat;
-    delta = in.ap_of(s, cat) - eb.ap;
+    const double after = in.ap_of(s, cat);
+    // -1 marks an undefined AP (no ground truth left): the change is undefined too, not a number.
+    delta = after > -1 && eb.ap > -1 ? after - eb.ap : std::numeric_limits<double>::quiet_NaN();
     if (!per_category) return;
     for (std::size_t k = 0; k < K; ++k)
       eb.per_category[k].delta_ap[type] = in.defined(k, base_cat, cat, s)

@@ -181,6 +181,15 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
     // it spares the accumulation a pass over dt_match and dt_ignore (five times larger).
     FlatVector<std::uint8_t> outcome(nmatch);
 
+    // pycocotools' `ignore`: iscrowd, and for keypoints also num_keypoints == 0.
+    const bool keypoints = p.iou_type == IouType::keypoints;
+    std::vector<std::uint8_t> base_ignore(gt.iscrowd.begin(), gt.iscrowd.end());
+    if (keypoints && gt.num_keypoints.size() == gt.size())
+      for (std::size_t j = 0; j < gt.size(); ++j) base_ignore[j] |= gt.num_keypoints[j] == 0;
+    // pycocotools' computeOks reads _gts[img, -1] when useCats is off: no ground truth, so
+    // no OKS matrix, and evaluateImg matches nothing (every detection stays unmatched).
+    const bool no_matching = keypoints && !p.use_cats;
+
     tbb::enumerable_thread_specific<Scratch> scratch;
     // One task per cell, for all its area ranges: its IoU block is read from memory once.
     tbb::parallel_for(std::size_t{0}, nonempty.size(), [&](std::size_t jc) {
@@ -204,7 +213,7 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
         std::uint8_t* flags = s.flags.data() + ai * G;
         for (std::size_t g = 0; g < G; ++g) {
           const std::uint32_t j = cgt[g];
-          flags[g] = gt.iscrowd[j] || gt.area[j] < ar.lo || gt.area[j] > ar.hi;
+          flags[g] = base_ignore[j] || gt.area[j] < ar.lo || gt.area[j] > ar.hi;
         }
         std::size_t pos = 0;
         for (std::uint8_t pass = 0; pass < 2; ++pass)
@@ -220,7 +229,7 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
         std::uint8_t* dig = ev.dt_ignore.data() + e.match_begin;
         std::fill_n(match, T * D, -1);
         std::fill_n(dig, T * D, 0);
-        if (D > 0 && G > 0) {
+        if (D > 0 && G > 0 && !no_matching) {
           const double* block = ious.data() + iou_off[c];  // D x G, gt in cell order
           s.matched.resize(G);
           // A detection whose best IoU is below a threshold cannot match there: skip it.
@@ -433,7 +442,7 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
   // Refuse what the core overload refuses before building a provider for it.
   check_params(params);
   check_iou_type(gt, dt, params.iou_type);
-  auto provider = make_iou_provider(gt, dt, params.iou_type, options.device);
+  auto provider = make_iou_provider(gt, dt, params, options.device);
   return evaluate(gt, dt, params, *provider, options);
 }
 

@@ -79,6 +79,13 @@ std::unique_ptr<IouProvider> make_box_iou_provider(const GroundTruth& gt, const 
 
 std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt, IouType type,
                                                Device device) {
+  Params params(type);
+  return make_iou_provider(gt, dt, params, device);
+}
+
+std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt, const Params& params,
+                                               Device device) {
+  const IouType type = params.iou_type;
   switch (type) {
     case IouType::bbox:
       return make_box_iou_provider(gt, dt);
@@ -97,6 +104,8 @@ std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Dete
                                "' needs one shape per annotation and per detection (rbox or poly)");
       }
       return make_shape_iou_provider(gt, dt);
+    case IouType::keypoints:
+      return make_oks_provider(gt, dt, params.kpt_oks_sigmas);
   }
   throw UsageError("iou_type", std::string("IoU type '") + to_string(type) + "' is not supported by this build");
 }

@@ -14,12 +14,14 @@ const char* to_string(IouType t) {
     case IouType::segm: return "segm";
     case IouType::rotated: return "rotated";
     case IouType::polygon: return "polygon";
+    case IouType::keypoints: return "keypoints";
   }
   return "?";
 }
 
 namespace {
-constexpr IouType kIouTypes[] = {IouType::bbox, IouType::segm, IouType::rotated, IouType::polygon};
+constexpr IouType kIouTypes[] = {IouType::bbox, IouType::segm, IouType::rotated, IouType::polygon,
+                                 IouType::keypoints};
 }  // namespace
 
 IouType parse_iou_type(std::string_view s) {
@@ -57,7 +59,22 @@ Params::Params()
     : iou_thrs(linspace(0.5, 0.95, static_cast<int>(std::round((0.95 - 0.5) / 0.05)) + 1)),
       rec_thrs(linspace(0.0, 1.00, static_cast<int>(std::round((1.00 - 0.0) / 0.01)) + 1)),
       max_dets{1, 10, 100},
-      area_ranges{{"all", 0, 1e10}, {"small", 0, 1024}, {"medium", 1024, 9216}, {"large", 9216, 1e10}} {}
+      area_ranges{{"all", 0, 1e10}, {"small", 0, 1024}, {"medium", 1024, 9216}, {"large", 9216, 1e10}},
+      kpt_oks_sigmas(coco_keypoint_sigmas()) {}
+
+Params::Params(IouType type) : Params() {
+  iou_type = type;
+  if (type == IouType::keypoints) {  // Params.setKpParams
+    max_dets = {20};
+    area_ranges = {{"all", 0, 1e10}, {"medium", 1024, 9216}, {"large", 9216, 1e10}};
+  }
+}
+
+std::vector<double> coco_keypoint_sigmas() {
+  std::vector<double> s = {.26, .25, .25, .35, .35, .79, .79, .72, .72, .62, .62, 1.07, 1.07, .87, .87, .89, .89};
+  for (double& v : s) v /= 10.0;  // a correctly rounded division, as numpy's
+  return s;
+}
 
 namespace {
 
@@ -82,6 +99,10 @@ std::string why_invalid(const Params& p) {
       return err.str();
     }
   }
+  for (double s : p.kpt_oks_sigmas)
+    if (!(s > 0) || !std::isfinite(s)) { err << "kpt_oks_sigmas: expected positive numbers, got " << s; return err.str(); }
+  if (p.iou_type == IouType::keypoints && p.kpt_oks_sigmas.empty())
+    return "kpt_oks_sigmas: expected one sigma per keypoint, got none";
   return {};
 }
 

@@ -63,13 +63,33 @@ double summarize_one(const Evaluation& e, bool ap, const double* iou_thr, const 
   return mean;
 }
 
+// COCOeval._summarizeKps: every line at the literal maxDets 20, no small range, AR at 0.5/0.75.
+Summary summarize_keypoints(const Evaluation& e) {
+  Summary s;
+  s.names = kKeypointStatNames;
+  s.stats.resize(10);
+  const double i50 = 0.5, i75 = 0.75;
+  for (int ap = 1; ap >= 0; --ap) {
+    double* out = s.stats.data() + (ap ? 0 : 5);
+    out[0] = summarize_one(e, ap, nullptr, "all", 20, s.text);
+    out[1] = summarize_one(e, ap, &i50, "all", 20, s.text);
+    out[2] = summarize_one(e, ap, &i75, "all", 20, s.text);
+    out[3] = summarize_one(e, ap, nullptr, "medium", 20, s.text);
+    out[4] = summarize_one(e, ap, nullptr, "large", 20, s.text);
+  }
+  return s;
+}
+
 }  // namespace
 
 Summary summarize(const Evaluation& e) {
+  if (e.params.iou_type == IouType::keypoints) return summarize_keypoints(e);
   const auto& md = e.params.max_dets;
   if (md.size() < 3)
     throw UsageError("max_dets", "the summary needs at least 3 values (pycocotools reads maxDets[0..2])");
   Summary s;
+  s.names = kStatNames;
+  s.stats.resize(12);
   const double i50 = 0.5, i75 = 0.75;
   s.stats[0] = summarize_one(e, true, nullptr, "all", 100, s.text);
   s.stats[1] = summarize_one(e, true, &i50, "all", md[2], s.text);

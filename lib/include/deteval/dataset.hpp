@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "deteval/box.hpp"
+#include "deteval/keypoints.hpp"
 #include "deteval/params.hpp"
 #include "deteval/rle.hpp"
 #include "deteval/shape.hpp"
@@ -44,8 +45,12 @@ struct GroundTruth {
   std::vector<std::uint8_t> iscrowd;    ///< also pycocotools' `ignore` (it overwrites `ignore`)
   RleStore masks;                       ///< segm: one RLE per annotation, at its image's size
   ShapeStore shapes;                    ///< rotated/polygon: one shape per annotation
-  /// The IoU type the reader read the file for (it decides which of masks/shapes it
-  /// built); empty for data built by hand. evaluate() refuses other types.
+  KeypointStore keypoints;              ///< keypoints: one (x, y, visibility) set per annotation
+  /// keypoints: each annotation's `num_keypoints` as written; 0 makes it ignored (as
+  /// iscrowd does) whatever its visibility flags say, like pycocotools.
+  std::vector<std::int64_t> num_keypoints;
+  /// The IoU type the reader read the file for (it decides which of masks/shapes/keypoints
+  /// it built); empty for data built by hand. evaluate() refuses other types.
   std::optional<IouType> iou_type;
 
   std::size_t size() const { return ann_id.size(); }
@@ -54,18 +59,25 @@ struct GroundTruth {
   std::int64_t category_index(std::int64_t id) const;
 };
 
+/// The category of a detection whose category id the ground truth lacks, where a reader
+/// keeps such detections (LVIS caps detections per image before dropping them).
+inline constexpr std::uint32_t kUnknownCategory = 0xffffffffu;
+
 /// Detection results, in file order. Detection `j` has id j + 1 (as `loadRes` numbers them).
 struct Detections {
   std::vector<std::uint32_t> image;     ///< dense image index into GroundTruth::images
   std::vector<std::uint32_t> category;  ///< dense category index
   std::vector<double> score;
   std::vector<Box> box;
-  std::vector<double> area;  ///< w*h when the result had a box, else the mask's pixel count
+  /// w*h when the result had a box, else the mask's pixel count (keypoint results
+  /// without either: the area of the keypoints' extent, see coco.hpp)
+  std::vector<double> area;
   RleStore masks;            ///< segm: empty or one per detection
   /// Optional: `rle_to_bbox` of each mask, for readers that decode the masks anyway (the
   /// segm IoU's box test uses it instead of decoding every mask again). Empty: computed.
   std::vector<Box> mask_box;
   ShapeStore shapes;         ///< rotated/polygon: empty or one per detection
+  KeypointStore keypoints;   ///< keypoints: empty or one (x, y, confidence) set per detection
   /// As GroundTruth::iou_type.
   std::optional<IouType> iou_type;
 

@@ -22,7 +22,7 @@ struct IouTask {
 };
 
 /// Computes IoU blocks. The crowd rule (union = detection area) applies to every
-/// ground truth with `iscrowd`. Results must not depend on how tasks are batched.
+/// ground truth with `iscrowd` (for IoUs; OKS has no crowd rule). Results must not depend on how tasks are batched.
 class IouProvider {
  public:
   virtual ~IouProvider() = default;
@@ -47,10 +47,21 @@ std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const
 std::unique_ptr<IouProvider> make_mask_iou_provider(const GroundTruth& gt, const Detections& dt,
                                                     MaskCountsFn counts, std::string device);
 
+/// Object keypoint similarity (oks.hpp) on GroundTruth::keypoints and Detections::keypoints,
+/// which must hold one set per annotation / detection, each with one keypoint per sigma;
+/// InputError otherwise (UsageError when `sigmas` is empty).
+std::unique_ptr<IouProvider> make_oks_provider(const GroundTruth& gt, const Detections& dt,
+                                               std::span<const double> sigmas);
+
 /// The provider for `type`, with segm IoUs counted on `device` (device.hpp; other types
 /// ignore it). Throws InputError when the data lacks what the type needs (masks for
-/// segm, shapes for rotated/polygon), DeviceError with Device::cuda and no usable GPU.
+/// segm, shapes for rotated/polygon, keypoints), DeviceError with Device::cuda and no
+/// usable GPU. keypoints uses the default sigmas (coco_keypoint_sigmas); the Params
+/// overload below, the params' own.
 std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt, IouType type,
+                                               Device device = Device::cpu);
+/// The provider `params` calls for: its iou_type, and for keypoints its kpt_oks_sigmas.
+std::unique_ptr<IouProvider> make_iou_provider(const GroundTruth& gt, const Detections& dt, const Params& params,
                                                Device device = Device::cpu);
 
 }  // namespace deteval

@@ -7,12 +7,13 @@
 
 namespace deteval {
 
-/// What the IoU of a detection and a ground truth is computed on.
-enum class IouType { bbox, segm, rotated, polygon };
+/// What the IoU of a detection and a ground truth is computed on. `keypoints` is
+/// pycocotools' object keypoint similarity (OKS, oks.hpp), which takes the IoU's place.
+enum class IouType { bbox, segm, rotated, polygon, keypoints };
 
 const char* to_string(IouType);
-/// Parses "bbox", "segm", "rotated", "polygon"; throws UsageError (parameter
-/// "iou_type") for anything else.
+/// Parses "bbox", "segm", "rotated", "polygon", "keypoints"; throws UsageError
+/// (parameter "iou_type") for anything else.
 IouType parse_iou_type(std::string_view text);
 /// The same, false instead of an error. Kept for code written before
 /// parse_iou_type(text); prefer that.
@@ -36,9 +37,18 @@ struct Params {
   std::vector<double> rec_thrs;   ///< recall thresholds (R)
   std::vector<int> max_dets;      ///< detections kept per image (M), ascending by convention
   std::vector<AreaRange> area_ranges;  ///< (A)
+  /// keypoints: one OKS sigma per keypoint (default: COCO's 17, coco_keypoint_sigmas()).
+  std::vector<double> kpt_oks_sigmas;
 
   Params();
+  /// pycocotools' defaults for `type` (`Params(iouType=...)`): for keypoints maxDets 20
+  /// and areas all/medium/large; for the other types the box defaults.
+  explicit Params(IouType type);
 };
+
+/// pycocotools' default `kpt_oks_sigmas`: COCO's 17 person keypoints, computed as
+/// numpy computes `np.array([.26, .25, ...]) / 10.0` (0.026000000000000002, 0.025, ...).
+std::vector<double> coco_keypoint_sigmas();
 
 /// numpy.linspace(start, stop, num), bit for bit (endpoint included).
 std::vector<double> linspace(double start, double stop, int num);

@@ -66,7 +66,9 @@ class RleStore {
   }
   /// Copies mask `i` of `other` in whatever form it is held.
   void append(const RleStore& other, std::size_t i) {
-    if (other.is_compressed(i))
+    if (other.compressed_[i] == kShared)  // still shared, not copied
+      push_back_shared(other.compressed(i), other.height(i), other.width(i), other.shared_);
+    else if (other.is_compressed(i))
       push_back_compressed(other.compressed(i), other.height(i), other.width(i));
     else
       push_back(other[i]);

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -13,13 +14,18 @@ namespace deteval {
 /// Names of the 12 statistics, in pycocotools' order.
 inline constexpr std::array<const char*, 12> kStatNames = {
     "AP", "AP50", "AP75", "APs", "APm", "APl", "AR1", "AR10", "AR100", "ARs", "ARm", "ARl"};
+/// Names of the 10 statistics of a keypoints evaluation (all at maxDets 20).
+inline constexpr std::array<const char*, 10> kKeypointStatNames = {"AP", "AP50", "AP75", "APm", "APl",
+                                                                   "AR", "AR50", "AR75", "ARm", "ARl"};
 
 struct Summary {
-  std::array<double, 12> stats{};  ///< -1 where undefined
-  std::string text;                ///< byte-identical to what COCOeval.summarize() prints
+  std::vector<double> stats;          ///< 12 (10 for keypoints); -1 where undefined
+  std::span<const char* const> names; ///< one per stat: kStatNames or kKeypointStatNames
+  std::string text;                   ///< byte-identical to what COCOeval.summarize() prints
 };
 
-/// COCOeval.summarize(). Needs at least 3 maxDets values, as pycocotools does.
+/// COCOeval.summarize(). Boxes, masks and shapes need at least 3 maxDets values, as
+/// pycocotools does; keypoints look up maxDets 20 on every line (-1 without it).
 Summary summarize(const Evaluation& e);
 
 /// Per-category figures at area "all" and the last maxDets; -1 where undefined.

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -29,6 +30,7 @@ const char* to_string(Metric);
 Metric parse_metric(std::string_view text);
 
 inline constexpr std::int64_t kDefaultMaxSubmissionBytes = std::int64_t(256) << 20;
+inline constexpr int kDefaultFinalPicks = 2;
 
 /// What `task add` sets: the rules of a task.
 struct TaskRules {
@@ -41,6 +43,11 @@ struct TaskRules {
   std::optional<int> max_dets_per_image;
   std::optional<double> pass_score;       ///< a score >= this passes (for grades)
   std::int64_t max_submission_bytes = kDefaultMaxSubmissionBytes;
+  int final_picks = kDefaultFinalPicks;   ///< submissions a user may select for the private board
+  std::optional<std::int64_t> late_until; ///< late submissions accepted until then (needs a deadline)
+  double late_penalty = 0;                ///< late scores are multiplied by (1 - penalty), in [0, 1]
+  /// Refuse submissions that the sanity checks warn about (deteval/sanity.hpp; docs/mistakes.md).
+  bool strict = false;
 };
 
 /// A task as stored.
@@ -51,18 +58,57 @@ struct Task : TaskRules {
   std::vector<Category> categories;
   bool revealed = false;
   std::int64_t created_at = 0;
-  /// Deadline passed or revealed: private scores may be shown.
-  bool private_visible(std::int64_t now) const { return revealed || (deadline && now > *deadline); }
-  bool open(std::int64_t now) const { return !deadline || now <= *deadline; }
+  /// When submissions stop: the end of the late window, else the deadline (none: never).
+  std::optional<std::int64_t> closes_at() const { return late_until ? late_until : deadline; }
+  /// Submissions closed or revealed: private scores may be shown.
+  bool private_visible(std::int64_t now) const {
+    const auto c = closes_at();
+    return revealed || (c && now > *c);
+  }
+  bool open(std::int64_t now) const {
+    const auto c = closes_at();
+    return !c || now <= *c;
+  }
+  /// After the deadline, inside the late window.
+  bool late(std::int64_t now) const { return deadline && now > *deadline && open(now); }
 };
 
-/// The outcome of one submission, as `submit --json` and `check --json` print it.
+/// What `task update` may change; unset fields stay as they are.
+struct TaskUpdate {
+  std::optional<std::int64_t> deadline, late_until;
+  std::optional<int> daily_limit;
+  std::optional<double> pass_score, late_penalty;
+  /// Recomputes the split with the task's seed: refused once the task has a submission.
+  std::optional<double> public_fraction;
+};
+
+/// The outcome of one submission, as `submit --json` prints it.
 struct SubmissionResult {
   std::optional<std::int64_t> id;     ///< none when nothing was recorded (unknown task or user)
   std::string status;                 ///< "scored", "rejected", or "none" (check: no submission yet)
   std::optional<double> public_score; ///< none when rejected or undefined (no ground truth in the split)
   std::string error;                  ///< why it was rejected; empty when scored
   std::int64_t submitted_at = 0;
+  bool late = false;                  ///< submitted in the late window (score already penalised)
+};
+
+/// `check`: the last submission and where the user stands on the task.
+struct UserStatus {
+  SubmissionResult last;
+  std::optional<double> best_public_score;
+  std::optional<int> rank;                      ///< on the public board; none without a scored submission
+  std::optional<int> remaining_today;           ///< scored submissions left in the rolling 24 h; none: no limit
+  std::optional<std::int64_t> next_submission_at; ///< when the next is accepted if not now; none: now (or closed)
+  bool open = true;                             ///< the task accepts submissions now
+  std::vector<std::int64_t> final_picks;        ///< the user's selection (empty: none made)
+};
+
+/// One row of `history`.
+struct HistoryEntry {
+  std::int64_t id = 0, submitted_at = 0;
+  std::string status, error;
+  std::optional<double> public_score;
+  bool late = false, selected = false;
 };
 
 enum class Split { public_split, private_split };
@@ -70,7 +116,7 @@ const char* to_string(Split);
 
 struct LeaderboardEntry {
   int rank = 0;
-  std::string user, name;
+  std::string user, name;  ///< name: the display name when set, else the registered name
   std::optional<double> score;
   std::int64_t submissions = 0;  ///< the user's scored submissions to the task
   std::int64_t best_submission_id = 0;
@@ -83,19 +129,37 @@ struct Leaderboard {
   std::vector<LeaderboardEntry> entries;
 };
 
+/// A user as registered.
+struct UserRecord {
+  std::string id, name;
+  std::optional<std::string> display_name;
+};
+
+enum class RegisterOutcome { added, unchanged, updated };
+
 struct SubmissionRef {
   std::int64_t id = 0;
   std::string user, name, sha256;
   std::int64_t submitted_at = 0;
   std::size_t detections = 0;
+  std::optional<double> public_score;
 };
 
 /// Two submissions of different users that look copied: `a` is the earlier one.
 struct SuspiciousPair {
-  std::string kind;       ///< "identical" (same file hash) or "near-identical"
-  double similarity = 1;  ///< shared detections / detections of the larger submission
+  /// "identical" (same file hash), "near-identical" (similarity >= threshold) or
+  /// "equal-score" (public scores equal to 1e-9, files not alike).
+  std::string kind;
+  double similarity = 1;  ///< the smaller matched fraction (1 for identical files; 0 when not compared)
+  double fraction_a = 1, fraction_b = 1;
+  std::size_t matched = 0;
+  std::optional<double> rank_correlation;
   SubmissionRef a, b;
 };
+
+/// The default flag threshold of `suspicious`: chosen from measurements (docs/board.md).
+inline constexpr double kDefaultSimilarityThreshold = 0.8;
+inline constexpr double kEqualScoreTolerance = 1e-9;
 
 struct GradeLevel {
   std::string label;
@@ -105,9 +169,18 @@ struct GradeLevel {
 std::vector<GradeLevel> parse_grade_scale(const std::string& text);
 inline constexpr const char* kDefaultGradeScale = "excellent:80,good:60,pass:40";
 
+/// One graded task of one user.
+struct TaskGrade {
+  std::string task;
+  std::string status;  ///< "passed", "failed", "disqualified" or "no submission"
+  std::optional<double> score;  ///< the final score (none: no submission, disqualified, or undefined)
+  std::string reason;  ///< why disqualified
+};
+
 struct UserGrade {
   std::string user, name;
   std::vector<std::string> passed_tasks;
+  std::vector<TaskGrade> tasks;  ///< one per graded task, in Grades::tasks order
   std::int64_t passed = 0, graded_tasks = 0;
   double percent = 0;
   std::string grade;  ///< a scale label, or "fail" below the lowest level
@@ -119,48 +192,87 @@ struct Grades {
   std::vector<UserGrade> users;    ///< by user id
 };
 
+/// The images participants predict on: ground truth without annotations.
+struct TestImages {
+  std::string task;
+  std::vector<Image> images;  ///< by id
+  std::vector<Category> categories;
+};
+
 /// Testing hook: DETEVAL_BOARD_CRASH_AT=stored|inserted|committed kills the submitting
 /// process (SIGKILL) at that point of `submit`; see docs/board.md. Only in builds
 /// configured with DETEVAL_TEST_HOOKS (on with the tests, off otherwise).
 inline constexpr const char* kCrashEnv = "DETEVAL_BOARD_CRASH_AT";
 
+/// Milliseconds since the Unix epoch, UTC. The CLI passes the system clock; tests and
+/// servers may pass their own.
+using Clock = std::function<std::int64_t()>;
+Clock system_clock();
+
+/// Every refusal by the rules is a RejectedError (ErrorKind::rejected) with a message safe to
+/// show the participant (no ground truth, no private score, no command-line flag).
 class Board {
  public:
-  /// Creates the database (or upgrades nothing: an existing board is left as is).
+  /// Creates the database, or brings an existing board to the current schema.
   static void init(const std::string& db_path);
-  /// Opens an existing board; throws UsageError when `db_path` is not one.
-  explicit Board(const std::string& db_path);
+  /// Opens an existing board (upgrading an older schema); throws UsageError when
+  /// `db_path` is not one.
+  explicit Board(const std::string& db_path, Clock clock = system_clock());
   ~Board();
   Board(const Board&) = delete;
   Board& operator=(const Board&) = delete;
 
+  std::int64_t now() const { return clock_(); }
+
   /// Validates the ground truth, copies it into the store, computes the split.
-  Task add_task(const TaskRules& rules, const std::string& gt_path, std::int64_t now);
+  Task add_task(const TaskRules& rules, const std::string& gt_path);
+  /// Changes a task's rules (TaskUpdate); the split only before the first submission.
+  Task update_task(const std::string& name, const TaskUpdate& update);
+  /// Deletes a task; refused when it has submissions unless `force` (then they go too).
+  /// Stored files are kept. Returns the number of submissions removed.
+  std::int64_t remove_task(const std::string& name, bool force);
   std::vector<Task> tasks();
   /// Throws UsageError when there is no such task.
   Task task(const std::string& name);
   void reveal(const std::string& task);
   /// The ids of the task's public images, ascending (organizer-only information).
   std::vector<std::int64_t> public_image_ids(const std::string& task);
+  /// Every image of the task (both parts, no annotations), for participants.
+  TestImages test_images(const std::string& task);
 
-  /// Registers `id` as `name`. Re-registering with the same name is a no-op; another
-  /// name is refused unless `update`. Returns true when something changed.
-  bool register_user(const std::string& id, const std::string& name, bool update, std::int64_t now);
+  /// Registers `u`. Re-registering the same record changes nothing; another name or
+  /// display name is refused unless `update`.
+  RegisterOutcome register_user(const UserRecord& u, bool update);
+  /// All of `users` or none (one transaction); the same rules as register_user.
+  std::vector<RegisterOutcome> register_users(const std::vector<UserRecord>& users, bool update);
 
   /// Validates, stores, scores and records one submission (see docs/board.md).
   /// `display_name` names the file in participant-facing messages.
   SubmissionResult submit(const std::string& task, const std::string& user, const std::string& file,
-                          const std::string& display_name, std::int64_t now);
+                          const std::string& display_name);
   /// The user's last submission to the task (status "none" when there is none).
   SubmissionResult last_submission(const std::string& task, const std::string& user);
+  UserStatus status(const std::string& task, const std::string& user);
+  /// Every submission of the user to the task, oldest first.
+  std::vector<HistoryEntry> history(const std::string& task, const std::string& user);
+  /// Makes `ids` (the user's scored submissions to the task, 1..final_picks of them) the
+  /// user's final picks, replacing any earlier selection; refused once submissions close.
+  std::vector<std::int64_t> select(const std::string& task, const std::string& user,
+                                   const std::vector<std::int64_t>& ids);
+  /// The submissions that count for the private board and grades: the selection, else
+  /// the best `final_picks` by public score (earlier first on ties).
+  std::vector<std::int64_t> final_picks(const std::string& task, const std::string& user);
 
-  /// Private boards are refused before the deadline unless revealed or `organizer`.
-  Leaderboard leaderboard(const std::string& task, Split split, bool organizer, std::int64_t now);
+  /// Private boards are refused before submissions close unless revealed or `organizer`.
+  Leaderboard leaderboard(const std::string& task, Split split, bool organizer);
 
-  std::vector<SuspiciousPair> suspicious(const std::string& task, double threshold = 0.95);
+  std::vector<SuspiciousPair> suspicious(const std::string& task,
+                                         double threshold = kDefaultSimilarityThreshold);
 
   /// Marks a user's work on a task as void (copying): off the leaderboards, not passed.
-  void disqualify(const std::string& task, const std::string& user, const std::string& reason, std::int64_t now);
+  void disqualify(const std::string& task, const std::string& user, const std::string& reason);
+  /// Undoes disqualify; the reason is kept in the log with the disqualification's.
+  void reinstate(const std::string& task, const std::string& user, const std::string& reason);
 
   Grades grades(const std::vector<GradeLevel>& scale);
 
@@ -170,11 +282,12 @@ class Board {
 
  private:
   std::string db_path_;
+  Clock clock_;
   std::unique_ptr<sql::Db> db_;
 };
 
 /// Ids, names and task names: 1..256 bytes of UTF-8 without control characters.
-/// Throws UsageError about the parameter `what` ("user", "task").
+/// Throws UsageError naming `what` ("user id", "task name").
 void check_label(const std::string& text, const char* what);
 
 }  // namespace deteval::board

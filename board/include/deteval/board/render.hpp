@@ -17,6 +17,20 @@ Format parse_format(const std::string& text, const std::string& option);
 std::string submission_json(const SubmissionResult& r);
 std::string submission_text(const SubmissionResult& r);
 
+/// `check`: the submission object plus best_public_score, rank, remaining_today,
+/// next_submission_at, open and final_picks.
+std::string status_json(const UserStatus& s);
+std::string status_text(const UserStatus& s);
+/// `history`: {"task", "user", "submissions": [{"submission_id", "submitted_at", "status",
+/// "public_score", "error", "late", "selected"}]}.
+std::string history_json(const std::string& task, const std::string& user, const std::vector<HistoryEntry>& h);
+std::string history_text(const std::vector<HistoryEntry>& h);
+
+enum class ImagesFormat { coco, txt };
+/// COCO JSON with "images" (id, file_name, width, height) and "categories" (id, name)
+/// only; txt: one "id<TAB>file_name<TAB>width<TAB>height" line per image.
+std::string render_test_images(const TestImages& t, ImagesFormat f);
+
 std::string render_leaderboard(const Leaderboard& lb, Format f);
 
 /// A task's rules. `organizer` adds what participants must not see (the split seed,

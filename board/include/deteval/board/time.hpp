@@ -7,9 +7,8 @@
 
 namespace deteval::board {
 
-/// The current time; the environment variable DETEVAL_NOW (ISO-8601) overrides it.
-/// That variable is a testing hook (deadlines, daily limits); a malformed value throws UsageError.
-std::int64_t now_ms();
+/// The system clock, in milliseconds since the epoch (what the CLI gives the board).
+std::int64_t system_now_ms();
 
 /// Parses `YYYY-MM-DD[(T| )HH:MM[:SS[.fff…]]][Z|±HH[:MM]]`; no offset means UTC.
 std::optional<std::int64_t> parse_iso8601(const std::string& text);

@@ -7,19 +7,34 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "deteval/dataset.hpp"
 #include "deteval/params.hpp"
+#include "deteval/subset.hpp"
 
 namespace deteval {
+
+/// Where a segm result's area (for the area ranges) comes from.
+enum class AreaFrom {
+  first_result,  ///< pycocotools' loadRes: the box's w*h for every result when the first has a `bbox`
+  bbox,          ///< the box's w*h whenever the result has a `bbox`, else the mask's pixel count
+  mask,          ///< always the mask's pixel count (detectron2 drops `bbox` from segm results)
+};
 
 /// How to read shapes.
 struct CocoReadOptions {
   bool degrees = false;  ///< `rbox` angles are in degrees (default: radians)
+  AreaFrom area_from = AreaFrom::first_result;  ///< segm results only
+  /// Results: keep detections of categories the GT lacks, with category kUnknownCategory,
+  /// instead of dropping them (LVIS counts them against its per-image cap).
+  bool keep_unknown_categories = false;
 };
 
 /// Reads ground truth for an evaluation of `type`: masks are built only for segm,
-/// shapes (`rbox` corners, `poly`) only for rotated/polygon.
+/// shapes (`rbox` corners, `poly`) only for rotated/polygon, keypoints (with `bbox` and
+/// `num_keypoints`, required then) only for keypoints. Every annotation has as many
+/// keypoints as the first (or as its category's `keypoints` names list), flags 0, 1 or 2.
 GroundTruth read_coco_gt(const std::string& path, IouType type, const CocoReadOptions& opt = {});
 GroundTruth parse_coco_gt(std::string_view text, const std::string& name, IouType type,
                           const CocoReadOptions& opt = {});
@@ -27,20 +42,29 @@ GroundTruth parse_coco_gt(std::string_view text, const std::string& name, IouTyp
 /// What reading results noticed without refusing the file.
 struct ResultsReport {
   std::size_t dropped_unknown_category = 0;  ///< detections of categories the GT lacks
+  std::vector<std::size_t> dropped_positions;  ///< their positions in the file's list, ascending
+  std::size_t boxes_from_masks = 0;  ///< kept detections without a `bbox` (their box is their mask's)
 };
+
+/// The position in the results file's list of detection `j` (they differ after dropped ones).
+std::size_t result_position(const ResultsReport& report, std::size_t j);
 
 /// Reads detection results (a JSON list, as `COCO.loadRes` takes). Detections on
 /// images the ground truth lacks are an error; unknown categories are dropped and
-/// counted in `report`.
+/// counted in `report`. keypoints results need `keypoints` (as many as the ground
+/// truth's); their area follows loadRes, which decides from the first result: its box
+/// (w*h) when it has a non-empty `bbox`, else its mask when it has a `segmentation`,
+/// else the extent of all the keypoints (confidences not read).
 Detections read_coco_results(const std::string& path, const GroundTruth& gt, IouType type,
                              ResultsReport* report = nullptr, const CocoReadOptions& opt = {});
 Detections parse_coco_results(std::string_view text, const std::string& name, const GroundTruth& gt, IouType type,
                               ResultsReport* report = nullptr, const CocoReadOptions& opt = {});
 
 /// Applies overrides in pycocotools' attribute names (`useCats`, `maxDets`, `iouThrs`,
-/// `recThrs`, `areaRng`, `areaRngLbl`, `iouType`) from a JSON object onto `params`.
-void read_coco_params(const std::string& path, Params& params);
-void parse_coco_params(std::string_view text, const std::string& name, Params& params);
+/// `recThrs`, `areaRng`, `areaRngLbl`, `iouType`, `kpt_oks_sigmas`) from a JSON object onto
+/// `params`; `imgIds` / `catIds` go to `subset` (refused when it is null).
+void read_coco_params(const std::string& path, Params& params, Subset* subset = nullptr);
+void parse_coco_params(std::string_view text, const std::string& name, Params& params, Subset* subset = nullptr);
 
 }  // namespace deteval
 

@@ -2,6 +2,7 @@
 // document, PR-curve exports (CSV/JSON) and the self-contained HTML report.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -65,6 +66,10 @@ struct ReportInput {
   const std::vector<CategoryMetrics>* categories = nullptr;  ///< per-category table (may be empty)
   std::vector<std::string> names;                            ///< category names, dense order
   const Analysis* analysis = nullptr;
+  /// Optional, COCO-style reports: a group label per category (dense order), e.g. LVIS's
+  /// frequency bin. Adds a sortable column to the per-class table and a per-group view.
+  std::vector<std::string> category_groups;
+  std::string category_group_title;  ///< the column's heading, e.g. "frequency"
   /// A VOC-style evaluation: per-class table (npos, TP, FP, ignored, both APs), VOC's own
   /// curves, the analyses of voc_analysis.hpp. `summary` should hold "mAP_voc07" and
   /// "mAP_area" (their bootstrap intervals are shown next to them).
@@ -76,6 +81,27 @@ struct ReportInput {
 /// One self-contained HTML file (inline CSS, SVG and script; no network access).
 /// Numbers shown in tables carry their exact value in a `data-v` attribute.
 std::string report_html(const ReportInput& in);
+
+/// A semantic segmentation report (`deteval semantic --report`): headline scores, per-class
+/// scores with bars for the first of them, the pixel confusion matrix as a heat map.
+struct SemanticReportInput {
+  std::string title;
+  std::vector<std::pair<std::string, std::string>> facts;
+  struct Stat {
+    std::string name;
+    double value;  ///< NaN: undefined
+    std::string meaning;
+  };
+  std::vector<Stat> summary;
+  std::vector<std::string> classes;                                ///< rows of the per-class table
+  std::vector<std::pair<std::string, std::vector<double>>> scores;  ///< per-class columns (the first gets bars)
+  std::vector<std::string> matrix_names;                           ///< K names of the matrix's rows and columns
+  std::vector<std::uint64_t> confusion;                            ///< K x K pixels, [gt][pred]
+  std::string definitions;                                         ///< HTML: <dt>/<dd> pairs
+};
+
+/// One self-contained HTML file, like report_html's.
+std::string semantic_report_html(const SemanticReportInput& in);
 
 /// Text made safe for HTML content and quoted attributes (& < > " ').
 std::string html_escape(std::string_view text);

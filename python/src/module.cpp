@@ -1,0 +1,44 @@
+// deteval._core: the C++ engine for the Python package (python/deteval/). The Python
+// modules hold pycocotools' API; everything numeric happens here, through lib/ and formats/.
+#include <pybind11/pybind11.h>
+
+#include <stdexcept>
+
+#include "bindings.hpp"
+#include "deteval/device.hpp"
+#include "deteval/formats/error.hpp"
+#include "deteval/version.hpp"
+#ifdef DETEVAL_HAVE_CUDA
+#include "deteval/cuda/backend.hpp"
+#endif
+
+namespace py = pybind11;
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "deteval's C++ engine (use deteval.coco, deteval.cocoeval, deteval.mask)";
+#ifdef DETEVAL_HAVE_CUDA
+  deteval::cuda::register_backend();
+#endif
+  m.attr("__version__") = deteval::version();
+  // The CLI's messages, as Python's exception types: invalid content -> ValueError,
+  // files -> OSError, an unusable device -> RuntimeError.
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const deteval::IoError& e) {
+      PyErr_SetString(PyExc_OSError, e.what());
+    } catch (const deteval::InputError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const deteval::UsageError& e) {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const deteval::DeviceError& e) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    } catch (const deteval::Error& e) {  // refused by a rule, or an internal state
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+  });
+  deteval::python::bind_mask(m);
+  deteval::python::bind_coco(m);
+  deteval::python::bind_json(m);
+  deteval::python::bind_accumulate(m);
+}
