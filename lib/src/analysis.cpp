@@ -293,6 +293,250 @@ Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evalua
 
 // ---- Everything else ----------------------------------------------------------------
 
+namespace {
+
+// A kept detection of the analysed area's cells, with what the analyses find out about it.
+struct AnalysisDet {
+  double score;
+  std::uint32_t det, image, category, entry, rank;
+  std::uint8_t flag;                         // at the analysis threshold
+  std::int32_t gt = -1;                      // matched GT (annotation index) when TP
+  double same = 0, other = 0;                // max IoU with GTs of its / other categories
+  std::int32_t same_gt = -1, other_gt = -1;  // annotation indices of those maxima
+  std::int8_t error = -1;
+};
+
+// Every kept detection of the area's cells, category by category in accumulation order:
+// dets[cat_begin[k] .. cat_begin[k + 1]).
+struct RankedDets {
+  std::vector<AnalysisDet> dets;
+  std::vector<std::size_t> cat_begin;
+};
+
+RankedDets ranked_detections(const Evaluation& e, const Detections& dt, const Blocks& blocks, std::size_t ti) {
+  const std::size_t K = e.K;
+  std::vector<std::vector<Ranked>> ranked(K);
+  tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) { ranked[k] = rank_category(e, dt, blocks, k); });
+  RankedDets out;
+  out.cat_begin.assign(K + 1, 0);
+  for (std::size_t k = 0; k < K; ++k) out.cat_begin[k + 1] = out.cat_begin[k] + ranked[k].size();
+  out.dets.resize(out.cat_begin[K]);
+  for (std::size_t k = 0; k < K; ++k)
+    for (std::size_t i = 0; i < ranked[k].size(); ++i) {
+      const Ranked& r = ranked[k][i];
+      const ImageEval& ie = e.image_evals[r.entry];
+      AnalysisDet& d = out.dets[out.cat_begin[k] + i];
+      d.score = r.score;
+      d.det = e.dt_index[ie.dt_begin + r.rank];
+      d.image = ie.image;
+      d.category = static_cast<std::uint32_t>(k);
+      d.entry = r.entry;
+      d.rank = r.rank;
+      d.flag = flag_at(e, ie, ti, r.rank);
+      if (d.flag == kTp) d.gt = e.dt_match[ie.match_begin + ti * ie.num_dt + r.rank];
+    }
+  return out;
+}
+
+// Per image: its non-ignored GTs (with their category: the cell's, 0 without use_cats)
+// and its detections that are not ignored, with the IoUs of the two by the evaluation's
+// IoU type; which GTs were matched (by any kept detection, and at >= the score threshold).
+struct ImageView {
+  std::uint32_t images = 0;
+  std::vector<std::uint64_t> npig;  // per category
+  std::vector<std::vector<std::uint32_t>> img_gt, img_dt;
+  std::vector<std::uint32_t> gt_cat;   // per annotation
+  std::vector<std::uint32_t> det_pos;  // detection index -> position in dets
+  std::vector<std::uint8_t> matched, matched_thr;
+  std::vector<std::uint64_t> iou_off;  // image i's block: img_dt[i] x img_gt[i] at ious[iou_off[i]]
+  std::vector<double> ious;
+
+  const AnalysisDet& det(const std::vector<AnalysisDet>& dets, std::uint32_t i, std::size_t di) const {
+    return dets[det_pos[img_dt[i][di]]];
+  }
+};
+
+ImageView image_view(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const Blocks& blocks,
+                     const std::vector<AnalysisDet>& dets, double score_threshold, const IouProvider& iou) {
+  ImageView v;
+  const std::uint32_t I = static_cast<std::uint32_t>(gt.images.size());
+  v.images = I;
+  v.npig.assign(e.K, 0);
+  v.img_gt.resize(I);
+  v.img_dt.resize(I);
+  v.gt_cat.assign(gt.size(), 0);
+  for (std::size_t k = 0; k < e.K; ++k)
+    for (std::uint64_t j = blocks.begin[k]; j < blocks.begin[k] + blocks.count[k]; ++j) {
+      const ImageEval& ie = e.image_evals[j];
+      for (std::uint32_t g = 0; g < ie.num_gt; ++g)
+        if (!e.gt_ignore[ie.gt_begin + g]) {
+          const std::uint32_t ann = e.gt_index[ie.gt_begin + g];
+          v.img_gt[ie.image].push_back(ann);
+          v.gt_cat[ann] = static_cast<std::uint32_t>(k);
+          ++v.npig[k];
+        }
+    }
+  v.det_pos.assign(dt.size(), 0);
+  for (std::size_t n = 0; n < dets.size(); ++n) {
+    v.det_pos[dets[n].det] = static_cast<std::uint32_t>(n);
+    if (dets[n].flag != kIgnored) v.img_dt[dets[n].image].push_back(dets[n].det);
+  }
+  v.matched.assign(gt.size(), 0);
+  v.matched_thr.assign(gt.size(), 0);
+  for (const AnalysisDet& d : dets)
+    if (d.flag == kTp) {
+      v.matched[d.gt] = 1;
+      if (d.score >= score_threshold) v.matched_thr[d.gt] = 1;
+    }
+  v.iou_off.assign(I + 1, 0);
+  for (std::uint32_t i = 0; i < I; ++i) v.iou_off[i + 1] = v.iou_off[i] + v.img_dt[i].size() * v.img_gt[i].size();
+  v.ious.resize(v.iou_off[I]);
+  std::vector<IouTask> tasks;
+  for (std::uint32_t i = 0; i < I; ++i)
+    if (v.iou_off[i + 1] > v.iou_off[i]) tasks.push_back({v.img_dt[i], v.img_gt[i], v.ious.data() + v.iou_off[i]});
+  iou.compute(tasks);
+  return v;
+}
+
+// Maxima of same-/other-category IoU of each detection, and the error type of each FP.
+void classify_false_positives(const ImageView& v, double thr, double bg, std::vector<AnalysisDet>& dets) {
+  tbb::parallel_for(std::uint32_t{0}, v.images, [&](std::uint32_t i) {
+    const std::size_t G = v.img_gt[i].size();
+    for (std::size_t di = 0; di < v.img_dt[i].size(); ++di) {
+      AnalysisDet& d = dets[v.det_pos[v.img_dt[i][di]]];
+      const double* row = v.ious.data() + v.iou_off[i] + di * G;
+      for (std::size_t g = 0; g < G; ++g) {
+        const std::uint32_t ann = v.img_gt[i][g];
+        const bool same = v.gt_cat[ann] == d.category;
+        double& best = same ? d.same : d.other;
+        std::int32_t& arg = same ? d.same_gt : d.other_gt;
+        if (row[g] > best || arg < 0) {
+          best = row[g];
+          arg = static_cast<std::int32_t>(ann);
+        }
+      }
+      if (d.flag != kFp) continue;
+      ErrorType t;
+      if (d.same_gt >= 0 && d.same >= bg && d.same < thr) t = ErrorType::localization;
+      else if (d.other >= thr) t = ErrorType::classification;
+      else if (d.same >= thr) t = ErrorType::duplicate;
+      else if (d.other < bg) t = ErrorType::background;
+      else t = ErrorType::both;
+      d.error = static_cast<std::int8_t>(t);
+    }
+  });
+}
+
+// Per image, detections at >= the score threshold: TPs on the diagonal; the others, by
+// score, take the best-overlapping (>= thr) unmatched GT of another category, or count
+// as background; GTs left over are missed.
+ConfusionMatrix confusion_matrix(const ImageView& v, const std::vector<AnalysisDet>& dets, std::size_t K, double thr,
+                                 double score_threshold) {
+  ConfusionMatrix cm;
+  cm.K = K;
+  cm.counts.assign((K + 1) * (K + 1), 0);
+  std::vector<std::uint8_t> taken(v.matched.size(), 0);
+  for (std::uint32_t i = 0; i < v.images; ++i) {
+    std::vector<std::size_t> order;
+    for (std::size_t di = 0; di < v.img_dt[i].size(); ++di) {
+      const AnalysisDet& d = v.det(dets, i, di);
+      if (d.score < score_threshold) continue;
+      if (d.flag == kTp) ++cm.counts[d.category * (K + 1) + d.category];
+      else order.push_back(di);
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t x, std::size_t y) { return v.det(dets, i, x).score > v.det(dets, i, y).score; });
+    const std::size_t G = v.img_gt[i].size();
+    for (std::size_t di : order) {
+      const AnalysisDet& d = v.det(dets, i, di);
+      const double* row = v.ious.data() + v.iou_off[i] + di * G;
+      std::ptrdiff_t best_g = -1;
+      double best = thr;
+      for (std::size_t g = 0; g < G; ++g) {
+        const std::uint32_t ann = v.img_gt[i][g];
+        if (v.gt_cat[ann] == d.category || v.matched_thr[ann] || taken[ann] || row[g] < best) continue;
+        if (best_g >= 0 && row[g] == best) continue;  // first GT wins ties
+        best = row[g];
+        best_g = static_cast<std::ptrdiff_t>(g);
+      }
+      if (best_g < 0) {
+        ++cm.counts[K * (K + 1) + d.category];
+      } else {
+        const std::uint32_t ann = v.img_gt[i][static_cast<std::size_t>(best_g)];
+        taken[ann] = 1;
+        ++cm.counts[v.gt_cat[ann] * (K + 1) + d.category];
+      }
+    }
+    for (std::uint32_t ann : v.img_gt[i])
+      if (!v.matched_thr[ann] && !taken[ann]) ++cm.counts[v.gt_cat[ann] * (K + 1) + K];
+  }
+  return cm;
+}
+
+// The errors counted, and what fixing each kind would add to AP (oracle fixes), with AP
+// per category and overall in summarize()'s [r][k] order.
+void error_breakdown(const GroundTruth& gt, const Evaluation& e, const RankedDets& rd, const ImageView& v,
+                     ErrorBreakdown& eb) {
+  const std::size_t K = e.K, R = e.R;
+  const std::vector<AnalysisDet>& dets = rd.dets;
+  const std::vector<std::size_t>& cat_begin = rd.cat_begin;
+  auto ap_of = [&](const detail::ErrorScenario& s, std::vector<double>& per_cat) {
+    std::vector<double> prec(R * K, -1);
+    per_cat.assign(K, -1);
+    tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
+      if (s.gt_count[k] == 0) return;
+      std::vector<double> add = s.added[k];
+      std::sort(add.begin(), add.end(), std::greater<>());
+      std::vector<double> tpv, fpv, sc;
+      std::size_t ai = 0;
+      for (std::size_t n = cat_begin[k]; n <= cat_begin[k + 1]; ++n) {
+        // Added TPs go after original detections of equal score.
+        const double next = n < cat_begin[k + 1] ? dets[n].score : -std::numeric_limits<double>::infinity();
+        for (; ai < add.size() && (add[ai] > next || n == cat_begin[k + 1]); ++ai) {
+          tpv.push_back(1);
+          fpv.push_back(0);
+          sc.push_back(add[ai]);
+        }
+        if (n == cat_begin[k + 1]) break;
+        tpv.push_back(s.flag[n] == kTp ? 1 : 0);
+        fpv.push_back(s.flag[n] == kFp ? 1 : 0);
+        sc.push_back(dets[n].score);
+      }
+      detail::AccumulateScratch acc;
+      detail::accumulate_curve(tpv.data(), fpv.data(), sc.data(), tpv.size(), s.gt_count[k], e.params.rec_thrs,
+                               prec.data() + k, nullptr, K, acc);
+      std::vector<double> col(R);
+      for (std::size_t r = 0; r < R; ++r) col[r] = prec[r * K + k];
+      per_cat[k] = mean_valid(col);
+    });
+    return mean_valid(prec);
+  };
+  detail::ErrorCostInputs<AnalysisDet> in;
+  in.dets = &dets;
+  in.categories = K;
+  in.targets = gt.size();
+  in.gt_count.assign(v.npig.begin(), v.npig.end());
+  in.target = [](const AnalysisDet& d, ErrorType type) {
+    return static_cast<std::size_t>(type == ErrorType::localization ? d.same_gt : d.other_gt);
+  };
+  in.claimable = [&](std::size_t g) { return !v.matched[g]; };
+  in.category_of = [&](std::size_t g) { return static_cast<std::size_t>(v.gt_cat[g]); };
+  in.ap_of = ap_of;
+  in.defined = [](std::size_t k, const std::vector<double>& before, const std::vector<double>& after,
+                  const detail::ErrorScenario&) { return before[k] > -1 && after[k] > -1; };
+  detail::count_errors(
+      in,
+      [&](auto&& f) {
+        for (std::uint32_t i = 0; i < v.images; ++i)
+          for (std::uint32_t ann : v.img_gt[i]) f(ann, v.gt_cat[ann], v.matched[ann] != 0);
+      },
+      eb);
+  const std::vector<double> base_cat = detail::error_costs(in, eb);
+  for (std::size_t k = 0; k < K; ++k) eb.per_category[k].ap = base_cat[k];
+}
+
+}  // namespace
+
 Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const AnalysisOptions& options,
                  const IouProvider& iou) {
   const std::ptrdiff_t ti_signed = find_iou_threshold(e, options.iou);
@@ -304,214 +548,20 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
   an.area = analysis_area(e);
   an.max_dets = e.params.max_dets.back();
   an.iou_index = static_cast<std::size_t>(ti_signed);
-  const std::size_t ti = an.iou_index, K = e.K, R = e.R;
-  const double thr = std::min(e.params.iou_thrs[ti], 1 - 1e-10), bg = options.background_iou;
+  const double thr = std::min(e.params.iou_thrs[an.iou_index], 1 - 1e-10);
   const Blocks blocks = blocks_for_area(e, an.area);
 
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   arena.execute([&] {
     an.curves = pr_curves(e);
-
-    // Every kept detection of the area's cells, category by category in
-    // accumulation order: dets[cat_begin[k] .. cat_begin[k + 1]).
-    struct Det {
-      double score;
-      std::uint32_t det, image, category, entry, rank;
-      std::uint8_t flag;         // at ti
-      std::int32_t gt = -1;      // matched GT (annotation index) when TP
-      double same = 0, other = 0;          // max IoU with GTs of its / other categories
-      std::int32_t same_gt = -1, other_gt = -1;  // annotation indices of those maxima
-      std::int8_t error = -1;
-    };
-    std::vector<std::vector<Ranked>> ranked(K);
-    tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) { ranked[k] = rank_category(e, dt, blocks, k); });
-    std::vector<std::size_t> cat_begin(K + 1, 0);
-    for (std::size_t k = 0; k < K; ++k) cat_begin[k + 1] = cat_begin[k] + ranked[k].size();
-    std::vector<Det> dets(cat_begin[K]);
-    for (std::size_t k = 0; k < K; ++k)
-      for (std::size_t i = 0; i < ranked[k].size(); ++i) {
-        const Ranked& r = ranked[k][i];
-        const ImageEval& ie = e.image_evals[r.entry];
-        Det& d = dets[cat_begin[k] + i];
-        d.score = r.score;
-        d.det = e.dt_index[ie.dt_begin + r.rank];
-        d.image = ie.image;
-        d.category = static_cast<std::uint32_t>(k);
-        d.entry = r.entry;
-        d.rank = r.rank;
-        d.flag = flag_at(e, ie, ti, r.rank);
-        if (d.flag == kTp) d.gt = e.dt_match[ie.match_begin + ti * ie.num_dt + r.rank];
-      }
-    ranked.clear();
-
-    // Non-ignored GTs per image, with their category (the cell's: 0 without use_cats).
-    std::uint32_t I = static_cast<std::uint32_t>(gt.images.size());
-    std::vector<std::uint64_t> npig(K, 0);
-    std::vector<std::vector<std::uint32_t>> img_gt(I), img_dt(I);
-    std::vector<std::uint32_t> gt_cat(gt.size(), 0);
-    for (std::size_t k = 0; k < K; ++k)
-      for (std::uint64_t j = blocks.begin[k]; j < blocks.begin[k] + blocks.count[k]; ++j) {
-        const ImageEval& ie = e.image_evals[j];
-        for (std::uint32_t g = 0; g < ie.num_gt; ++g)
-          if (!e.gt_ignore[ie.gt_begin + g]) {
-            const std::uint32_t ann = e.gt_index[ie.gt_begin + g];
-            img_gt[ie.image].push_back(ann);
-            gt_cat[ann] = static_cast<std::uint32_t>(k);
-            ++npig[k];
-          }
-      }
-    std::vector<std::uint32_t> det_pos(dt.size(), 0);  // detection index -> position in dets
-    for (std::size_t n = 0; n < dets.size(); ++n) {
-      det_pos[dets[n].det] = static_cast<std::uint32_t>(n);
-      if (dets[n].flag != kIgnored) img_dt[dets[n].image].push_back(dets[n].det);
-    }
-    // Which GTs were matched at ti (by any kept detection), and at >= score threshold.
-    std::vector<std::uint8_t> matched(gt.size(), 0), matched_thr(gt.size(), 0);
-    for (const Det& d : dets)
-      if (d.flag == kTp) {
-        matched[d.gt] = 1;
-        if (d.score >= options.score_threshold) matched_thr[d.gt] = 1;
-      }
-
-    // IoU of each image's detections with all its GTs, by the evaluation's IoU type.
-    std::vector<std::uint64_t> iou_off(I + 1, 0);
-    for (std::uint32_t i = 0; i < I; ++i) iou_off[i + 1] = iou_off[i] + img_dt[i].size() * img_gt[i].size();
-    std::vector<double> ious(iou_off[I]);
-    std::vector<IouTask> tasks;
-    for (std::uint32_t i = 0; i < I; ++i)
-      if (iou_off[i + 1] > iou_off[i]) tasks.push_back({img_dt[i], img_gt[i], ious.data() + iou_off[i]});
-    iou.compute(tasks);
-
-    // Maxima of same-/other-category IoU and the error type of each FP.
-    tbb::parallel_for(std::uint32_t{0}, I, [&](std::uint32_t i) {
-      const std::size_t G = img_gt[i].size();
-      for (std::size_t di = 0; di < img_dt[i].size(); ++di) {
-        Det& d = dets[det_pos[img_dt[i][di]]];
-        const double* row = ious.data() + iou_off[i] + di * G;
-        for (std::size_t g = 0; g < G; ++g) {
-          const std::uint32_t ann = img_gt[i][g];
-          const bool same = gt_cat[ann] == d.category;
-          double& best = same ? d.same : d.other;
-          std::int32_t& arg = same ? d.same_gt : d.other_gt;
-          if (row[g] > best || arg < 0) {
-            best = row[g];
-            arg = static_cast<std::int32_t>(ann);
-          }
-        }
-        if (d.flag != kFp) continue;
-        ErrorType t;
-        if (d.same_gt >= 0 && d.same >= bg && d.same < thr) t = ErrorType::localization;
-        else if (d.other >= thr) t = ErrorType::classification;
-        else if (d.same >= thr) t = ErrorType::duplicate;
-        else if (d.other < bg) t = ErrorType::background;
-        else t = ErrorType::both;
-        d.error = static_cast<std::int8_t>(t);
-      }
-    });
-
-    // ---- operating points and F1 curves
-    detail::operating_points(dets, cat_begin, [&](std::size_t k) { return npig[k]; }, kIgnored, kTp,
+    RankedDets rd = ranked_detections(e, dt, blocks, an.iou_index);
+    const ImageView view = image_view(gt, dt, e, blocks, rd.dets, options.score_threshold, iou);
+    classify_false_positives(view, thr, options.background_iou, rd.dets);
+    detail::operating_points(rd.dets, rd.cat_begin, [&](std::size_t k) { return view.npig[k]; }, kIgnored, kTp,
                              options.score_threshold, options.f1_points, an.f1_thresholds, an.per_category,
                              an.overall);
-
-    // ---- confusion matrix
-    ConfusionMatrix& cm = an.confusion;
-    cm.K = K;
-    cm.counts.assign((K + 1) * (K + 1), 0);
-    std::vector<std::uint8_t> taken(gt.size(), 0);
-    for (std::uint32_t i = 0; i < I; ++i) {
-      std::vector<std::size_t> order;
-      for (std::size_t di = 0; di < img_dt[i].size(); ++di) {
-        const Det& d = dets[det_pos[img_dt[i][di]]];
-        if (d.score < options.score_threshold) continue;
-        if (d.flag == kTp) ++cm.counts[d.category * (K + 1) + d.category];
-        else order.push_back(di);
-      }
-      std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-        return dets[det_pos[img_dt[i][x]]].score > dets[det_pos[img_dt[i][y]]].score;
-      });
-      const std::size_t G = img_gt[i].size();
-      for (std::size_t di : order) {
-        const Det& d = dets[det_pos[img_dt[i][di]]];
-        const double* row = ious.data() + iou_off[i] + di * G;
-        std::ptrdiff_t best_g = -1;
-        double best = thr;
-        for (std::size_t g = 0; g < G; ++g) {
-          const std::uint32_t ann = img_gt[i][g];
-          if (gt_cat[ann] == d.category || matched_thr[ann] || taken[ann] || row[g] < best) continue;
-          if (best_g >= 0 && row[g] == best) continue;  // first GT wins ties
-          best = row[g];
-          best_g = static_cast<std::ptrdiff_t>(g);
-        }
-        if (best_g < 0) {
-          ++cm.counts[K * (K + 1) + d.category];
-        } else {
-          const std::uint32_t ann = img_gt[i][static_cast<std::size_t>(best_g)];
-          taken[ann] = 1;
-          ++cm.counts[gt_cat[ann] * (K + 1) + d.category];
-        }
-      }
-      for (std::uint32_t ann : img_gt[i])
-        if (!matched_thr[ann] && !taken[ann]) ++cm.counts[gt_cat[ann] * (K + 1) + K];
-    }
-
-    // ---- errors and their AP cost
-    ErrorBreakdown& eb = an.errors;
-
-    // AP per category and overall ([r][k] order, as summarize() averages).
-    auto ap_of = [&](const detail::ErrorScenario& s, std::vector<double>& per_cat) {
-      std::vector<double> prec(R * K, -1);
-      per_cat.assign(K, -1);
-      tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
-        if (s.gt_count[k] == 0) return;
-        std::vector<double> add = s.added[k];
-        std::sort(add.begin(), add.end(), std::greater<>());
-        std::vector<double> tpv, fpv, sc;
-        std::size_t ai = 0;
-        for (std::size_t n = cat_begin[k]; n <= cat_begin[k + 1]; ++n) {
-          // Added TPs go after original detections of equal score.
-          const double next = n < cat_begin[k + 1] ? dets[n].score : -std::numeric_limits<double>::infinity();
-          for (; ai < add.size() && (add[ai] > next || n == cat_begin[k + 1]); ++ai) {
-            tpv.push_back(1);
-            fpv.push_back(0);
-            sc.push_back(add[ai]);
-          }
-          if (n == cat_begin[k + 1]) break;
-          tpv.push_back(s.flag[n] == kTp ? 1 : 0);
-          fpv.push_back(s.flag[n] == kFp ? 1 : 0);
-          sc.push_back(dets[n].score);
-        }
-        detail::AccumulateScratch acc;
-        detail::accumulate_curve(tpv.data(), fpv.data(), sc.data(), tpv.size(), s.gt_count[k], e.params.rec_thrs,
-                                 prec.data() + k, nullptr, K, acc);
-        std::vector<double> col(R);
-        for (std::size_t r = 0; r < R; ++r) col[r] = prec[r * K + k];
-        per_cat[k] = mean_valid(col);
-      });
-      return mean_valid(prec);
-    };
-    detail::ErrorCostInputs<Det> in;
-    in.dets = &dets;
-    in.categories = K;
-    in.targets = gt.size();
-    in.gt_count.assign(npig.begin(), npig.end());
-    in.target = [](const Det& d, ErrorType type) {
-      return static_cast<std::size_t>(type == ErrorType::localization ? d.same_gt : d.other_gt);
-    };
-    in.claimable = [&](std::size_t g) { return !matched[g]; };
-    in.category_of = [&](std::size_t g) { return static_cast<std::size_t>(gt_cat[g]); };
-    in.ap_of = ap_of;
-    in.defined = [](std::size_t k, const std::vector<double>& before, const std::vector<double>& after,
-                    const detail::ErrorScenario&) { return before[k] > -1 && after[k] > -1; };
-    detail::count_errors(
-        in,
-        [&](auto&& f) {
-          for (std::uint32_t i = 0; i < I; ++i)
-            for (std::uint32_t ann : img_gt[i]) f(ann, gt_cat[ann], matched[ann] != 0);
-        },
-        eb);
-    const std::vector<double> base_cat = detail::error_costs(in, eb);
-    for (std::size_t k = 0; k < K; ++k) eb.per_category[k].ap = base_cat[k];
+    an.confusion = confusion_matrix(view, rd.dets, e.K, thr, options.score_threshold);
+    error_breakdown(gt, e, rd, view, an.errors);
   });
 
   if (options.bootstrap > 0) {
