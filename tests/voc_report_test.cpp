@@ -380,7 +380,7 @@ TEST_F(VocReport, CurveExportsAreVocArrays) {
   std::string line;
   std::getline(csv, line);
   EXPECT_EQ(line, "class,rank,image,score,outcome,recall,precision");
-  const char* names[] = {"fp", "tp", "ignored"};
+  const char* names[] = {"ignored", "tp", "fp"};  // by Outcome
   std::size_t rows = 0, expected_rows = 0;
   for (std::size_t k = 0; k < r.classes.size(); ++k) {
     const VocClassResult& c = r.classes[k];

@@ -208,8 +208,8 @@ std::string voc_evaluation_json(const VocResult& r, const std::vector<std::strin
 
 namespace {
 
-const char* outcome_name(VocOutcome o) {
-  return o == VocOutcome::tp ? "tp" : o == VocOutcome::fp ? "fp" : "ignored";
+const char* outcome_name(Outcome o) {
+  return o == Outcome::tp ? "tp" : o == Outcome::fp ? "fp" : "ignored";
 }
 
 }  // namespace

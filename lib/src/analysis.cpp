@@ -69,8 +69,6 @@ std::ptrdiff_t find_iou_threshold(const Evaluation& e, double iou) {
 
 namespace {
 
-constexpr std::uint8_t kIgnored = detail::kDropped, kTp = detail::kTruePositive, kFp = detail::kFalsePositive;
-
 // The (category, area) blocks of image_evals: entries [begin[k], begin[k] + count[k]).
 struct Blocks {
   std::vector<std::uint64_t> begin, count;
@@ -112,10 +110,10 @@ std::vector<Ranked> rank_category(const Evaluation& e, const Detections& dt, con
   return out;
 }
 
-std::uint8_t flag_at(const Evaluation& e, const ImageEval& ie, std::size_t t, std::uint32_t rank) {
+Outcome outcome_at(const Evaluation& e, const ImageEval& ie, std::size_t t, std::uint32_t rank) {
   const std::uint64_t at = ie.match_begin + t * ie.num_dt + rank;
-  if (e.dt_ignore[at]) return kIgnored;
-  return e.dt_match[at] >= 0 ? kTp : kFp;
+  if (e.dt_ignore[at]) return Outcome::ignored;
+  return e.dt_match[at] >= 0 ? Outcome::tp : Outcome::fp;
 }
 
 std::uint64_t npig_of(const Evaluation& e, const ImageEval& ie) {
@@ -210,7 +208,7 @@ Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evalua
   struct Cat {
     std::vector<double> score;
     std::vector<std::uint32_t> image, rank;
-    std::vector<std::uint8_t> flag;  // [t][n]
+    std::vector<Outcome> flag;  // [t][n]
     std::vector<std::pair<std::uint32_t, std::uint32_t>> npig;  // (image, count)
   };
   std::vector<Cat> cats(K);
@@ -225,7 +223,7 @@ Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evalua
       c.score.push_back(ranked[i].score);
       c.image.push_back(ie.image);
       c.rank.push_back(ranked[i].rank);
-      for (std::size_t t = 0; t < T; ++t) c.flag[t * n + i] = flag_at(e, ie, t, ranked[i].rank);
+      for (std::size_t t = 0; t < T; ++t) c.flag[t * n + i] = outcome_at(e, ie, t, ranked[i].rank);
     }
     for (std::uint64_t j = blocks.begin[k]; j < blocks.begin[k] + blocks.count[k]; ++j) {
       const ImageEval& ie = e.image_evals[j];
@@ -256,9 +254,9 @@ Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evalua
           const double wi = w[c.image[i]];
           // A weight of 0 adds nothing: the same as leaving the detection out.
           if (wi == 0 || c.rank[i] >= max_det) continue;
-          const std::uint8_t f = c.flag[t * n + i];
-          s.tp.push_back(f == kTp ? wi : 0);
-          s.fp.push_back(f == kFp ? wi : 0);
+          const Outcome f = c.flag[t * n + i];
+          s.tp.push_back(f == Outcome::tp ? wi : 0);
+          s.fp.push_back(f == Outcome::fp ? wi : 0);
           s.sc.push_back(c.score[i]);
         }
         detail::accumulate_curve(s.tp.data(), s.fp.data(), s.sc.data(), s.tp.size(), npig, p.rec_thrs, outp,
@@ -299,7 +297,7 @@ namespace {
 struct AnalysisDet {
   double score;
   std::uint32_t det, image, category, entry, rank;
-  std::uint8_t flag;                         // at the analysis threshold
+  Outcome flag;                              // at the analysis threshold
   std::int32_t gt = -1;                      // matched GT (annotation index) when TP
   double same = 0, other = 0;                // max IoU with GTs of its / other categories
   std::int32_t same_gt = -1, other_gt = -1;  // annotation indices of those maxima
@@ -332,8 +330,8 @@ RankedDets ranked_detections(const Evaluation& e, const Detections& dt, const Bl
       d.category = static_cast<std::uint32_t>(k);
       d.entry = r.entry;
       d.rank = r.rank;
-      d.flag = flag_at(e, ie, ti, r.rank);
-      if (d.flag == kTp) d.gt = e.dt_match[ie.match_begin + ti * ie.num_dt + r.rank];
+      d.flag = outcome_at(e, ie, ti, r.rank);
+      if (d.flag == Outcome::tp) d.gt = e.dt_match[ie.match_begin + ti * ie.num_dt + r.rank];
     }
   return out;
 }
@@ -379,12 +377,12 @@ ImageView image_view(const GroundTruth& gt, const Detections& dt, const Evaluati
   v.det_pos.assign(dt.size(), 0);
   for (std::size_t n = 0; n < dets.size(); ++n) {
     v.det_pos[dets[n].det] = static_cast<std::uint32_t>(n);
-    if (dets[n].flag != kIgnored) v.img_dt[dets[n].image].push_back(dets[n].det);
+    if (dets[n].flag != Outcome::ignored) v.img_dt[dets[n].image].push_back(dets[n].det);
   }
   v.matched.assign(gt.size(), 0);
   v.matched_thr.assign(gt.size(), 0);
   for (const AnalysisDet& d : dets)
-    if (d.flag == kTp) {
+    if (d.flag == Outcome::tp) {
       v.matched[d.gt] = 1;
       if (d.score >= score_threshold) v.matched_thr[d.gt] = 1;
     }
@@ -415,7 +413,7 @@ void classify_false_positives(const ImageView& v, double thr, double bg, std::ve
           arg = static_cast<std::int32_t>(ann);
         }
       }
-      if (d.flag != kFp) continue;
+      if (d.flag != Outcome::fp) continue;
       ErrorType t;
       if (d.same_gt >= 0 && d.same >= bg && d.same < thr) t = ErrorType::localization;
       else if (d.other >= thr) t = ErrorType::classification;
@@ -441,7 +439,7 @@ ConfusionMatrix confusion_matrix(const ImageView& v, const std::vector<AnalysisD
     for (std::size_t di = 0; di < v.img_dt[i].size(); ++di) {
       const AnalysisDet& d = v.det(dets, i, di);
       if (d.score < score_threshold) continue;
-      if (d.flag == kTp) ++cm.counts[d.category * (K + 1) + d.category];
+      if (d.flag == Outcome::tp) ++cm.counts[d.category * (K + 1) + d.category];
       else order.push_back(di);
     }
     std::stable_sort(order.begin(), order.end(),
@@ -498,8 +496,8 @@ void error_breakdown(const GroundTruth& gt, const Evaluation& e, const RankedDet
           sc.push_back(add[ai]);
         }
         if (n == cat_begin[k + 1]) break;
-        tpv.push_back(s.flag[n] == kTp ? 1 : 0);
-        fpv.push_back(s.flag[n] == kFp ? 1 : 0);
+        tpv.push_back(s.flag[n] == Outcome::tp ? 1 : 0);
+        fpv.push_back(s.flag[n] == Outcome::fp ? 1 : 0);
         sc.push_back(dets[n].score);
       }
       detail::AccumulateScratch acc;
@@ -557,7 +555,7 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
     RankedDets rd = ranked_detections(e, dt, blocks, an.iou_index);
     const ImageView view = image_view(gt, dt, e, blocks, rd.dets, options.score_threshold, iou);
     classify_false_positives(view, thr, options.background_iou, rd.dets);
-    detail::operating_points(rd.dets, rd.cat_begin, [&](std::size_t k) { return view.npig[k]; }, kIgnored, kTp,
+    detail::operating_points(rd.dets, rd.cat_begin, [&](std::size_t k) { return view.npig[k]; },
                              options.score_threshold, options.f1_points, an.f1_thresholds, an.per_category,
                              an.overall);
     an.confusion = confusion_matrix(view, rd.dets, e.K, thr, options.score_threshold);

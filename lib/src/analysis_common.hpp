@@ -16,6 +16,7 @@
 #include <tbb/task_arena.h>
 
 #include "deteval/analysis.hpp"
+#include "deteval/outcome.hpp"
 
 namespace deteval::detail {
 
@@ -120,16 +121,16 @@ inline OperatingPoint operating_point(const ScoreLadder& l, double thr, const st
 }
 
 /// Operating points per category and overall. Category k's detections are
-/// dets[begin[k], begin[k + 1]) in ranked order, those flagged `dropped` left out; the F1
+/// dets[begin[k], begin[k + 1]) in ranked order, those with Outcome::ignored left out; the F1
 /// grid has `points` (>= 2) scores spanning the kept detections' scores.
 template <class Det, class NumGt>
 void operating_points(const std::vector<Det>& dets, const std::vector<std::size_t>& begin, NumGt num_gt,
-                      std::uint8_t dropped, std::uint8_t tp_flag, double threshold, int points,
+                      double threshold, int points,
                       std::vector<double>& grid, std::vector<OperatingPoint>& per_category, OperatingPoint& overall) {
   const std::size_t K = begin.size() - 1;
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (const Det& d : dets)
-    if (d.flag != dropped) {
+    if (d.flag != Outcome::ignored) {
       lo = std::min(lo, d.score);
       hi = std::max(hi, d.score);
     }
@@ -137,15 +138,15 @@ void operating_points(const std::vector<Det>& dets, const std::vector<std::size_
   if (lo <= hi)
     for (int j = 0; j < P; ++j) grid.push_back(lo + (hi - lo) * j / (P - 1));
   ScoreLadder all;
-  std::vector<std::pair<double, std::uint8_t>> merged;
+  std::vector<std::pair<double, Outcome>> merged;
   per_category.resize(K);
   for (std::size_t k = 0; k < K; ++k) {
     ScoreLadder l;
     l.num_gt = num_gt(k);
     std::uint64_t tp = 0;
     for (std::size_t n = begin[k]; n < begin[k + 1]; ++n)
-      if (dets[n].flag != dropped) {
-        tp += dets[n].flag == tp_flag;
+      if (dets[n].flag != Outcome::ignored) {
+        tp += dets[n].flag == Outcome::tp;
         l.score.push_back(dets[n].score);
         l.ctp.push_back(tp);
         merged.emplace_back(dets[n].score, dets[n].flag);
@@ -157,7 +158,7 @@ void operating_points(const std::vector<Det>& dets, const std::vector<std::size_
   std::stable_sort(merged.begin(), merged.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
   std::uint64_t tp = 0;
   for (const auto& [score, flag] : merged) {
-    tp += flag == tp_flag;
+    tp += flag == Outcome::tp;
     all.score.push_back(score);
     all.ctp.push_back(tp);
   }
@@ -177,14 +178,10 @@ inline double percentile(std::vector<double> v, double q) {
 
 // ---- TIDE-style error costs -----------------------------------------------------
 
-/// A ranked detection's outcome in the error analyses: dropped (ignored or removed), true
-/// positive, false positive.
-inline constexpr std::uint8_t kDropped = 0, kTruePositive = 1, kFalsePositive = 2;
-
 /// One oracle fix: detections' outcomes changed, true positives added to categories (their
 /// scores), and per-category ground-truth counts lowered.
 struct ErrorScenario {
-  std::vector<std::uint8_t> flag;
+  std::vector<Outcome> flag;  ///< Outcome::ignored: dropped (ignored, or removed by the fix)
   std::vector<std::vector<double>> added;
   std::vector<double> gt_count;
 };
@@ -280,10 +277,10 @@ std::vector<double> error_costs(const ErrorCostInputs<Det>& in, ErrorBreakdown& 
     std::vector<std::uint8_t> claimed(in.targets, 0);
     for (std::size_t n : which) {
       const std::size_t g = in.target(dets[n], type);
-      s.flag[n] = kDropped;
+      s.flag[n] = Outcome::ignored;
       if (!in.claimable(g) || claimed[g]) continue;
       claimed[g] = 1;
-      if (type == ErrorType::localization) s.flag[n] = kTruePositive;
+      if (type == ErrorType::localization) s.flag[n] = Outcome::tp;
       else s.added[in.category_of(g)].push_back(dets[n].score);
     }
     return s;
@@ -291,7 +288,7 @@ std::vector<double> error_costs(const ErrorCostInputs<Det>& in, ErrorBreakdown& 
   auto fix_remove = [&](auto pred) {
     ErrorScenario s = base();
     for (std::size_t n = 0; n < dets.size(); ++n)
-      if (pred(dets[n])) s.flag[n] = kDropped;
+      if (pred(dets[n])) s.flag[n] = Outcome::ignored;
     return s;
   };
   auto idx = [](ErrorType t) { return static_cast<std::size_t>(t); };
@@ -305,7 +302,7 @@ std::vector<double> error_costs(const ErrorCostInputs<Det>& in, ErrorBreakdown& 
     for (std::size_t k = 0; k < K; ++k) s.gt_count[k] -= static_cast<double>(in.missed[k]);
     record(idx(ErrorType::missed), s, eb.delta_ap[idx(ErrorType::missed)], true);
   }
-  record(0, fix_remove([](const Det& d) { return d.flag == kFalsePositive; }), eb.delta_ap_false_positives, false);
+  record(0, fix_remove([](const Det& d) { return d.flag == Outcome::fp; }), eb.delta_ap_false_positives, false);
   {
     ErrorScenario s = base();
     for (std::size_t k = 0; k < K; ++k) s.gt_count[k] -= static_cast<double>(in.unmatched[k]);

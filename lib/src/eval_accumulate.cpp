@@ -23,7 +23,7 @@ struct Ranked {
 struct AccScratch {
   std::vector<Ranked> ranked;
   std::vector<std::uint32_t> flat;    // per entry: its first detection's number
-  std::vector<std::uint8_t> by_flat;  // per threshold and detection number: 0 ignored, 1 tp, 2 fp
+  std::vector<Outcome> by_flat;  // per threshold and detection number
   std::vector<std::vector<std::uint32_t>> kept, kept_flat;  // per maxDets: ranked positions, numbers
   std::vector<std::uint32_t> tp_pos, tp_fp;
   std::vector<double> tp_pr;
@@ -38,7 +38,7 @@ struct CategoryMajor {
 
 class Accumulator {
  public:
-  Accumulator(const Detections& dt, const Entries& entries, const FlatVector<std::uint8_t>& outcome, Evaluation& ev,
+  Accumulator(const Detections& dt, const Entries& entries, const FlatVector<Outcome>& outcome, Evaluation& ev,
               CategoryMajor& out)
       : dt_(dt), entries_(entries), outcome_(outcome), ev_(ev), p_(ev.params), out_(out) {}
 
@@ -134,18 +134,18 @@ class Accumulator {
     s.tp_pr.resize(nd);
     s.tp_pos.resize(nd);
     s.tp_fp.resize(nd);
-    const std::uint8_t* row = s.by_flat.data() + t * s.ranked.size();
+    const Outcome* row = s.by_flat.data() + t * s.ranked.size();
     // First the true positives' positions and false-positive counts (written at every
     // detection, kept at true positives: no branch to mispredict), then their precisions:
     // the same integers in the same expression as pycocotools.
     std::uint32_t fp = 0;
     std::size_t ntp = 0;
     for (std::size_t i = 0; i < nd; ++i) {
-      const std::uint8_t st = row[kept_flat[i]];
-      fp += st == 2;
+      const Outcome st = row[kept_flat[i]];
+      fp += st == Outcome::fp;
       s.tp_pos[ntp] = static_cast<std::uint32_t>(i);
       s.tp_fp[ntp] = fp;
-      ntp += st == 1;
+      ntp += st == Outcome::tp;
     }
     for (std::size_t c = 0; c < ntp; ++c) {
       const double tp = static_cast<double>(c + 1);
@@ -173,7 +173,7 @@ class Accumulator {
 
   const Detections& dt_;
   const Entries& entries_;
-  const FlatVector<std::uint8_t>& outcome_;
+  const FlatVector<Outcome>& outcome_;
   Evaluation& ev_;
   const Params& p_;
   CategoryMajor& out_;
@@ -181,7 +181,7 @@ class Accumulator {
 
 }  // namespace
 
-void accumulate_entries(const Detections& dt, const Entries& entries, const FlatVector<std::uint8_t>& outcome,
+void accumulate_entries(const Detections& dt, const Entries& entries, const FlatVector<Outcome>& outcome,
                         Evaluation& ev) {
   const std::size_t T = ev.T, R = ev.R, K = ev.K, A = ev.A, M = ev.M;
   CategoryMajor major;

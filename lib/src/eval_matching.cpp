@@ -63,7 +63,7 @@ struct Scratch {
 class Matcher {
  public:
   Matcher(const GroundTruth& gt, const Detections& dt, const Cells& cells, const IouBlocks& ious,
-          const Entries& entries, Evaluation& ev, FlatVector<std::uint8_t>& outcome)
+          const Entries& entries, Evaluation& ev, FlatVector<Outcome>& outcome)
       : gt_(gt), dt_(dt), cells_(cells), ious_(ious), entries_(entries), ev_(ev), p_(ev.params), outcome_(outcome),
         I_(gt.images.size()) {
     // pycocotools' `ignore`: iscrowd, and for keypoints also num_keypoints == 0.
@@ -123,8 +123,8 @@ class Matcher {
         }
       }
       apply_area_rule(cdt, D, ar, match, dig);
-      std::uint8_t* out = outcome_.data() + e.match_begin;
-      for (std::size_t i = 0; i < T * D; ++i) out[i] = dig[i] ? 0 : (match[i] >= 0 ? 1 : 2);
+      Outcome* out = outcome_.data() + e.match_begin;
+      for (std::size_t i = 0; i < T * D; ++i) out[i] = dig[i] ? Outcome::ignored : match[i] >= 0 ? Outcome::tp : Outcome::fp;
     }
   }
 
@@ -202,7 +202,7 @@ class Matcher {
   const Entries& entries_;
   Evaluation& ev_;
   const Params& p_;
-  FlatVector<std::uint8_t>& outcome_;
+  FlatVector<Outcome>& outcome_;
   const std::size_t I_;
   std::vector<std::uint8_t> base_ignore_;
   bool no_matching_ = false;
@@ -210,9 +210,9 @@ class Matcher {
 
 }  // namespace
 
-FlatVector<std::uint8_t> match_entries(const GroundTruth& gt, const Detections& dt, const Cells& cells,
+FlatVector<Outcome> match_entries(const GroundTruth& gt, const Detections& dt, const Cells& cells,
                                        const IouBlocks& ious, const Entries& entries, Evaluation& ev) {
-  FlatVector<std::uint8_t> outcome(ev.dt_match.size());
+  FlatVector<Outcome> outcome(ev.dt_match.size());
   const Matcher matcher(gt, dt, cells, ious, entries, ev, outcome);
   tbb::enumerable_thread_specific<Scratch> scratch;
   tbb::parallel_for(std::size_t{0}, entries.cells.size(),

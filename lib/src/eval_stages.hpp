@@ -19,6 +19,7 @@
 #include "deteval/evaluate.hpp"
 #include "deteval/flat_vector.hpp"
 #include "deteval/iou_provider.hpp"
+#include "deteval/outcome.hpp"
 #include "deteval/params.hpp"
 
 namespace deteval::detail {
@@ -58,13 +59,13 @@ struct Entries {
 /// arrays.
 Entries lay_out_entries(const Cells& cells, std::size_t images, Evaluation& ev);
 /// (4) Matches every entry into ev's flat arrays, and returns each (threshold, detection)'s
-/// outcome (0 ignored, 1 true positive, 2 false positive) in dt_match's layout: written while the entry is in cache, it spares the
+/// Outcome in dt_match's layout: written while the entry is in cache, it spares the
 /// accumulation a pass over dt_match and dt_ignore (five times larger).
-FlatVector<std::uint8_t> match_entries(const GroundTruth& gt, const Detections& dt, const Cells& cells,
+FlatVector<Outcome> match_entries(const GroundTruth& gt, const Detections& dt, const Cells& cells,
                                   const IouBlocks& ious, const Entries& entries, Evaluation& ev);
 
 /// (5) ev.precision, ev.recall, ev.scores from the entries' outcomes.
-void accumulate_entries(const Detections& dt, const Entries& entries, const FlatVector<std::uint8_t>& outcome,
+void accumulate_entries(const Detections& dt, const Entries& entries, const FlatVector<Outcome>& outcome,
                         Evaluation& ev);
 
 }  // namespace deteval::detail

@@ -114,16 +114,16 @@ VocClassResult voc_match_ranked(const VocClassView& c, std::span<const double> o
       rd.gt = static_cast<std::int32_t>(j);
       if (c.gt_difficult[j]) {
         ++r.ignored;  // neither TP nor FP, even when the difficult object was already hit
-        rd.outcome = VocOutcome::ignored;
+        rd.outcome = Outcome::ignored;
       } else if (!matched[j]) {
         matched[j] = 1;
         tp += 1.;
         ++r.tp;
-        rd.outcome = VocOutcome::tp;
+        rd.outcome = Outcome::tp;
       } else {
         fp += 1.;  // duplicate: no fall-back to the next-best object
         ++r.fp;
-        rd.outcome = VocOutcome::fp;
+        rd.outcome = Outcome::fp;
       }
     } else {
       fp += 1.;

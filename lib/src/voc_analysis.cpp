@@ -19,7 +19,6 @@ namespace deteval {
 
 namespace {
 
-constexpr std::uint8_t kRemoved = detail::kDropped, kTp = detail::kTruePositive, kFp = detail::kFalsePositive;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
@@ -58,7 +57,7 @@ VocBootstrap voc_bootstrap(const VocResult& result, const std::vector<VocClassRe
   // Per class: the image and flag of every ranked detection, and (image, npos) pairs.
   struct Cat {
     std::vector<std::uint32_t> image;
-    std::vector<std::uint8_t> flag;
+    std::vector<Outcome> flag;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> npos;
   };
   std::vector<Cat> cats(K);
@@ -67,7 +66,7 @@ VocBootstrap voc_bootstrap(const VocResult& result, const std::vector<VocClassRe
     Cat& c = cats[k];
     for (const VocRankedDetection& d : r.ranked) {
       c.image.push_back(classes[k].det_image[d.detection]);
-      c.flag.push_back(d.outcome == VocOutcome::tp ? kTp : d.outcome == VocOutcome::fp ? kFp : kRemoved);
+      c.flag.push_back(d.outcome);
     }
     std::vector<std::uint32_t> per_image(num_images, 0);
     for (std::size_t g = 0; g < classes[k].gt_image.size(); ++g)
@@ -97,8 +96,8 @@ VocBootstrap voc_bootstrap(const VocResult& result, const std::vector<VocClassRe
       for (std::size_t i = 0; i < c.flag.size(); ++i) {
         const double wi = s.w[c.image[i]];
         if (wi == 0) continue;  // not drawn: the same as not there
-        if (c.flag[i] == kTp) tp += wi;
-        else if (c.flag[i] == kFp) fp += wi;
+        if (c.flag[i] == Outcome::tp) tp += wi;
+        else if (c.flag[i] == Outcome::fp) fp += wi;
         s.rec.push_back(tp / npos);
         s.prec.push_back(tp / std::max(tp + fp, eps));
       }
@@ -168,7 +167,7 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
   struct Det {
     double score = 0;
     std::uint32_t image = 0, category = 0, det = 0;
-    std::uint8_t flag = kRemoved;
+    Outcome flag = Outcome::ignored;
     std::int64_t gt = -1;                  // flat object of the decision (tp/ignored/duplicate)
     double same = kNegInf, other = kNegInf;
     std::int64_t same_obj = -1, other_obj = -1;  // flat objects attaining them
@@ -185,7 +184,7 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
       d.score = classes[k].det_score[r.detection];
       d.image = classes[k].det_image[r.detection];
       d.category = static_cast<std::uint32_t>(k);
-      d.flag = r.outcome == VocOutcome::tp ? kTp : r.outcome == VocOutcome::fp ? kFp : kRemoved;
+      d.flag = r.outcome;
       if (r.gt >= 0) d.gt = static_cast<std::int64_t>(obj_begin[k]) + r.gt;
       d.same = r.iou;
       if (r.nearest >= 0) d.same_obj = static_cast<std::int64_t>(obj_begin[k]) + r.nearest;
@@ -193,10 +192,10 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
   // Non-ignored detections per image, in class then rank order.
   std::vector<std::vector<std::uint32_t>> img_dt(num_images);
   for (std::size_t n = 0; n < dets.size(); ++n)
-    if (dets[n].flag != kRemoved) img_dt[dets[n].image].push_back(static_cast<std::uint32_t>(n));
+    if (dets[n].flag != Outcome::ignored) img_dt[dets[n].image].push_back(static_cast<std::uint32_t>(n));
   std::vector<std::uint8_t> matched(O, 0), matched_thr(O, 0);
   for (const Det& d : dets)
-    if (d.flag == kTp) {
+    if (d.flag == Outcome::tp) {
       matched[static_cast<std::size_t>(d.gt)] = 1;
       if (d.score >= s_thr) matched_thr[static_cast<std::size_t>(d.gt)] = 1;
     }
@@ -211,7 +210,7 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
     tbb::parallel_for(std::uint32_t{0}, I, [&](std::uint32_t i) {
       for (std::uint32_t n : img_dt[i]) {
         Det& d = dets[n];
-        if (d.flag != kFp) continue;
+        if (d.flag != Outcome::fp) continue;
         for (std::uint64_t j = img_obj_off[i]; j < img_obj_off[i + 1]; ++j) {
           const std::uint32_t o = img_obj[j];
           if (obj_class[o] == d.category) continue;
@@ -232,8 +231,8 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
     });
 
     // ---- operating points and F1 curves
-    detail::operating_points(dets, det_begin, [&](std::size_t k) { return result.classes[k].npos; }, kRemoved,
-                             kTp, s_thr, options.f1_points, an.f1_thresholds, an.per_category, an.overall);
+    detail::operating_points(dets, det_begin, [&](std::size_t k) { return result.classes[k].npos; }, s_thr,
+                             options.f1_points, an.f1_thresholds, an.per_category, an.overall);
 
     // ---- confusion matrix
     ConfusionMatrix& cm = an.confusion;
@@ -245,7 +244,7 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
       for (std::uint32_t n : img_dt[i]) {
         const Det& d = dets[n];
         if (d.score < s_thr) continue;
-        if (d.flag == kTp) ++cm.counts[d.category * (K + 1) + d.category];
+        if (d.flag == Outcome::tp) ++cm.counts[d.category * (K + 1) + d.category];
         else order.push_back(n);
       }
       std::stable_sort(order.begin(), order.end(),
@@ -299,8 +298,8 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
             tp += 1.;
             point();
           }
-          if (s.flag[n] == kTp) tp += 1.;
-          else if (s.flag[n] == kFp) fp += 1.;
+          if (s.flag[n] == Outcome::tp) tp += 1.;
+          else if (s.flag[n] == Outcome::fp) fp += 1.;
           point();
         }
         for (; ai < add.size(); ++ai) {

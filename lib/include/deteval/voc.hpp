@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "deteval/evaluate.hpp"  // EvalOptions
+#include "deteval/outcome.hpp"
 
 namespace deteval {
 
@@ -47,12 +48,11 @@ struct VocDataset {
   std::vector<VocClassData> classes;
 };
 
-/// What VOC's matching decided for one detection.
-enum class VocOutcome : std::uint8_t {
-  fp = 0,       ///< false positive: IoU <= threshold, or the object was already matched (duplicate)
-  tp = 1,       ///< true positive: the first detection above the threshold on a non-difficult object
-  ignored = 2,  ///< above the threshold on a difficult object: neither TP nor FP
-};
+/// What VOC's matching decided for one detection: fp (IoU <= threshold, or the object was
+/// already matched: a duplicate), tp (the first detection above the threshold on a
+/// non-difficult object), ignored (above the threshold on a difficult object). The one
+/// Outcome of every engine; the name VocOutcome stays for code written before it.
+using VocOutcome = Outcome;
 
 /// One detection in ranked order, with the matching's decision.
 struct VocRankedDetection {
