@@ -38,33 +38,43 @@ double voc_iou(const VocBox& det, const VocBox& gt) {
   return inters / uni;
 }
 
+double voc_precision_at_recall(std::span<const double> rec, std::span<const double> prec, double t) {
+  double p = 0.;
+  bool any = false;
+  for (std::size_t i = 0; i < rec.size(); ++i)
+    if (rec[i] >= t) {  // false for NaN recall (class without ground truth)
+      p = any ? std::max(p, prec[i]) : prec[i];
+      any = true;
+    }
+  return p;
+}
+
 double voc_ap_11point(std::span<const double> rec, std::span<const double> prec) {
   double ap = 0.;
-  for (int k = 0; k <= 10; ++k) {
-    // numpy.arange(0., 1.1, 0.1) yields k * 0.1: 0.30000000000000004 etc., not 0.3.
-    const double t = k * 0.1;
-    double p = 0.;
-    bool any = false;
-    for (std::size_t i = 0; i < rec.size(); ++i)
-      if (rec[i] >= t) {  // false for NaN recall (class without ground truth)
-        p = any ? std::max(p, prec[i]) : prec[i];
-        any = true;
-      }
-    ap = ap + p / 11.;
-  }
+  for (int k = 0; k <= 10; ++k)  // numpy.arange(0., 1.1, 0.1) yields k * 0.1: 0.30000000000000004, not 0.3
+    ap = ap + voc_precision_at_recall(rec, prec, k * 0.1) / 11.;
   return ap;
 }
 
-double voc_ap_area(std::span<const double> rec, std::span<const double> prec) {
+VocEnvelope voc_envelope(std::span<const double> rec, std::span<const double> prec) {
   const std::size_t n = rec.size() + 2;
-  std::vector<double> mrec(n), mpre(n);
-  mrec[0] = 0.;
-  mrec[n - 1] = 1.;
-  mpre[0] = 0.;
-  mpre[n - 1] = 0.;
-  std::copy(rec.begin(), rec.end(), mrec.begin() + 1);
-  std::copy(prec.begin(), prec.end(), mpre.begin() + 1);
-  for (std::size_t i = n - 1; i > 0; --i) mpre[i - 1] = np_maximum(mpre[i - 1], mpre[i]);
+  VocEnvelope e;
+  e.recall.resize(n);
+  e.precision.resize(n);
+  e.recall[0] = 0.;
+  e.recall[n - 1] = 1.;
+  e.precision[0] = 0.;
+  e.precision[n - 1] = 0.;
+  std::copy(rec.begin(), rec.end(), e.recall.begin() + 1);
+  std::copy(prec.begin(), prec.end(), e.precision.begin() + 1);
+  for (std::size_t i = n - 1; i > 0; --i) e.precision[i - 1] = np_maximum(e.precision[i - 1], e.precision[i]);
+  return e;
+}
+
+double voc_ap_area(std::span<const double> rec, std::span<const double> prec) {
+  const VocEnvelope e = voc_envelope(rec, prec);
+  const std::vector<double>&mrec = e.recall, &mpre = e.precision;
+  const std::size_t n = mrec.size();
   // Only where recall changes; NaN != NaN, so a NaN recall contributes (and gives NaN).
   std::vector<double> terms;
   terms.reserve(n - 1);

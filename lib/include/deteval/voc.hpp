@@ -103,8 +103,19 @@ VocResult voc_evaluate(const VocDataset& dataset, double iou_threshold = 0.5, co
 /// VOC2007 11-point AP: mean over t = k * 0.1 (k = 0..10) of the highest precision at
 /// recall >= t, summed in that order as the reference does.
 double voc_ap_11point(std::span<const double> recall, std::span<const double> precision);
+/// The highest precision at recall >= t (0 when no recall reaches t): one of the 11
+/// points at t = k * 0.1.
+double voc_precision_at_recall(std::span<const double> recall, std::span<const double> precision, double t);
 
-/// VOC2010+ area AP: area under the precision envelope, with numpy's summation.
+/// The precision envelope of the area AP: recall [0, recall..., 1] and precision
+/// [0, precision..., 0] with the running maximum from the right (numpy.maximum).
+struct VocEnvelope {
+  std::vector<double> recall, precision;
+};
+VocEnvelope voc_envelope(std::span<const double> recall, std::span<const double> precision);
+
+/// VOC2010+ area AP: area under the precision envelope (the sum of (recall[i+1] -
+/// recall[i]) * precision[i+1] where recall changes), with numpy's summation.
 double voc_ap_area(std::span<const double> recall, std::span<const double> precision);
 
 }  // namespace deteval
