@@ -17,24 +17,7 @@
 
 namespace deteval {
 
-using detail::describe;
-using detail::get_flag;
-using detail::get_id;
-using detail::get_number;
-using detail::image_size;
-using detail::ImageSize;
-using detail::is_shape_type;
-using detail::json;
-using detail::member;
-using detail::needs_image_size;
-using detail::parse_box;
-using detail::parse_polygon;
-using detail::parse_segmentation;
-using detail::parse_shape;
-using detail::path_index;
-using detail::path_key;
-using detail::require;
-using detail::require_object;
+using namespace detail;  // the readers' shared parts: coco_read_parts.hpp, json_util.hpp
 
 void parse_coco_params(std::string_view text, const std::string& file, Params& params, Subset* subset) {
   const json root = detail::parse_json(text, file);
