@@ -15,7 +15,7 @@
 namespace py = pybind11;
 
 PYBIND11_MODULE(_core, m) {
-  m.doc() = "deteval's C++ engine (use deteval.coco, deteval.cocoeval, deteval.mask)";
+  m.doc() = "deteval's C++ engine (use deteval.coco, deteval.cocoeval, deteval.mask, deteval.panoptic, deteval.semantic)";
 #ifdef DETEVAL_HAVE_CUDA
   deteval::cuda::register_backend();
 #endif
@@ -41,4 +41,5 @@ PYBIND11_MODULE(_core, m) {
   deteval::python::bind_coco(m);
   deteval::python::bind_json(m);
   deteval::python::bind_accumulate(m);
+  deteval::python::bind_segmentation(m);
 }
