@@ -101,6 +101,7 @@ Params params_from(const py::dict& d) {
     if (ranges[i].size() != 2) throw py::value_error("params: areaRng[" + std::to_string(i) + "]: expected [lo, hi]");
     p.area_ranges.push_back({labels[i], ranges[i][0], ranges[i][1]});
   }
+  if (d.contains("kpt_oks_sigmas")) p.kpt_oks_sigmas = d["kpt_oks_sigmas"].cast<std::vector<double>>();
   if (std::string err = validate(p); !err.empty()) throw py::value_error("params: " + err);
   return p;
 }
