@@ -8,7 +8,7 @@
 #include <string>
 
 #include "commands.hpp"
-#include "memory.hpp"
+#include "deteval/runtime/memory.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/version.hpp"
 #ifdef DETEVAL_HAVE_CUDA
@@ -17,7 +17,7 @@
 
 int main(int argc, char** argv) {
   using deteval::ExitCode;
-  deteval::cli::tune_memory();  // before the first large buffer
+  deteval::runtime::tune_memory();  // before the first large buffer
 #ifdef DETEVAL_HAVE_CUDA
   deteval::cuda::register_backend();  // explicit: a static library's initialisers may be dropped
 #endif
