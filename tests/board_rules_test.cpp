@@ -471,7 +471,7 @@ TEST_F(BoardRules, AVersion2BoardGainsTheStrictRuleOffForItsTasks) {
   ASSERT_EQ(sqlite3_open(path("board.db").c_str(), &db), SQLITE_OK);
   char* err = nullptr;
   ASSERT_EQ(sqlite3_exec(db,
-                         "ALTER TABLE tasks DROP COLUMN strict;"
+                         "ALTER TABLE tasks DROP COLUMN strict; DROP TABLE tokens;"
                          "UPDATE meta SET value = 'deteval-board 2' WHERE key = 'schema';",
                          nullptr, nullptr, &err),
             SQLITE_OK)
@@ -487,6 +487,33 @@ TEST_F(BoardRules, AVersion2BoardGainsTheStrictRuleOffForItsTasks) {
   EXPECT_TRUE(add("hw2", d.gt, r).strict);
   EXPECT_EQ(submit("hw2", "alice", equal).status, "rejected");
   EXPECT_EQ(board->history("hw1", "alice").size(), 2u);
+}
+
+TEST_F(BoardRules, AVersion3BoardGainsTheTokenTable) {
+  // A version 3 board: a current one without the access tokens of version 4.
+  const auto d = make_data(10, 1, 38);
+  add("hw1", d.gt);
+  reg("alice");
+  ASSERT_EQ(submit("hw1", "alice", d.dt).status, "scored");
+  board.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path("board.db").c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db, "DROP TABLE tokens; UPDATE meta SET value = 'deteval-board 3' WHERE key = 'schema';",
+                         nullptr, nullptr, &err),
+            SQLITE_OK)
+      << (err ? err : "");
+  sqlite3_close(db);
+  board = std::make_unique<Board>(path("board.db"), [this] { return clock_ms; });  // upgrades
+  EXPECT_EQ(board->history("hw1", "alice").size(), 1u);
+  const std::string token = board->issue_token("alice");
+  EXPECT_EQ(board->token_user(token), "alice");
+  EXPECT_EQ(board->token_user(token + "0"), std::nullopt);
+  const std::string again = board->issue_token("alice");  // replaces the first
+  EXPECT_NE(again, token);
+  EXPECT_EQ(board->token_user(token), std::nullopt);
+  EXPECT_EQ(board->token_user(again), "alice");
+  EXPECT_THROW(board->issue_token("nobody"), UsageError);
 }
 
 TEST_F(BoardRules, AStrictTaskRefusesWhatTheSanityChecksWarnAbout) {

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <regex>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -108,12 +110,17 @@ std::optional<std::string> Server::Impl::read_body(const httplib::Request& req, 
     return too_large();
   std::string body;
   bool over = false;
-  reader([&](const char* data, std::size_t n) {
+  const bool read = reader([&](const char* data, std::size_t n) {
     if (body.size() + n > cap) return !(over = true);
     body.append(data, n);
     return true;
   });
   if (over) return too_large();
+  if (!read) {
+    res.set_header("Connection", "close");
+    send(res, {400, error_json("the request body could not be read")}, "application/json");
+    return std::nullopt;
+  }
   return body;
 }
 
@@ -147,12 +154,12 @@ Upload Server::Impl::receive_upload(const httplib::Request& req, const httplib::
     return up;
   }
   up.file = Spool(spool_dir, ++spool_seq);
-  bool over = false, failed = false, seen_file = false;
+  bool over = false, failed = false, seen_file = false, read = false;
   std::int64_t total = 0;
   if (multipart) {
     std::string field;
     bool is_file = false;
-    reader(
+    read = reader(
         [&](const httplib::MultipartFormData& part) {
           field = part.name;
           is_file = part.name == "file" && !seen_file;
@@ -168,13 +175,13 @@ Upload Server::Impl::receive_upload(const httplib::Request& req, const httplib::
           v.append(data, n);
           return true;
         });
-    if (!over && !failed && !seen_file) {
+    if (read && !seen_file) {
       up.status = 400;
       up.error = "expected a multipart field named 'file'";
       return up;
     }
   } else {
-    reader([&](const char* data, std::size_t n) {
+    read = reader([&](const char* data, std::size_t n) {
       total += static_cast<std::int64_t>(n);
       if (total > limit) return !(over = true);
       return up.file.write(data, n) || !(failed = true);
@@ -185,6 +192,9 @@ Upload Server::Impl::receive_upload(const httplib::Request& req, const httplib::
     up.error = "file too large (the task accepts at most " + std::to_string(cap) + " bytes)";
   } else if (failed) {
     throw IoError::cannot_write(spool_dir, std::strerror(errno));
+  } else if (!read) {
+    up.status = 400;
+    up.error = "the request body could not be read";
   }
   return up;
 }
@@ -221,7 +231,21 @@ Server::Impl::Impl(ServerOptions options)
   spool_dir = tmpl;
   const int threads = o.http_threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
-  http.set_payload_max_length(o.max_json_bytes);  // routes that take bodies read them capped themselves
+  // Bodies are capped before they are read: here for every request but a submission (whose
+  // route checks the task's own cap), and again while reading (chunked bodies declare no size).
+  http.set_payload_max_length(std::numeric_limits<std::size_t>::max());
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    static const std::regex submission(R"(/api/tasks/[^/]+/submissions|/tasks/[^/]+/submit)");
+    const bool chunked = req.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+    const std::uint64_t length = req.get_header_value<std::uint64_t>("Content-Length");
+    if ((length > o.max_json_bytes || chunked) && !(req.method == "POST" && std::regex_match(req.path, submission))) {
+      res.set_header("Connection", "close");
+      send(res, {413, error_json("request body too large (at most " + std::to_string(o.max_json_bytes) + " bytes)")},
+           "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   http.set_read_timeout(30);
   http.set_write_timeout(30);
   http.set_exception_handler([this](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
