@@ -277,6 +277,45 @@ TEST_F(ServerApiTest, SlowScoringAnswers202AndThePollGivesTheScore) {
   EXPECT_EQ(http->Get("/api/jobs/999999", bearer(ada))->status, 404);
 }
 
+// The scoring runs behind one interface: a queue that is full makes the server answer 503
+// (nothing recorded, the spooled upload removed); one that never finishes, 202.
+struct StuckQueue : server::ScoringQueue {
+  bool full = false;
+  std::vector<std::string> files;
+  std::optional<std::int64_t> enqueue(server::ScoringJob job) override {
+    if (full) return std::nullopt;
+    files.push_back(job.file);
+    return static_cast<std::int64_t>(files.size());
+  }
+  server::JobState wait(std::int64_t id, std::chrono::milliseconds) override {
+    server::JobState s;
+    s.phase = server::JobState::Phase::pending;
+    s.task = "hw1";
+    s.user = id > 0 ? "ada" : "";
+    return s;
+  }
+  void drain() override {}
+};
+
+TEST_F(ServerApiTest, AFullQueueIs503AndAStuckOneIs202) {
+  auto o = options();
+  auto* queue = new StuckQueue;
+  o.make_queue = [queue] { return std::unique_ptr<server::ScoringQueue>(queue); };
+  start(o);
+  const std::string ada = register_user("ada");
+  auto r = submit(ada, data.dt.dump());
+  ASSERT_EQ(r->status, 202) << r->body;
+  ASSERT_EQ(queue->files.size(), 1u);
+  EXPECT_EQ(test::slurp(queue->files[0]), data.dt.dump());  // the body, spooled for the scorer
+  std::filesystem::remove(queue->files[0]);
+  queue->full = true;
+  r = submit(ada, data.dt.dump());
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->get_header_value("Retry-After"), "5");
+  EXPECT_TRUE(std::filesystem::is_empty(std::filesystem::path(queue->files[0]).parent_path()));
+  EXPECT_EQ(json::parse(http->Get("/api/tasks/hw1/submissions", bearer(ada))->body)["submissions"].size(), 0u);
+}
+
 TEST_F(ServerApiTest, LeaderboardSelectionAndOrganizerEndpoints) {
   start(options());
   const std::string ada = register_user("ada"), bob = register_user("bob");

@@ -74,14 +74,15 @@ struct ServerProcess {
   int exit_status = -1;
   std::string out;
 
-  explicit ServerProcess(const std::string& args) {
+  /// `env`: assignments put before the command (e.g. "TMPDIR=/x").
+  explicit ServerProcess(const std::string& args, const std::string& env = "") {
     int fds[2];
     if (::pipe(fds) != 0) return;
     pid = ::fork();
     if (pid == 0) {
       ::dup2(fds[1], 1);
       ::close(fds[0]);
-      const std::string cmd = std::string("exec '") + DETEVAL_CLI + "' board serve --listen 127.0.0.1:0 " + args;
+      const std::string cmd = env + (env.empty() ? "" : " ") + "exec '" + DETEVAL_CLI + "' board serve --listen 127.0.0.1:0 " + args;
       ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
     }

@@ -1,6 +1,9 @@
 // The server's life cycle (start, serve, graceful stop), its shared helpers (bounded body
 // reading, the spool, tokens, rate limits) and the organizer token file.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -271,15 +274,38 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(o
 
 Server::~Server() { stop(); }
 
-int Server::bind() {
-  if (impl_->o.port == 0) {
-    const int port = impl_->http.bind_to_any_port(impl_->o.host);
-    if (port <= 0) throw IoError::cannot_write(impl_->o.host, "cannot listen on any port");
-    return port;
+namespace {
+
+// cpp-httplib 0.11 listens with a backlog of 5: a burst of connections overflows it, and with
+// SYN cookies the kernel then resets the overflowing clients. Listening again on the same
+// socket (found by its port) only raises the backlog.
+void widen_backlog(int port) {
+  for (int fd = 3; fd < 4096; ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    const int p = addr.ss_family == AF_INET    ? ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port)
+                  : addr.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                                               : -1;
+    if (p == port) ::listen(fd, SOMAXCONN);
   }
-  if (!impl_->http.bind_to_port(impl_->o.host, impl_->o.port))
-    throw IoError::cannot_write(impl_->o.host + ":" + std::to_string(impl_->o.port), "cannot listen there");
-  return impl_->o.port;
+}
+
+}  // namespace
+
+int Server::bind() {
+  int port = impl_->o.port;
+  if (port == 0) {
+    port = impl_->http.bind_to_any_port(impl_->o.host);
+    if (port <= 0) throw IoError::cannot_write(impl_->o.host, "cannot listen on any port");
+  } else if (!impl_->http.bind_to_port(impl_->o.host, port)) {
+    throw IoError::cannot_write(impl_->o.host + ":" + std::to_string(port), "cannot listen there");
+  }
+  widen_backlog(port);
+  return port;
 }
 
 void Server::run() { impl_->http.listen_after_bind(); }
