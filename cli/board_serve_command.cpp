@@ -26,6 +26,7 @@ void run_serve(const ServeOptions& o) {
   const auto colon = o.listen.rfind(':');
   if (colon == std::string::npos || colon == 0) throw UsageError("--listen: expected HOST:PORT, got '" + o.listen + "'");
   s.host = o.listen.substr(0, colon);
+  if (s.host.size() > 2 && s.host.front() == '[' && s.host.back() == ']') s.host = s.host.substr(1, s.host.size() - 2);  // [::1]:8080
   try {
     std::size_t used = 0;
     s.port = std::stoi(o.listen.substr(colon + 1), &used);
