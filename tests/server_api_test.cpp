@@ -404,7 +404,7 @@ TEST_F(ServerApiTest, PagesEscapeEverythingAndCheckTheCsrfToken) {
 
 // SIGTERM: the server stops accepting, and every accepted scoring is finished and recorded.
 TEST_F(ServerApiTest, SigtermFinishesAcceptedScorings) {
-  const test::Data big = test::make_data(400, 6, 9, 3);  // some scoring time each
+  const test::Data big = test::make_data(150, 5, 9, 2);  // some scoring time each
   dir.add_task("big", big.gt, "");
   dir.cli("board register --db " + dir.db() + " --user ada --name Ada");
   const std::string token = dir.cli("board token --db " + dir.db() + " --user ada").out.substr(0, 68);
