@@ -113,7 +113,6 @@ struct Server::Impl {
   std::atomic<std::uint64_t> spool_seq{0};
   std::atomic<int> waiting{0};  ///< request threads waiting for a score
   int max_waiting = 1;          ///< at most this many wait: the others answer 202 (pages stay served)
-  std::atomic<bool> stopped{false};
   std::once_flag stop_once;
 
   std::int64_t now() const { return o.clock(); }
