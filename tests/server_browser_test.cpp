@@ -45,6 +45,7 @@ class Chromium {
     if (::pipe(to) != 0 || ::pipe(from) != 0) return;
     pid_ = ::fork();
     if (pid_ == 0) {
+      ::setpgid(0, 0);  // its own group, so the test can end every helper process
       ::dup2(to[0], 3);
       ::dup2(from[1], 4);
       const int null = ::open("/dev/null", O_WRONLY);
@@ -69,12 +70,16 @@ class Chromium {
     call("Runtime.enable", json::object(), true);
   }
   ~Chromium() {
-    if (pid_ > 0) {
-      ::close(out_);
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-      ::close(in_);
-    }
+    if (pid_ <= 0) return;
+    // Browser.close lets Chromium end its own helper processes; a kill of its process group
+    // is the fallback, so nothing outlives the test.
+    if (ok()) call("Browser.close", json::object());
+    ::close(out_);
+    for (int i = 0; i < 100 && ::waitpid(pid_, nullptr, WNOHANG) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ::kill(-pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, WNOHANG);
+    ::close(in_);
   }
   bool ok() const { return !session_.empty(); }
 
