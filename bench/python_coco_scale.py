@@ -17,10 +17,10 @@ faster-coco-eval is not a dependency of the project: build it outside (docs/pyth
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -60,17 +60,21 @@ print(json.dumps({"import": t_import - t0, "load gt": t_gt - t_import, "load res
 
 
 def run_python(tool, env, gt, dt, iou):
+    """One fresh interpreter; its own rusage (os.wait4): CPU, peak RSS, minor faults."""
     t0 = time.perf_counter()
-    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    r = subprocess.run([sys.executable, "-c", RUN, tool, gt, dt, iou], env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = ru.ru_utime - ru0.ru_utime + ru.ru_stime - ru0.ru_stime
-    if r.returncode != 0:
-        sys.exit(f"{tool} failed: {r.stderr}")
-    doc = json.loads(r.stdout.strip().splitlines()[-1])
-    doc["process"] = wall
-    doc["cpu"] = cpu  # of the whole process
+    with tempfile.TemporaryFile("w+") as err:
+        p = subprocess.Popen([sys.executable, "-c", RUN, tool, gt, dt, iou], env=env, stdout=subprocess.PIPE,
+                             stderr=err, text=True)
+        out = p.stdout.read()
+        _, status, ru = os.wait4(p.pid, 0)
+        p.returncode = status  # reaped here, not by Popen
+        wall = time.perf_counter() - t0
+        if status != 0:
+            err.seek(0)
+            sys.exit(f"{tool} failed: {err.read()}")
+    doc = json.loads(out.strip().splitlines()[-1])
+    doc.update(process=wall, cpu=ru.ru_utime + ru.ru_stime, user=ru.ru_utime, sys=ru.ru_stime, rss=ru.ru_maxrss,
+               faults=ru.ru_minflt)
     return doc
 
 
@@ -90,9 +94,9 @@ def main():
     for t in a.types.split(","):
         runs = {"cli": [], "deteval": [], "fce": []}
         for _ in range(a.repeat):
-            wall, cpu, rss, phases, ap_text = measure([cli, "coco", "--gt", gt, "--dt", dt, "--iou-type", t,
-                                                       "--timings", "--no-per-class", "--quiet"])
-            runs["cli"].append({"process": wall, "cpu": cpu, "AP": float(ap_text)})
+            m = measure([cli, "coco", "--gt", gt, "--dt", dt, "--iou-type", t, "--timings", "--no-per-class"])
+            runs["cli"].append({"process": m["wall"], "cpu": m["cpu"], "user": m["user"], "sys": m["sys"],
+                                "rss": m["rss"], "faults": m["faults"], "AP": float(m["ap"])})
             runs["deteval"].append(run_python("deteval", env, gt, dt, t))
             if fce_env:
                 runs["fce"].append(run_python("faster_coco_eval", fce_env, gt, dt, t))
@@ -100,16 +104,19 @@ def main():
         c = med["cli"]["process"]
         print(f"\n{t}: median of {a.repeat}, seconds")
         cc = med["cli"]["cpu"]
-        print("| tool | API (COCO() .. summarize) | process | vs CLI | process CPU | vs CLI | load gt | load results | "
-              "evaluate | accumulate | AP |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-        print(f"| deteval CLI | | {c:.3f} | 1.00 | {cc:.3f} | 1.00 | | | | | {runs['cli'][0]['AP']!r} |")
+        print("| tool | API (COCO() .. summarize) | process | vs CLI | process CPU (user + sys) | vs CLI | peak RSS | "
+              "minor faults | load gt | load results | evaluate | accumulate | AP |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        mc = med["cli"]
+        print(f"| deteval CLI | | {c:.3f} | 1.00 | {cc:.3f} ({mc['user']:.2f} + {mc['sys']:.2f}) | 1.00 | "
+              f"{mc['rss'] / 1024:.0f} MiB | {mc['faults']:.0f} | | | | | {runs['cli'][0]['AP']!r} |")
         for k, name in (("deteval", "deteval (Python)"), ("fce", "faster-coco-eval")):
             if k not in med:
                 continue
             m = med[k]
-            print(f"| {name} | {m['api']:.3f} | {m['process']:.3f} | {m['api'] / c:.2f} | {m['cpu']:.3f} | "
-                  f"{m['cpu'] / cc:.2f} | {m['load gt']:.3f} | "
+            print(f"| {name} | {m['api']:.3f} | {m['process']:.3f} | {m['api'] / c:.2f} | {m['cpu']:.3f} "
+                  f"({m['user']:.2f} + {m['sys']:.2f}) | {m['cpu'] / cc:.2f} | {m['rss'] / 1024:.0f} MiB | "
+                  f"{m['faults']:.0f} | {m['load gt']:.3f} | "
                   f"{m['load results']:.3f} | {m['evaluate']:.3f} | {m['accumulate']:.3f} | {runs[k][0]['AP']!r} |")
 
 

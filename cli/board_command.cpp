@@ -6,6 +6,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "board_serve_command.hpp"
 #include "commands.hpp"
 #include "deteval/board/board.hpp"
 #include "deteval/board/render.hpp"
@@ -313,8 +314,7 @@ void add_board_command(CLI::App& app) {
   sel->callback([o] {
     const auto ids = open_board(o->db)->select(o->task, o->user, parse_ids(o->submissions));
     if (o->json) {
-      std::cout << "{\"task\": " << nlohmann::json(o->task).dump() << ", \"user\": " << nlohmann::json(o->user).dump()
-                << ", \"final_picks\": " << nlohmann::json(ids).dump() << "}\n";
+      std::cout << selection_json(o->task, o->user, ids);
     } else {
       std::cout << "final picks of " << o->user << " for " << o->task << ":";
       for (auto id : ids) std::cout << " " << id;
@@ -390,6 +390,8 @@ void add_board_command(CLI::App& app) {
       throw UsageError(std::string(e.what()) + " (set one with `task add --pass-score S` or `task update --pass-score S`)");
     }
   });
+
+  add_board_serve_commands(*board);
 }
 
 }  // namespace deteval::cli

@@ -23,7 +23,7 @@
 #include "deteval/subset.hpp"
 #include "deteval/summary.hpp"
 #include "analysis_output.hpp"
-#include "memory.hpp"
+#include "deteval/runtime/memory.hpp"
 #include "input_warnings.hpp"
 #include "options.hpp"
 #include "progress.hpp"
@@ -289,7 +289,7 @@ void run_coco(const CocoOptions& o) {
                  t_gt, t_dt, ev.timings.cells, ev.timings.iou, ev.device.c_str(), ev.timings.matching,
                  ev.timings.accumulation, t_sum, t_an);
   // Peak RSS, faults and system time show when the machine (paging), not the work, is the limit.
-  if (o.timings) std::fprintf(stderr, "%s\n", format_resource_use(resource_use()).c_str());
+  if (o.timings) std::fprintf(stderr, "%s\n", runtime::format_resource_use(runtime::resource_use()).c_str());
 }
 
 }  // namespace

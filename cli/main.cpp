@@ -10,7 +10,7 @@
 
 #include "commands.hpp"
 #include "deteval/error.hpp"
-#include "memory.hpp"
+#include "deteval/runtime/memory.hpp"
 #include "deteval/version.hpp"
 #ifdef DETEVAL_HAVE_CUDA
 #include "deteval/cuda/backend.hpp"
@@ -55,7 +55,7 @@ std::string command_message(const deteval::Error& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  deteval::cli::tune_memory();  // before the first large buffer
+  deteval::runtime::tune_memory();  // before the first large buffer
 #ifdef DETEVAL_HAVE_CUDA
   deteval::cuda::register_backend();  // explicit: a static library's initialisers may be dropped
 #endif

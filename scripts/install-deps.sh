@@ -6,6 +6,8 @@ set -eu
 pkgs="cmake ninja-build g++ make nlohmann-json3-dev libboost-dev libtbb-dev libcli11-dev libgtest-dev libgmock-dev libsqlite3-dev libsimdjson-dev libpng-dev libdeflate-dev"
 # The Python package (python/, docs/python.md): pybind11, the headers and numpy of Debian's python3.
 pkgs="$pkgs pybind11-dev python3-dev python3-numpy"
+# The leaderboard's web service (`deteval board serve`): cpp-httplib, found with pkg-config.
+pkgs="$pkgs libcpp-httplib-dev pkg-config"
 test_pkgs=""
 if [ "${1:-}" = "--test" ]; then
   test_pkgs="chromium fonts-dejavu-core"

@@ -50,6 +50,20 @@ class BoardRules : public ::testing::Test {
   SubmissionResult submit(const std::string& task, const std::string& user, const json& dt) {
     return board->submit(task, user, write("sub.json", dt), "sub.json");
   }
+  // A current board with task hw1 and one scored submission of alice, made older by
+  // `downgrade` (SQL), then reopened: the open upgrades it.
+  void as_older_board(const json& gt, const json& dt, const char* downgrade) {
+    add("hw1", gt);
+    reg("alice");
+    ASSERT_EQ(submit("hw1", "alice", dt).status, "scored");
+    board.reset();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path("board.db").c_str(), &db), SQLITE_OK);
+    char* err = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, downgrade, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+    sqlite3_close(db);
+    board = std::make_unique<Board>(path("board.db"), [this] { return clock_ms; });
+  }
   // Runs `f`, which must be refused by the rules (exit 6) with a message free of flags.
   template <class F>
   std::string refused(F f) {
@@ -463,21 +477,10 @@ TEST_F(BoardRules, AVersion1BoardIsUpgradedInPlace) {
 TEST_F(BoardRules, AVersion2BoardGainsTheStrictRuleOffForItsTasks) {
   // A version 2 board: a current one without the `strict` column of version 3.
   const auto d = make_data(10, 1, 36);
-  add("hw1", d.gt);
-  reg("alice");
-  ASSERT_EQ(submit("hw1", "alice", d.dt).status, "scored");
-  board.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path("board.db").c_str(), &db), SQLITE_OK);
-  char* err = nullptr;
-  ASSERT_EQ(sqlite3_exec(db,
-                         "ALTER TABLE tasks DROP COLUMN strict;"
-                         "UPDATE meta SET value = 'deteval-board 2' WHERE key = 'schema';",
-                         nullptr, nullptr, &err),
-            SQLITE_OK)
-      << (err ? err : "");
-  sqlite3_close(db);
-  board = std::make_unique<Board>(path("board.db"), [this] { return clock_ms; });  // upgrades
+  as_older_board(d.gt, d.dt,
+                 "ALTER TABLE tasks DROP COLUMN strict; DROP TABLE tokens;"
+                 "UPDATE meta SET value = 'deteval-board 2' WHERE key = 'schema';");
+  if (HasFatalFailure()) return;
   EXPECT_FALSE(board->task("hw1").strict);
   json equal = d.dt;
   for (auto& x : equal) x["score"] = 0.5;
@@ -487,6 +490,22 @@ TEST_F(BoardRules, AVersion2BoardGainsTheStrictRuleOffForItsTasks) {
   EXPECT_TRUE(add("hw2", d.gt, r).strict);
   EXPECT_EQ(submit("hw2", "alice", equal).status, "rejected");
   EXPECT_EQ(board->history("hw1", "alice").size(), 2u);
+}
+
+TEST_F(BoardRules, AVersion3BoardGainsTheTokenTable) {
+  // A version 3 board: a current one without the access tokens of version 4.
+  const auto d = make_data(10, 1, 38);
+  as_older_board(d.gt, d.dt, "DROP TABLE tokens; UPDATE meta SET value = 'deteval-board 3' WHERE key = 'schema';");
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(board->history("hw1", "alice").size(), 1u);
+  const std::string token = board->issue_token("alice");
+  EXPECT_EQ(board->token_user(token), "alice");
+  EXPECT_EQ(board->token_user(token + "0"), std::nullopt);
+  const std::string again = board->issue_token("alice");  // replaces the first
+  EXPECT_NE(again, token);
+  EXPECT_EQ(board->token_user(token), std::nullopt);
+  EXPECT_EQ(board->token_user(again), "alice");
+  EXPECT_THROW(board->issue_token("nobody"), UsageError);
 }
 
 TEST_F(BoardRules, AStrictTaskRefusesWhatTheSanityChecksWarnAbout) {

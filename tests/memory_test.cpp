@@ -1,7 +1,7 @@
-// The program's memory policy (cli/memory.cpp, linked into this test as into deteval):
+// The memory policy (runtime/memory.cpp, linked into this test as into deteval):
 // large buffers carry the huge-page advice, contents are intact, and --timings reports the
 // process's resource use.
-#include "../cli/memory.hpp"
+#include "deteval/runtime/memory.hpp"
 
 #include <gtest/gtest.h>
 
@@ -43,11 +43,11 @@ bool thp_enabled() {
 }
 
 TEST(Memory, LargeBuffersAreAdvisedAndIntact) {
-  cli::tune_memory();
+  runtime::tune_memory();
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  EXPECT_FALSE(cli::huge_pages_in_use());  // the sanitizer's allocator is left alone
+  EXPECT_FALSE(runtime::huge_pages_in_use());  // the sanitizer's allocator is left alone
 #else
-  EXPECT_EQ(cli::huge_pages_in_use(), thp_enabled());
+  EXPECT_EQ(runtime::huge_pages_in_use(), thp_enabled());
 #endif
   std::vector<std::uint64_t> big(std::size_t(16) << 20 >> 3);  // 16 MiB
   std::iota(big.begin(), big.end(), std::uint64_t{7});
@@ -55,14 +55,14 @@ TEST(Memory, LargeBuffersAreAdvisedAndIntact) {
   EXPECT_EQ(big.back(), 7u + big.size() - 1);
   EXPECT_EQ(std::accumulate(big.begin(), big.end(), std::uint64_t{0}),
             big.size() * 7u + big.size() * (big.size() - 1) / 2);
-  if (!cli::huge_pages_in_use()) GTEST_SKIP() << "transparent huge pages are off here";
+  if (!runtime::huge_pages_in_use()) GTEST_SKIP() << "transparent huge pages are off here";
   // The middle of the buffer lies in its 2 MiB-aligned part, so its mapping carries the advice.
   const std::string flags = vm_flags_of(big.data() + big.size() / 2);
   EXPECT_NE(flags.find(" hg"), std::string::npos) << flags;
 }
 
 TEST(Memory, SmallAllocationsStillWork) {
-  cli::tune_memory();
+  runtime::tune_memory();
   std::vector<std::string> many;
   for (int i = 0; i < 100000; ++i) many.push_back(std::to_string(i));
   EXPECT_EQ(many[99999], "99999");
@@ -71,10 +71,10 @@ TEST(Memory, SmallAllocationsStillWork) {
 }
 
 TEST(Memory, ResourceUseIsReported) {
-  const cli::ResourceUse r = cli::resource_use();
+  const runtime::ResourceUse r = runtime::resource_use();
   EXPECT_GT(r.peak_rss_kib, 0);
   EXPECT_GT(r.minor_faults, 0);
-  const std::string line = cli::format_resource_use(r);
+  const std::string line = runtime::format_resource_use(r);
   EXPECT_EQ(line.rfind("memory: peak RSS ", 0), 0u) << line;
   EXPECT_NE(line.find("| minor faults "), std::string::npos) << line;
   EXPECT_NE(line.find("| system "), std::string::npos) << line;

@@ -116,6 +116,11 @@ std::string history_json(const std::string& task, const std::string& user, const
   return json{{"task", task}, {"user", user}, {"submissions", arr}}.dump(1) + "\n";
 }
 
+std::string selection_json(const std::string& task, const std::string& user, const std::vector<std::int64_t>& ids) {
+  return "{\"task\": " + json(task).dump() + ", \"user\": " + json(user).dump() + ", \"final_picks\": " +
+         json(ids).dump() + "}\n";
+}
+
 std::string history_text(const std::vector<HistoryEntry>& h) {
   if (h.empty()) return "no submission yet\n";
   std::ostringstream out;

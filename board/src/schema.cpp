@@ -6,12 +6,13 @@
 
 namespace deteval::board::detail {
 
-const char* const kSchemaVersion = "deteval-board 3";
+const char* const kSchemaVersion = "deteval-board 4";
 
 namespace {
 
 constexpr const char* kVersion1 = "deteval-board 1";
 constexpr const char* kVersion2 = "deteval-board 2";
+constexpr const char* kVersion3 = "deteval-board 3";
 
 // Every table is STRICT: a wrong type is an error, not a silent conversion.
 constexpr const char* kSchema = R"sql(
@@ -118,9 +119,20 @@ constexpr const char* kUpgrade2To3 = R"sql(
 ALTER TABLE tasks ADD COLUMN strict INTEGER NOT NULL DEFAULT 0 CHECK (strict IN (0, 1));
 )sql";
 
+// Version 3 -> 4 (the web service, `board serve`): users' access tokens, one per user,
+// stored as SHA-256 digests only (the token itself is shown once, when issued). Kept as its
+// own step so another upgrade can be ordered before or after it.
+constexpr const char* kUpgrade3To4 = R"sql(
+CREATE TABLE tokens(
+  token_sha256 TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL UNIQUE REFERENCES users(id),
+  created_at INTEGER NOT NULL
+) STRICT;
+)sql";
+
 const char* kKnownTables =
     "('meta', 'users', 'tasks', 'task_images', 'submissions', 'disqualifications', 'selections', "
-    "'disqualification_log', 'sqlite_sequence')";
+    "'disqualification_log', 'tokens', 'sqlite_sequence')";
 
 }  // namespace
 
@@ -149,11 +161,12 @@ void create_or_migrate(sql::Db& db, const std::string& db_path) {
     if (any.i64(0) != 0) throw UsageError(db_path + ": not a deteval board");
     db.exec(kSchema);
     db.exec(kVersion2Tables);
+    db.exec(kUpgrade3To4);
     sql::Stmt meta(db, "INSERT INTO meta(key, value) VALUES ('schema', ?)");
     meta.bind(1, kSchemaVersion).run();
     return;
   }
-  if (version != kVersion1 && version != kVersion2)
+  if (version != kVersion1 && version != kVersion2 && version != kVersion3)
     throw UsageError(db_path + ": a deteval board of another version (" + version + "); this build reads " +
                      kVersion1 + " to " + kSchemaVersion);
   if (version == kVersion1) {
@@ -162,7 +175,8 @@ void create_or_migrate(sql::Db& db, const std::string& db_path) {
     db.exec("INSERT INTO disqualification_log(task_name, user_id, action, reason, at) "
             "SELECT task_name, user_id, 'disqualify', reason, at FROM disqualifications ORDER BY at");
   }
-  db.exec(kUpgrade2To3);
+  if (version != kVersion3) db.exec(kUpgrade2To3);
+  db.exec(kUpgrade3To4);
   sql::Stmt meta(db, "UPDATE meta SET value = ? WHERE key = 'schema'");
   meta.bind(1, kSchemaVersion).run();
 }

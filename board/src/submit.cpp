@@ -48,7 +48,7 @@ ScoreKind score_kind(Metric m) {
 }
 
 std::string limit_message(const Task& t, std::int64_t count, std::int64_t oldest) {
-  return "daily limit reached: " + std::to_string(count) + " scored submission" + (count == 1 ? "" : "s") +
+  return std::string(kDailyLimitRefusal) + ": " + std::to_string(count) + " scored submission" + (count == 1 ? "" : "s") +
          " to task '" + t.name + "' in the last 24 hours (limit " + std::to_string(*t.daily_limit) +
          "); the next one is accepted after " + format_iso8601(oldest + kDayMs);
 }

@@ -7,7 +7,9 @@ A drop-in for pycocotools: ``deteval.coco.COCO``, ``deteval.cocoeval.COCOeval`` 
     from deteval.cocoeval import COCOeval
 
 or, for code that imports pycocotools itself, ``deteval.init_as_pycocotools()`` first.
-See docs/python.md. The submodules (which need numpy) are imported on first use.
+Beyond COCO: ``deteval.panoptic`` (panopticapi's PQ) and ``deteval.semantic`` (Cityscapes
+IoU/iIoU, label-map mIoU), from files or numpy arrays. See docs/python.md. The submodules
+(which need numpy) are imported on first use.
 """
 import importlib
 import sys
@@ -16,9 +18,10 @@ import types
 from . import _core
 
 __version__ = _core.__version__
-__all__ = ["COCO", "COCOeval", "Params", "mask", "coco", "cocoeval", "init_as_pycocotools"]
+__all__ = ["COCO", "COCOeval", "Params", "mask", "coco", "cocoeval", "panoptic", "semantic", "init_as_pycocotools"]
 
 _LAZY = {"mask": ("mask", None), "coco": ("coco", None), "cocoeval": ("cocoeval", None),
+         "panoptic": ("panoptic", None), "semantic": ("semantic", None),
          "COCO": ("coco", "COCO"), "COCOeval": ("cocoeval", "COCOeval"), "Params": ("cocoeval", "Params")}
 
 

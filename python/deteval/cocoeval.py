@@ -23,7 +23,10 @@ __all__ = ["COCOeval", "Params"]
 
 def _engine_params(p):
     """The parameters as _core takes them."""
-    return {
+    extra = {}
+    if p.iouType == "keypoints" and getattr(p, "kpt_oks_sigmas", None) is not None:
+        extra["kpt_oks_sigmas"] = [float(s) for s in np.asarray(p.kpt_oks_sigmas, dtype=np.float64).reshape(-1)]
+    return {**extra, 
         "iouType": p.iouType,
         "useCats": bool(p.useCats),
         "iouThrs": [float(t) for t in np.asarray(p.iouThrs).reshape(-1)],

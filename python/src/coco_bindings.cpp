@@ -111,6 +111,7 @@ Params params_from(const py::dict& d) {
     if (ranges[i].size() != 2) throw py::value_error("params: areaRng[" + std::to_string(i) + "]: expected [lo, hi]");
     p.area_ranges.push_back({labels[i], ranges[i][0], ranges[i][1]});
   }
+  if (d.contains("kpt_oks_sigmas")) p.kpt_oks_sigmas = d["kpt_oks_sigmas"].cast<std::vector<double>>();
   try {
     check_params(p);
   } catch (const UsageError& e) {

@@ -7,6 +7,7 @@
 #include "bindings.hpp"
 #include "deteval/device.hpp"
 #include "deteval/formats/error.hpp"
+#include "deteval/runtime/memory.hpp"
 #include "deteval/version.hpp"
 #ifdef DETEVAL_HAVE_CUDA
 #include "deteval/cuda/backend.hpp"
@@ -15,11 +16,16 @@
 namespace py = pybind11;
 
 PYBIND11_MODULE(_core, m) {
-  m.doc() = "deteval's C++ engine (use deteval.coco, deteval.cocoeval, deteval.mask)";
+  m.doc() = "deteval's C++ engine (use deteval.coco, deteval.cocoeval, deteval.mask, deteval.panoptic, deteval.semantic)";
 #ifdef DETEVAL_HAVE_CUDA
   deteval::cuda::register_backend();
 #endif
+  // Huge-page advice for this module's large buffers; the interpreter's allocator settings
+  // stay as they are (no mallopt in someone else's process).
+  deteval::runtime::tune_memory(deteval::runtime::MemoryPolicy::advice_only);
   m.attr("__version__") = deteval::version();
+  m.def("huge_pages_in_use", &deteval::runtime::huge_pages_in_use,
+        "Whether this module's large buffers are advised onto transparent huge pages");
   // The CLI's messages, as Python's exception types: invalid content -> ValueError,
   // files -> OSError, an unusable device -> RuntimeError.
   py::register_exception_translator([](std::exception_ptr p) {
@@ -41,4 +47,5 @@ PYBIND11_MODULE(_core, m) {
   deteval::python::bind_coco(m);
   deteval::python::bind_json(m);
   deteval::python::bind_accumulate(m);
+  deteval::python::bind_segmentation(m);
 }

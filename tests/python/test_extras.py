@@ -24,6 +24,12 @@ class Extras(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.dir)
 
+    def test_large_buffers_are_advised_where_the_system_has_huge_pages(self):
+        from deteval import _core
+        path = "/sys/kernel/mm/transparent_hugepage/enabled"
+        mode = open(path).read() if os.path.exists(path) else ""
+        self.assertEqual(_core.huge_pages_in_use(), "[always]" in mode or "[madvise]" in mode)
+
     def test_threads_give_identical_results(self):
         gt, dt = util.load("random_medium_200img")
         one, _ = util.evaluate(gt, dt, "segm", threads=1)

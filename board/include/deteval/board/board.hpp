@@ -276,6 +276,14 @@ class Board {
 
   Grades grades(const std::vector<GradeLevel>& scale);
 
+  /// Access tokens (the web service, `board serve`; docs/board.md). Gives `user` a new
+  /// random token, replacing any earlier one, and returns it: it is shown once, the board
+  /// keeps only its SHA-256. Throws UsageError when there is no such user.
+  std::string issue_token(const std::string& user);
+  /// The user a token belongs to (nullopt: no such token). The stored digest is compared
+  /// in constant time.
+  std::optional<std::string> token_user(const std::string& token);
+
   const std::string& db_path() const { return db_path_; }
   /// The folder of stored files: `<db>.files`.
   std::string store_dir() const { return db_path_ + ".files"; }
@@ -285,6 +293,9 @@ class Board {
   Clock clock_;
   std::unique_ptr<sql::Db> db_;
 };
+
+/// How every daily-limit refusal message starts (a front end maps it to "try later").
+inline constexpr const char* kDailyLimitRefusal = "daily limit reached";
 
 /// Ids, names and task names: 1..256 bytes of UTF-8 without control characters.
 /// Throws UsageError naming `what` ("user id", "task name").

@@ -25,6 +25,8 @@ std::string status_text(const UserStatus& s);
 /// "public_score", "error", "late", "selected"}]}.
 std::string history_json(const std::string& task, const std::string& user, const std::vector<HistoryEntry>& h);
 std::string history_text(const std::vector<HistoryEntry>& h);
+/// `select --json`: {"task", "user", "final_picks"}.
+std::string selection_json(const std::string& task, const std::string& user, const std::vector<std::int64_t>& ids);
 
 enum class ImagesFormat { coco, txt };
 /// COCO JSON with "images" (id, file_name, width, height) and "categories" (id, name)

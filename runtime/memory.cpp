@@ -1,5 +1,5 @@
 // Large allocations on transparent huge pages, and freed memory kept for reuse, decided by
-// the program (glibc's own switch, GLIBC_TUNABLES=glibc.malloc.hugetlb=1, can only be set
+// the program (or, advice only, by the Python module inside someone else's interpreter) (glibc's own switch, GLIBC_TUNABLES=glibc.malloc.hugetlb=1, can only be set
 // before the process starts).
 //
 // Three settings, each measured on the COCO-scale case (bench/RESULTS.md, "Page faults"):
@@ -15,7 +15,7 @@
 // Where THP is `never` or absent (non-Linux, old kernels, containers without sysfs) nothing
 // is advised and the allocator keeps glibc's defaults: same results, no message. The
 // sanitizers bring their own allocator, so sanitized builds leave operator new alone.
-#include "memory.hpp"
+#include "deteval/runtime/memory.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -39,7 +39,7 @@
 #endif
 #endif
 
-namespace deteval::cli {
+namespace deteval::runtime {
 namespace {
 
 constexpr std::size_t kHugePage = std::size_t(2) << 20;
@@ -71,13 +71,17 @@ void advise(void* p, std::size_t n) {
 
 }  // namespace
 
-void tune_memory() {
+void tune_memory(MemoryPolicy policy) {
 #if DETEVAL_LINUX && defined(__GLIBC__) && !defined(DETEVAL_NO_NEW_REPLACEMENT)
-  // Keeping freed memory pays with or without huge pages; advice needs THP on.
-  if (mallopt(M_MMAP_THRESHOLD, int(kLarge)) != 1) return;
-  mallopt(M_TOP_PAD, kTopPad);
-  mallopt(M_TRIM_THRESHOLD, kTrim);
+  if (policy == MemoryPolicy::program) {
+    // Keeping freed memory pays with or without huge pages; advice needs THP on.
+    if (mallopt(M_MMAP_THRESHOLD, int(kLarge)) != 1) return;
+    mallopt(M_TOP_PAD, kTopPad);
+    mallopt(M_TRIM_THRESHOLD, kTrim);
+  }
   g_advise = thp_available();
+#else
+  (void)policy;
 #endif
 }
 
@@ -108,7 +112,7 @@ std::string format_resource_use(const ResourceUse& r) {
   return line;
 }
 
-}  // namespace deteval::cli
+}  // namespace deteval::runtime
 
 #if DETEVAL_LINUX && !defined(DETEVAL_NO_NEW_REPLACEMENT)
 // The replaceable allocation function. libstdc++'s array, nothrow and sized forms call it, and
@@ -116,7 +120,7 @@ std::string format_resource_use(const ResourceUse& r) {
 void* operator new(std::size_t n) {
   void* p = std::malloc(n == 0 ? 1 : n);
   if (!p) throw std::bad_alloc();
-  if (n >= deteval::cli::kLarge && deteval::cli::g_advise) deteval::cli::advise(p, n);  // heap or mapping alike
+  if (n >= deteval::runtime::kLarge && deteval::runtime::g_advise) deteval::runtime::advise(p, n);  // heap or mapping alike
   return p;
 }
 #endif
