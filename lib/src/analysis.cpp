@@ -414,12 +414,8 @@ void classify_false_positives(const ImageView& v, double thr, double bg, std::ve
         }
       }
       if (d.flag != Outcome::fp) continue;
-      ErrorType t;
-      if (d.same_gt >= 0 && d.same >= bg && d.same < thr) t = ErrorType::localization;
-      else if (d.other >= thr) t = ErrorType::classification;
-      else if (d.same >= thr) t = ErrorType::duplicate;
-      else if (d.other < bg) t = ErrorType::background;
-      else t = ErrorType::both;
+      const ErrorType t =
+          detail::false_positive_type(d.same_gt >= 0, d.same, d.other, bg, [thr](double iou) { return iou >= thr; });
       d.error = static_cast<std::int8_t>(t);
     }
   });

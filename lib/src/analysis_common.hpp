@@ -1,6 +1,7 @@
 // What the COCO analyses (analysis.cpp) and the VOC/DOTA analyses (voc_analysis.cpp)
-// share: counts and operating points from a score ladder, numpy's percentile and the
-// bootstrap's random streams. Private to lib/.
+// share: the false-positive error types, counts and operating points from a score ladder,
+// numpy's percentile, the oracle fixes' AP costs and the bootstrap's random streams.
+// Private to lib/.
 #pragma once
 
 #include <algorithm>
@@ -177,6 +178,21 @@ inline double percentile(std::vector<double> v, double q) {
 }
 
 // ---- TIDE-style error costs -----------------------------------------------------
+
+/// TIDE's error type of a false positive, from its best IoU with an object of its own
+/// category (`same`; `has_same` false when there is none) and with one of another
+/// (`other`). `reaches(iou)` says whether an IoU is a match at the analysis threshold
+/// (COCO: >= t; VOC: > t). The COCO and VOC analyses both classify with it.
+template <class Reaches>
+ErrorType false_positive_type(bool has_same, double same, double other, double bg, Reaches reaches) {
+  if (has_same && same >= bg && !reaches(same)) return ErrorType::localization;
+  if (reaches(other)) return ErrorType::classification;
+  if (reaches(same)) return ErrorType::duplicate;
+  // Here `same` is below bg too (or there is no object of the category): not a
+  // localization error, not a duplicate.
+  if (other < bg) return ErrorType::background;
+  return ErrorType::both;
+}
 
 /// One oracle fix: detections' outcomes changed, true positives added to categories (their
 /// scores), and per-category ground-truth counts lowered.

@@ -220,12 +220,8 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
             d.other_obj = o;
           }
         }
-        ErrorType type;
-        if (d.same_obj >= 0 && d.same >= bg && d.same <= t) type = ErrorType::localization;
-        else if (d.other > t) type = ErrorType::classification;
-        else if (d.same > t) type = ErrorType::duplicate;
-        else if (d.same < bg && d.other < bg) type = ErrorType::background;
-        else type = ErrorType::both;
+        const ErrorType type =
+            detail::false_positive_type(d.same_obj >= 0, d.same, d.other, bg, [t](double iou) { return iou > t; });
         d.error = static_cast<std::int8_t>(type);
       }
     });
