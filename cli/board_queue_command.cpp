@@ -24,7 +24,7 @@ std::atomic<bool> g_stop{false};
 extern "C" void request_stop(int) { g_stop = true; }
 
 struct QueueOptions {
-  std::string db, from, to, name;
+  std::string db, from, to, name, files;
   int threads = 1;
   double lease_s = kDefaultLeaseMs / 1000.0;
   std::int64_t poll_ms = 200;
@@ -79,9 +79,9 @@ void add_board_queue_commands(CLI::App* board) {
       "migrate", "Copy a whole board (users, tasks, splits, submissions, files) into an empty database and verify it");
   migrate->add_option("--from", o->from, "The board to copy: sqlite:PATH, a path, or a postgresql:// URI")->required();
   migrate->add_option("--to", o->to, "An empty database: postgresql://... (or an SQLite path)")->required();
-  migrate->add_option("--files", o->name, "Where the copy keeps its files (as init --files)");
+  migrate->add_option("--files", o->files, "Where the copy keeps its files (as init --files)");
   migrate->callback([o] {
-    const MigrationReport r = migrate_board(o->from, o->to, o->name);
+    const MigrationReport r = migrate_board(o->from, o->to, o->files);
     std::cout << migration_text(r);
   });
 }

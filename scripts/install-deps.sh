@@ -6,9 +6,13 @@ set -eu
 pkgs="cmake ninja-build g++ make nlohmann-json3-dev libboost-dev libtbb-dev libcli11-dev libgtest-dev libgmock-dev libsqlite3-dev libsimdjson-dev libpng-dev libdeflate-dev"
 # The Python package (python/, docs/python.md): pybind11, the headers and numpy of Debian's python3.
 pkgs="$pkgs pybind11-dev python3-dev python3-numpy"
+# The board on PostgreSQL (docs/board.md, "Many hosts"): the client library, libpq.
+pkgs="$pkgs libpq-dev"
 test_pkgs=""
 if [ "${1:-}" = "--test" ]; then
   test_pkgs="chromium fonts-dejavu-core"
+  # The board tests start a throw-away PostgreSQL server (tests/pg_server.sh); without it they skip.
+  test_pkgs="$test_pkgs postgresql"
 fi
 missing=""
 for p in $pkgs; do
