@@ -1,7 +1,7 @@
 // The PostgreSQL backend of the board's database layer (db.hpp), over plain libpq: the
 // board needs parameterised statements, rows and transactions, nothing libpqxx would add.
 // Statements go out with PQexecParams (text parameters with explicit types, blobs in
-// binary), results come back as text and are typed by their column's type.
+// binary), results come back in binary and are typed by their column's type.
 #include <libpq-fe.h>
 
 #include <cstdio>
@@ -22,8 +22,8 @@ namespace {
 constexpr const char* kBeginWrite = "BEGIN; SELECT pg_advisory_xact_lock(4242001)";
 
 // OIDs of the built-in types (pg_type.h), for parameters and result columns.
-constexpr Oid kBool = 16, kBytea = 17, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25, kFloat4 = 700,
-              kFloat8 = 701, kNumeric = 1700;
+constexpr Oid kBool = 16, kBytea = 17, kName = 19, kInt8 = 20, kInt2 = 21, kInt4 = 23, kText = 25,
+              kFloat4 = 700, kFloat8 = 701, kUnknown = 705, kBpchar = 1042, kVarchar = 1043;
 
 // `postgresql://user:secret@host/db` -> `postgresql://user@host/db` for messages.
 std::string without_password(const std::string& uri) {
@@ -52,20 +52,6 @@ std::string number_placeholders(const char* sql) {
   return out;
 }
 
-std::string unhex_bytea(const char* text, std::size_t len) {
-  std::string out;
-  if (len < 2 || text[0] != '\\' || text[1] != 'x') {  // escape format (bytea_output = escape)
-    std::size_t n = 0;
-    unsigned char* raw = PQunescapeBytea(reinterpret_cast<const unsigned char*>(text), &n);
-    if (raw) out.assign(reinterpret_cast<const char*>(raw), n), PQfreemem(raw);
-    return out;
-  }
-  auto nib = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-  out.resize((len - 2) / 2);
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<char>(nib(text[2 + 2 * i]) << 4 | nib(text[3 + 2 * i]));
-  return out;
-}
-
 class PgDb;
 
 class PgCursor final : public Cursor {
@@ -82,14 +68,40 @@ class PgCursor final : public Cursor {
   Value value(int col) const override {
     Value v;
     if (!res_ || row_ < 0 || PQgetisnull(res_, row_, col)) return v;
-    const char* t = PQgetvalue(res_, row_, col);
+    // Results come in binary: no text to parse, and bytea arrives as its bytes.
+    const auto* p = reinterpret_cast<const unsigned char*>(PQgetvalue(res_, row_, col));
     const auto len = static_cast<std::size_t>(PQgetlength(res_, row_, col));
+    auto be = [&](std::size_t n) {
+      std::uint64_t x = 0;
+      for (std::size_t i = 0; i < n; ++i) x = x << 8 | p[i];
+      return x;
+    };
     switch (PQftype(res_, col)) {
-      case kBool: v.kind = Value::Kind::i64, v.i = t[0] == 't'; break;
-      case kInt2: case kInt4: case kInt8: v.kind = Value::Kind::i64, v.i = std::strtoll(t, nullptr, 10); break;
-      case kFloat4: case kFloat8: case kNumeric: v.kind = Value::Kind::f64, v.f = std::strtod(t, nullptr); break;
-      case kBytea: v.kind = Value::Kind::blob, v.s = unhex_bytea(t, len); break;
-      default: v.kind = Value::Kind::text, v.s.assign(t, len);
+      case kBool: v.kind = Value::Kind::i64, v.i = p[0] != 0; break;
+      case kInt2: v.kind = Value::Kind::i64, v.i = static_cast<std::int16_t>(be(2)); break;
+      case kInt4: v.kind = Value::Kind::i64, v.i = static_cast<std::int32_t>(be(4)); break;
+      case kInt8: v.kind = Value::Kind::i64, v.i = static_cast<std::int64_t>(be(8)); break;
+      case kFloat4: {
+        const auto bits = static_cast<std::uint32_t>(be(4));
+        float f;
+        std::memcpy(&f, &bits, 4);
+        v.kind = Value::Kind::f64, v.f = f;
+        break;
+      }
+      case kFloat8: {
+        const std::uint64_t bits = be(8);
+        v.kind = Value::Kind::f64;
+        std::memcpy(&v.f, &bits, 8);
+        break;
+      }
+      case kBytea: v.kind = Value::Kind::blob, v.s.assign(reinterpret_cast<const char*>(p), len); break;
+      case kText: case kVarchar: case kBpchar: case kName: case kUnknown:
+        v.kind = Value::Kind::text, v.s.assign(reinterpret_cast<const char*>(p), len);
+        break;
+      default:  // the board's SQL yields none of the others (numeric, dates, ...)
+        throw Error("PostgreSQL: column " + std::to_string(col + 1) + " has a type the board does not read (OID " +
+                        std::to_string(PQftype(res_, col)) + ")",
+                    ExitCode::failure);
     }
     return v;
   }
@@ -114,8 +126,7 @@ class PgDb final : public Db {
       throw IoError::cannot_read(name_, "cannot connect to PostgreSQL: " + msg);
     }
     PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);  // NOTICEs are not errors
-    // Exact doubles back as text (the default since PostgreSQL 12; set for older servers).
-    exec("SET extra_float_digits = 3; SET client_encoding = 'UTF8'");
+    exec("SET client_encoding = 'UTF8'");
   }
   ~PgDb() override { PQfinish(conn_); }
   Dialect dialect() const override { return Dialect::postgres; }
@@ -167,7 +178,7 @@ bool PgCursor::step(const std::vector<Value>& params) {
       lengths[k] = static_cast<int>(texts[k].size());
     }
     res_ = db_.check(PQexecParams(db_.conn(), sql_.c_str(), static_cast<int>(n), types.data(), values.data(),
-                                  lengths.data(), formats.data(), 0));
+                                  lengths.data(), formats.data(), 1));
   }
   ++row_;
   return row_ < PQntuples(res_);
