@@ -1,12 +1,13 @@
 // The board's work queue: submissions scored per second with 1, 2 and 4 workers, and the
 // latency of a claim while several claimers compete.
 //
-//   board_queue_bench DB [SUBMISSIONS=200] [IMAGES=200]
+//   board_queue_bench DB [SUBMISSIONS=200] [IMAGES=200] [FILES]
 //
 // DB: an empty board location (an SQLite path that does not exist yet, or a PostgreSQL
 // URI of an empty database, e.g. from tests/pg_server.sh). The task's ground truth is
 // synthetic (IMAGES images, 5 objects each, 3 categories); every submission is a file of
 // 5 jittered boxes per object plus false positives, scored on both parts of the split.
+// FILES: `init --files` ("table", or a folder; default: the backend's default).
 // Workers are threads of this process, each with its own connection, as `board worker
 // --threads N` runs them.
 #include <algorithm>
@@ -69,7 +70,7 @@ Percentiles percentiles(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: board_queue_bench DB [SUBMISSIONS=200] [IMAGES=200]\n");
+    std::fprintf(stderr, "usage: board_queue_bench DB [SUBMISSIONS=200] [IMAGES=200] [FILES]\n");
     return 2;
   }
   const std::string db = argv[1];
@@ -78,14 +79,15 @@ int main(int argc, char** argv) {
   const std::string gt = "/tmp/board_queue_bench_gt.json", dt = "/tmp/board_queue_bench_dt.json";
   write_data(gt, dt, images, 1);
 
-  Board::init(db);
+  Board::init(db, argc > 4 ? argv[4] : "");
   Board b(db);
   TaskRules rules;
   rules.name = "bench";
   rules.seed = 1;
   b.add_task(rules, gt);
   for (int u = 0; u < 40; ++u) b.register_user({"u" + std::to_string(u), "User " + std::to_string(u), std::nullopt}, false);
-  std::printf("board %s: %d images, %d submissions per run\n", db.c_str(), images, n);
+  std::printf("board %s (files: %s): %d images, %d submissions per run\n", db.c_str(),
+              b.store_dir().empty() ? "table" : b.store_dir().c_str(), images, n);
 
   // Throughput: fill the queue, then k workers drain it.
   for (int k : {1, 2, 4}) {

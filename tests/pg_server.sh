@@ -5,7 +5,9 @@
 #   pg_server.sh stop STATE    stops it (immediate) and deletes its folder
 # Without Debian's postgresql package it writes STATE/skip with the reason and exits 77
 # (ctest reports the fixture as skipped; the tests that need it skip themselves saying why).
-# initdb refuses to run as root: as root the server runs as the `postgres` user that the
+# The tests' server does not fsync (fsync=off, synchronous_commit=off: nothing in it must
+# survive a crash of the machine); DETEVAL_PG_DURABLE=1 keeps PostgreSQL's durable defaults
+# (for bench/board_queue_bench). initdb refuses to run as root: as root the server runs as the `postgres` user that the
 # package creates (runuser), its folder owned by that user.
 set -u
 cmd=${1:?start|stop}
@@ -55,8 +57,10 @@ fi
 # A free port: bind port 0, read it back. Retried when another process takes it meanwhile.
 for attempt in 1 2 3 4 5; do
   port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  fast="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  [ "${DETEVAL_PG_DURABLE:-0}" = 1 ] && fast=""
   if run "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w -t 30 \
-      -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+      -o "-p $port -k $data -c listen_addresses=127.0.0.1 $fast -c max_connections=300" \
       start >/dev/null 2>&1; then
     echo "postgresql://deteval@127.0.0.1:$port" > "$state/uri"
     echo "PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port, data in $data"

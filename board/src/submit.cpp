@@ -273,6 +273,18 @@ SubmissionResult result_of(sql::Db& db, std::int64_t id) {
   return r;
 }
 
+// What the participant reads of a recorded outcome (the public score only).
+SubmissionResult recorded(std::int64_t id, const Task& t, std::int64_t submitted_at, const Scoring& s) {
+  SubmissionResult r;
+  r.id = id;
+  r.submitted_at = submitted_at;
+  r.status = s.reason.empty() ? "scored" : "rejected";
+  r.error = s.reason;
+  r.late = t.late(submitted_at);
+  if (r.status == "scored") r.public_score = s.pub.score;
+  return r;
+}
+
 // A claim's token: unique across hosts and processes without coordination.
 std::string claim_token(const std::string& worker) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -312,13 +324,9 @@ SubmissionResult Board::submit(const SubmissionRequest& q) {
   Scoring s;
   s.reason = a.reason;
   if (s.reason.empty()) s = validate_and_score(*db_, *files_, t, a.file.content, q.display_name, r.submitted_at);
-  r.id = record(*db_, t, q.user, r.submitted_at, a.file.size, a.sha, q.request_id, s);
+  const std::int64_t id = record(*db_, t, q.user, r.submitted_at, a.file.size, a.sha, q.request_id, s);
   crash_point("committed");
-  r.status = s.reason.empty() ? "scored" : "rejected";
-  r.error = s.reason;
-  r.late = t.late(r.submitted_at);
-  if (r.status == "scored") r.public_score = s.pub.score;
-  return r;
+  return recorded(id, t, r.submitted_at, s);
 }
 
 SubmissionResult Board::enqueue(const SubmissionRequest& q) {
@@ -409,14 +417,7 @@ std::optional<SubmissionResult> Board::complete(const Claim& c) {
   upd.bind(9, c.id).bind(10, c.token);
   if (!upd.run_returning()) return std::nullopt;  // the lease ran out and another worker holds it now
   tx.commit();
-  SubmissionResult r;
-  r.id = c.id;
-  r.submitted_at = submitted_at;
-  r.status = s.reason.empty() ? "scored" : "rejected";
-  r.error = s.reason;
-  r.late = t->late(submitted_at);
-  if (r.status == "scored") r.public_score = s.pub.score;
-  return r;
+  return recorded(c.id, *t, submitted_at, s);
 }
 
 std::int64_t Board::queued() {
