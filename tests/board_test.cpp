@@ -175,6 +175,22 @@ TEST_F(BoardTest, RefusesBrokenFilesWithTheEvaluatorsLocatedMessage) {
   }
 }
 
+// A refusal quotes the participant's bytes; bytes that are not UTF-8 become U+FFFD, so the
+// reason can be stored (PostgreSQL refuses invalid text) and printed as JSON afterwards.
+TEST_F(BoardTest, RefusalsQuotingBytesThatAreNotUtf8StayReadable) {
+  const Data d = make_data(5, 1, 40);
+  add_task("", d.gt);
+  reg("alice", "Alice");
+  test::spit(tmp / "bad.json", "[{\"image_id\": 10, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], \"score\": \"\xff\xfe\"}]");
+  RunResult r = submit("alice", tmp / "bad.json");
+  EXPECT_EQ(r.exit_code, 6) << r.err;
+  const std::string error = parse_out(r)["error"];
+  EXPECT_NE(error.find("\xEF\xBF\xBD"), std::string::npos) << error;
+  RunResult h = run_cli("board history --db " + db() + " --task hw1 --user alice --json");
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_EQ(parse_out(h)["submissions"][0]["error"], error);
+}
+
 TEST_F(BoardTest, RefusesUnknownImagesWithoutLeakingGroundTruth) {
   const Data d = make_data(10, 2, 7);
   add_task("", d.gt);

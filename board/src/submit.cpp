@@ -41,6 +41,35 @@ void crash_point(const char* where) {
   if (at[n] == '\0' || ++reached == std::atol(at + n + 1)) ::raise(SIGKILL);
 }
 
+// Messages quote the participant's bytes (a field's value, the file's name), which need not
+// be UTF-8; stored and printed as JSON they must be: each invalid byte becomes U+FFFD.
+std::string valid_utf8(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 && c >= 0xc2 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 && c <= 0xf4 ? 4 : 0;
+    bool ok = len > 0 && i + len <= text.size();
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    if (ok && len == 3) {  // no overlong forms, no surrogates
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = !(c == 0xe0 && c1 < 0xa0) && !(c == 0xed && c1 >= 0xa0);
+    }
+    if (ok && len == 4) {
+      const auto c1 = static_cast<unsigned char>(text[i + 1]);
+      ok = !(c == 0xf0 && c1 < 0x90) && !(c == 0xf4 && c1 >= 0x90);
+    }
+    if (ok) {
+      out.append(text, i, len);
+      i += len;
+    } else {
+      out += "\xEF\xBF\xBD";
+      ++i;
+    }
+  }
+  return out;
+}
+
 json stats_json(const std::vector<std::pair<std::string, double>>& stats) {
   json o = json::object();
   for (const auto& [name, v] : stats) o[name] = std::isnan(v) ? json(nullptr) : json(v);
@@ -162,7 +191,7 @@ Scoring validate_and_score(sql::Db& db, store::Files& files, const Task& t, cons
     }
     s.sketch = sketch_to_bytes(sketch_detections(dt, gt));
   } catch (const InputError& e) {  // located: file position and field, never GT content
-    s.reason = e.what();
+    s.reason = valid_utf8(e.what());
   }
   return s;
 }
@@ -315,7 +344,9 @@ SubmissionResult Board::submit(const std::string& task_name, const std::string& 
 }
 
 // admit -> score -> record, in this process.
-SubmissionResult Board::submit(const SubmissionRequest& q) {
+SubmissionResult Board::submit(const SubmissionRequest& request) {
+  SubmissionRequest q = request;
+  q.display_name = valid_utf8(q.display_name);
   if (auto id = by_request(*db_, q.user, q.request_id)) return result_of(*db_, *id);
   SubmissionResult r;
   Admission a = admit(*db_, *files_, q, now(), r);
@@ -329,7 +360,9 @@ SubmissionResult Board::submit(const SubmissionRequest& q) {
   return recorded(id, t, r.submitted_at, s);
 }
 
-SubmissionResult Board::enqueue(const SubmissionRequest& q) {
+SubmissionResult Board::enqueue(const SubmissionRequest& request) {
+  SubmissionRequest q = request;
+  q.display_name = valid_utf8(q.display_name);
   if (auto id = by_request(*db_, q.user, q.request_id)) return result_of(*db_, *id);
   SubmissionResult r;
   Admission a = admit(*db_, *files_, q, now(), r);
