@@ -37,7 +37,7 @@ class BoardRules : public ::testing::Test {
     Board::init(place.locator(), place.init_files());
     board = std::make_unique<Board>(place.locator(), [this] { return clock_ms; });
   }
-  // Upgrades of older boards concern SQLite files only: PostgreSQL boards began at version 4.
+  // Upgrades of older boards concern SQLite files only: PostgreSQL boards began at version 5.
   bool sqlite_only() const { return !test::kBoardOnPostgres; }
   std::string path(const std::string& name) const { return (tmp / name).string(); }
   std::string write(const std::string& name, const json& j) {
@@ -410,7 +410,7 @@ CREATE TABLE IF NOT EXISTS disqualifications(
 )sql";
 
 TEST_F(BoardRules, AVersion1BoardIsUpgradedInPlace) {
-  if (!sqlite_only()) GTEST_SKIP() << "SQLite boards only: PostgreSQL boards began at schema version 4";
+  if (!sqlite_only()) GTEST_SKIP() << "SQLite boards only: PostgreSQL boards began at schema version 5";
   // A version 1 board: the v1 schema, filled with the rows of a current board (a task,
   // a user, a scored submission) plus a disqualification.
   const auto d = make_data(10, 1, 36);
@@ -463,7 +463,7 @@ TEST_F(BoardRules, AVersion1BoardIsUpgradedInPlace) {
 }
 
 TEST_F(BoardRules, AVersion2BoardGainsTheStrictRuleOffForItsTasks) {
-  if (!sqlite_only()) GTEST_SKIP() << "SQLite boards only: PostgreSQL boards began at schema version 4";
+  if (!sqlite_only()) GTEST_SKIP() << "SQLite boards only: PostgreSQL boards began at schema version 5";
   // A version 2 board: a current one without the `strict` column of version 3.
   const auto d = make_data(10, 1, 36);
   add("hw1", d.gt);
@@ -490,6 +490,38 @@ TEST_F(BoardRules, AVersion2BoardGainsTheStrictRuleOffForItsTasks) {
   EXPECT_TRUE(add("hw2", d.gt, r).strict);
   EXPECT_EQ(submit("hw2", "alice", equal).status, "rejected");
   EXPECT_EQ(board->history("hw1", "alice").size(), 2u);
+}
+
+TEST_F(BoardRules, AVersion4BoardKeepsItsTokensAndGainsTheQueue) {
+  if (!sqlite_only()) GTEST_SKIP() << "SQLite boards only: PostgreSQL boards began at schema version 5";
+  // A version 4 board (the web service's tokens table): its submissions are kept, with their ids.
+  const auto d = make_data(10, 1, 39);
+  add("hw1", d.gt);
+  reg("alice");
+  ASSERT_EQ(submit("hw1", "alice", d.dt).status, "scored");
+  board.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path("board.db").c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE files;"
+                         "CREATE TABLE tokens(token_sha256 TEXT PRIMARY KEY, user_id TEXT NOT NULL UNIQUE "
+                         "REFERENCES users(id), created_at INTEGER NOT NULL) STRICT;"
+                         "INSERT INTO tokens VALUES ('ab', 'alice', 1);"
+                         "UPDATE meta SET value = 'deteval-board 4' WHERE key = 'schema';",
+                         nullptr, nullptr, &err),
+            SQLITE_OK)
+      << (err ? err : "");
+  sqlite3_close(db);
+  board = std::make_unique<Board>(path("board.db"), [this] { return clock_ms; });  // upgrades
+  EXPECT_EQ(board->history("hw1", "alice").size(), 1u);
+  const auto queued = board->enqueue({"hw1", "alice", write("q.json", d.dt), "q.json", "k"});
+  EXPECT_EQ(queued.status, "queued");
+  EXPECT_EQ(*queued.id, 2);
+  test::Sql sql(place.locator());
+  EXPECT_EQ(sql.one("SELECT value FROM meta WHERE key = 'schema'"), "deteval-board 5");
+  EXPECT_EQ(sql.one("SELECT user_id FROM tokens"), "alice");
+  EXPECT_TRUE(sql.intact());
 }
 
 TEST_F(BoardRules, AStrictTaskRefusesWhatTheSanityChecksWarnAbout) {

@@ -228,7 +228,7 @@ std::vector<GradeLevel> parse_grade_scale(const std::string& text) {
 namespace {
 
 // Where the board's files are: meta('files') is "table" or "dir:<folder>"; none (an SQLite
-// board made before version 4, or without --files) means the folder beside the database.
+// board made before version 5, or without --files) means the folder beside the database.
 std::unique_ptr<store::Files> open_files(sql::Db& db, const std::string& locator) {
   sql::Stmt s(db, "SELECT value FROM meta WHERE key = 'files'");
   const std::string where = s.step() ? s.text(0) : "";

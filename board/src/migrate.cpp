@@ -20,7 +20,7 @@ struct TableSpec {
   const char* order;
 };
 
-// Parents before children (foreign keys); every column of schema version 4.
+// Parents before children (foreign keys); every column of schema version 5.
 constexpr TableSpec kTables[] = {
     {"users", "id, name, registered_at, display_name", "id"},
     {"tasks",

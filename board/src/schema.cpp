@@ -7,13 +7,16 @@
 
 namespace deteval::board::detail {
 
-const char* const kSchemaVersion = "deteval-board 4";
+const char* const kSchemaVersion = "deteval-board 5";
 
 namespace {
 
 constexpr const char* kVersion1 = "deteval-board 1";
 constexpr const char* kVersion2 = "deteval-board 2";
 constexpr const char* kVersion3 = "deteval-board 3";
+// Version 4 is the web service's (`board serve`: the tokens table, on main); this branch's
+// step, 4 -> 5, is the queue and the files table, ordered after it.
+constexpr const char* kVersion4 = "deteval-board 4";
 
 // Every table is STRICT: a wrong type is an error, not a silent conversion.
 constexpr const char* kSchema = R"sql(
@@ -65,7 +68,7 @@ CREATE TABLE disqualifications(
 ) STRICT;
 )sql";
 
-// The submissions table of version 4: a row may wait in the queue ('queued', with its
+// The submissions table of version 5: a row may wait in the queue ('queued', with its
 // file stored) until a worker scores it; `request_id` makes a front end's retries
 // idempotent; `claimed_by`/`lease_until` say which worker holds it and until when.
 constexpr const char* kSubmissions = R"sql(
@@ -99,7 +102,7 @@ CREATE INDEX submissions_by_task_user ON submissions(task_name, user_id, submitt
 CREATE INDEX submissions_queued ON submissions(id) WHERE status = 'queued';
 )sql";
 
-// Version 4 also adds the files table (content-addressed; used when the board keeps its
+// Version 5 also adds the files table (content-addressed; used when the board keeps its
 // files in the database: `init --files table`).
 constexpr const char* kFilesTable = R"sql(
 CREATE TABLE files(
@@ -109,7 +112,7 @@ CREATE TABLE files(
 ) STRICT;
 )sql";
 
-// The columns a version 3 submission row has, copied by the 3 -> 4 rebuild.
+// The columns a version 3 or 4 submission row has, copied by the 4 -> 5 rebuild.
 constexpr const char* kV3SubmissionColumns =
     "id, task_name, user_id, submitted_at, size, sha256, status, error, detections, public_score, private_score, "
     "public_stats, private_stats, late, sketch";
@@ -152,7 +155,7 @@ ALTER TABLE tasks ADD COLUMN strict INTEGER NOT NULL DEFAULT 0 CHECK (strict IN 
 
 const char* kKnownTables =
     "('meta', 'users', 'tasks', 'task_images', 'submissions', 'disqualifications', 'selections', "
-    "'disqualification_log', 'files', 'sqlite_sequence')";
+    "'disqualification_log', 'tokens', 'files', 'sqlite_sequence')";
 
 // SQLite's words -> PostgreSQL's: 64-bit integers, doubles, bytea, identity columns.
 std::string for_dialect(const char* sql, sql::Dialect d) {
@@ -184,17 +187,17 @@ std::int64_t count_tables(sql::Db& db, const std::string& name_condition) {
   return s.i64(0);
 }
 
-// Version 3 -> 4 (SQLite): a CHECK constraint changes, which SQLite can only do by
+// Version 4 -> 5 (SQLite): a CHECK constraint changes, which SQLite can only do by
 // rebuilding the table (its documented procedure; foreign keys are off meanwhile).
-void rebuild_submissions_v4(sql::Db& db) {
+void rebuild_submissions_v5(sql::Db& db) {
   std::string create = kSubmissions;
   const std::string name = "CREATE TABLE submissions(";
-  create.replace(create.find(name), name.size(), "CREATE TABLE submissions_v4(");
+  create.replace(create.find(name), name.size(), "CREATE TABLE submissions_v5(");
   db.exec(create.c_str());
-  db.exec((std::string("INSERT INTO submissions_v4(") + kV3SubmissionColumns + ") SELECT " + kV3SubmissionColumns +
+  db.exec((std::string("INSERT INTO submissions_v5(") + kV3SubmissionColumns + ") SELECT " + kV3SubmissionColumns +
            " FROM submissions ORDER BY id").c_str());
   db.exec("DROP TABLE submissions");
-  db.exec("ALTER TABLE submissions_v4 RENAME TO submissions");
+  db.exec("ALTER TABLE submissions_v5 RENAME TO submissions");
   db.exec(kSubmissionIndexes);
 }
 
@@ -225,7 +228,8 @@ void create_or_migrate(sql::Db& db, const std::string& db_path) {
     meta.bind(1, kSchemaVersion).run();
     return;
   }
-  if (db.dialect() != sql::Dialect::sqlite || (version != kVersion1 && version != kVersion2 && version != kVersion3))
+  if (db.dialect() != sql::Dialect::sqlite ||
+      (version != kVersion1 && version != kVersion2 && version != kVersion3 && version != kVersion4))
     throw UsageError(db_path + ": a deteval board of another version (" + version + "); this build reads " +
                      kVersion1 + " to " + kSchemaVersion);
   if (version == kVersion1) {
@@ -234,8 +238,8 @@ void create_or_migrate(sql::Db& db, const std::string& db_path) {
     db.exec("INSERT INTO disqualification_log(task_name, user_id, action, reason, at) "
             "SELECT task_name, user_id, 'disqualify', reason, at FROM disqualifications ORDER BY at");
   }
-  if (version != kVersion3) db.exec(kUpgrade2To3);
-  rebuild_submissions_v4(db);
+  if (version == kVersion1 || version == kVersion2) db.exec(kUpgrade2To3);
+  rebuild_submissions_v5(db);
   if (count_tables(db, "name = 'files'") == 0) db.exec(kFilesTable);
   sql::Stmt meta(db, "UPDATE meta SET value = ? WHERE key = 'schema'");
   meta.bind(1, kSchemaVersion).run();
