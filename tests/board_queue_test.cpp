@@ -157,6 +157,12 @@ TEST_F(BoardQueue, AClaimHoldsUntilItsLeaseThenAnotherWorkerTakesIt) {
   board::Board b(place.locator(), [&] { return clock; });
   const auto sub = b.enqueue({"hw1", "u0", write("a.json", d.dt).string(), "a.json", ""});
   ASSERT_EQ(sub.status, "queued");
+  const auto polled = b.submission(*sub.id);  // what a front end polls
+  ASSERT_TRUE(polled);
+  EXPECT_EQ(polled->task, "hw1");
+  EXPECT_EQ(polled->user, "u0");
+  EXPECT_EQ(polled->result.status, "queued");
+  EXPECT_FALSE(b.submission(*sub.id + 100));
   const auto first = b.claim("w1", 1000);
   ASSERT_TRUE(first);
   EXPECT_EQ(first->id, *sub.id);
@@ -173,6 +179,7 @@ TEST_F(BoardQueue, AClaimHoldsUntilItsLeaseThenAnotherWorkerTakesIt) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, "scored");
   EXPECT_FALSE(b.complete(*second)) << "recorded once";
+  EXPECT_EQ(b.submission(*sub.id)->result.public_score, r->public_score);
   EXPECT_EQ(b.queued(), 0);
 
   // A submission whose every claim ends without a result is rejected, not retried forever.

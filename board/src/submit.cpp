@@ -453,6 +453,13 @@ std::optional<SubmissionResult> Board::complete(const Claim& c) {
   return recorded(c.id, *t, submitted_at, s);
 }
 
+std::optional<SubmissionInfo> Board::submission(std::int64_t id) {
+  sql::Stmt s(*db_, "SELECT task_name, user_id FROM submissions WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return SubmissionInfo{s.text(0), s.text(1), result_of(*db_, id)};
+}
+
 std::int64_t Board::queued() {
   sql::Stmt s(*db_, "SELECT count(*) FROM submissions WHERE status = 'queued'");
   s.step();

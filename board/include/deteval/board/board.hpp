@@ -222,6 +222,12 @@ struct Claim {
   int attempt = 0;  ///< 1 for the first claim of the submission
 };
 
+/// A submission looked up by id (Board::submission): whose it is and its outcome so far.
+struct SubmissionInfo {
+  std::string task, user;
+  SubmissionResult result;  ///< status "queued" until a worker records it
+};
+
 /// Claims of one submission before it is rejected as unscorable (each ended without a result).
 inline constexpr int kMaxScoringAttempts = 3;
 inline constexpr std::int64_t kDefaultLeaseMs = 10 * 60 * 1000;
@@ -302,6 +308,9 @@ class Board {
   std::optional<SubmissionResult> complete(const Claim& claim);
   /// Submissions waiting for a worker (queued, claimed or not).
   std::int64_t queued();
+  /// The submission with this id, if there is one (what a front end polls after enqueue;
+  /// show it to its owner only).
+  std::optional<SubmissionInfo> submission(std::int64_t id);
   /// The user's last submission to the task (status "none" when there is none).
   SubmissionResult last_submission(const std::string& task, const std::string& user);
   UserStatus status(const std::string& task, const std::string& user);
