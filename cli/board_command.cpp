@@ -23,14 +23,15 @@ using namespace deteval::board;
 
 struct BoardOptions {
   std::string db, task, user, name, display_name, file, gt, metric, deadline, late_until, scale = kDefaultGradeScale,
-      format = "text", reason, submissions, from_csv, output, images_format = "coco";
+      format = "text", reason, submissions, from_csv, output, images_format = "coco", files, request_id;
   double public_fraction = 0.5;
   std::optional<double> new_public_fraction, late_penalty, threshold;
   std::optional<std::uint64_t> seed;
   std::optional<int> daily_limit, max_dets, final_picks;
   std::optional<double> pass_score;
   std::int64_t max_bytes = kDefaultMaxSubmissionBytes;
-  bool json = false, private_split = false, organizer = false, update = false, force = false, strict = false;
+  bool json = false, private_split = false, organizer = false, update = false, force = false, strict = false,
+       enqueue = false;
 };
 
 // The board on the system clock; the CLI's hint when there is none yet.
@@ -66,7 +67,8 @@ std::vector<std::int64_t> parse_ids(const std::string& text) {
 }
 
 void add_db(CLI::App* cmd, BoardOptions& o) {
-  cmd->add_option("--db", o.db, "The board's SQLite database file")->required();
+  cmd->add_option("--db", o.db, "The board: an SQLite file (or sqlite:PATH), or postgresql://user@host:port/dbname")
+      ->required();
 }
 void add_task(CLI::App* cmd, BoardOptions& o) { cmd->add_option("--task", o.task, "Task name")->required(); }
 void add_user(CLI::App* cmd, BoardOptions& o) { cmd->add_option("--user", o.user, "User id")->required(); }
@@ -140,17 +142,25 @@ void run_register(const BoardOptions& o) {
 
 }  // namespace
 
+void add_board_queue_commands(CLI::App* board);  // board_queue_command.cpp
+
 void add_board_command(CLI::App& app) {
   auto o = std::make_shared<BoardOptions>();
   CLI::App* board = app.add_subcommand("board", "Competition scorer: tasks, submissions, leaderboards, grades");
   board->require_subcommand(1);
 
-  CLI::App* init = board->add_subcommand("init", "Create a board (an SQLite database and its file store), or upgrade one");
+  CLI::App* init = board->add_subcommand("init", "Create a board (a database and its file store), or upgrade one");
   add_db(init, *o);
+  init->add_option("--files", o->files,
+                   "Where files are kept: 'table' (in the database) or a folder (default: <db>.files for SQLite, "
+                   "the table for PostgreSQL)");
   init->callback([o] {
-    Board::init(o->db);
-    std::cout << "board ready: " << o->db << " (files in " << o->db << ".files)\n";
+    Board::init(o->db, o->files);
+    const std::string dir = Board(o->db).store_dir();
+    std::cout << "board ready: " << o->db << " (files in " << (dir.empty() ? "the database" : dir) << ")\n";
   });
+
+  add_board_queue_commands(board);
 
   CLI::App* task = board->add_subcommand("task", "Add, list, describe, update, remove or reveal tasks");
   task->require_subcommand(1);
@@ -271,12 +281,20 @@ void add_board_command(CLI::App& app) {
   add_user(submit, *o);
   submit->add_option("file", o->file, "Predictions: COCO results JSON")->required();
   submit->add_flag("--json", o->json, R"(Print {"submission_id", "status", "public_score", "error", "late"})");
+  submit->add_flag("--enqueue", o->enqueue, "Queue it for `board worker` and return at once (status \"queued\")");
+  submit->add_option("--request-id", o->request_id, "Idempotency key: a retry with the same key submits nothing new");
   submit->callback([o] {
     check_label(o->task, "--task");
     check_label(o->user, "--user");
+    if (!o->request_id.empty()) check_label(o->request_id, "--request-id");
     auto b = open_board(o->db);
-    const SubmissionResult r = b->submit(o->task, o->user, o->file, std::filesystem::path(o->file).filename().string());
+    const SubmissionRequest q{o->task, o->user, o->file, std::filesystem::path(o->file).filename().string(), o->request_id};
+    const SubmissionResult r = o->enqueue ? b->enqueue(q) : b->submit(q);
     if (o->json) std::cout << submission_json(r) << std::flush;
+    if (r.status == "queued") {
+      if (!o->json) std::cout << "submission " << *r.id << " queued\n";
+      return;
+    }
     if (r.status != "scored")
       throw RejectedError((r.id ? "submission " + std::to_string(*r.id) + " rejected: " : std::string("rejected: ")) +
                           r.error);

@@ -8,9 +8,13 @@ pkgs="cmake ninja-build g++ make nlohmann-json3-dev libboost-dev libtbb-dev libc
 pkgs="$pkgs pybind11-dev python3-dev python3-numpy"
 # The leaderboard's web service (`deteval board serve`): cpp-httplib, found with pkg-config.
 pkgs="$pkgs libcpp-httplib-dev pkg-config"
+# The board on PostgreSQL (docs/board.md, "Many hosts"): the client library, libpq.
+pkgs="$pkgs libpq-dev"
 test_pkgs=""
 if [ "${1:-}" = "--test" ]; then
   test_pkgs="chromium fonts-dejavu-core"
+  # The board tests start a throw-away PostgreSQL server (tests/pg_server.sh); without it they skip.
+  test_pkgs="$test_pkgs postgresql"
 fi
 missing=""
 for p in $pkgs; do

@@ -20,3 +20,7 @@ cmake -S . -B build-asan -G Ninja -DDETEVAL_SANITIZE=address,undefined -DDETEVAL
   -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE="-O1 -g1"
 cmake --build build-asan
 ctest --test-dir build-asan -L sanitize --output-on-failure -j2
+# The board's PostgreSQL tests (label postgres) in the sanitized build: on request only.
+if [ "${DETEVAL_SANITIZE_POSTGRES:-0}" = 1 ]; then
+  ctest --test-dir build-asan -L postgres --output-on-failure -j2
+fi

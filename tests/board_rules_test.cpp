@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "board_backend.hpp"
 #include "board_test_data.hpp"
 #include "deteval/board/board.hpp"
 #include "deteval/board/similarity.hpp"
@@ -27,13 +28,17 @@ std::int64_t at(const char* iso) { return *parse_iso8601(iso); }
 class BoardRules : public ::testing::Test {
  protected:
   test::TempDir tmp;
+  test::BoardPlace place{tmp.path()};  // SQLite: tmp/board.db; PostgreSQL: a schema of the test server
   std::int64_t clock_ms = at("2025-01-01T00:00:00Z");
   std::unique_ptr<Board> board;
 
   void SetUp() override {
-    Board::init(path("board.db"));
-    board = std::make_unique<Board>(path("board.db"), [this] { return clock_ms; });
+    if (place.locator().empty()) GTEST_SKIP() << place.skip_reason();
+    Board::init(place.locator(), place.init_files());
+    board = std::make_unique<Board>(place.locator(), [this] { return clock_ms; });
   }
+  // Upgrades of older boards concern SQLite files only: PostgreSQL boards began at version 5.
+  bool sqlite_only() const { return !test::kBoardOnPostgres; }
   std::string path(const std::string& name) const { return (tmp / name).string(); }
   std::string write(const std::string& name, const json& j) {
     test::spit(tmp / name, j.dump());
@@ -313,15 +318,11 @@ TEST_F(BoardRules, ReinstateUndoesADisqualificationAndGradesSayWhy) {
   for (const auto& u : g.users)
     if (u.user == "cyd") EXPECT_EQ(u.tasks[0].status, "passed");
   refused([&] { board->reinstate("t1", "cyd", "again"); });
-  sqlite3* db = nullptr;
-  sqlite3_open_v2(path("board.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT group_concat(action || ':' || reason, '|') FROM disqualification_log", -1, &st, nullptr);
-  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))),
-            "disqualify:copied from ann|reinstate:own work after all");
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  test::Sql sql(place.locator());
+  std::string log;
+  for (const auto& row : sql.rows("SELECT action || ':' || reason FROM disqualification_log ORDER BY id"))
+    log += (log.empty() ? "" : "|") + row[0];
+  EXPECT_EQ(log, "disqualify:copied from ann|reinstate:own work after all");
 }
 
 TEST_F(BoardRules, BulkRegistrationIsAllOrNothingAndBoardsShowDisplayNames) {
@@ -423,6 +424,7 @@ CREATE TABLE IF NOT EXISTS disqualifications(
 )sql";
 
 TEST_F(BoardRules, AVersion1BoardIsUpgradedInPlace) {
+  if (!sqlite_only()) GTEST_SKIP() << "SQLite boards only: PostgreSQL boards began at schema version 5";
   // A version 1 board: the v1 schema, filled with the rows of a current board (a task,
   // a user, a scored submission) plus a disqualification.
   const auto d = make_data(10, 1, 36);
@@ -475,6 +477,7 @@ TEST_F(BoardRules, AVersion1BoardIsUpgradedInPlace) {
 }
 
 TEST_F(BoardRules, AVersion2BoardGainsTheStrictRuleOffForItsTasks) {
+  if (!sqlite_only()) GTEST_SKIP() << "SQLite boards only: PostgreSQL boards began at schema version 5";
   // A version 2 board: a current one without the `strict` column of version 3.
   const auto d = make_data(10, 1, 36);
   as_older_board(d.gt, d.dt,
@@ -493,6 +496,7 @@ TEST_F(BoardRules, AVersion2BoardGainsTheStrictRuleOffForItsTasks) {
 }
 
 TEST_F(BoardRules, AVersion3BoardGainsTheTokenTable) {
+  if (!sqlite_only()) GTEST_SKIP() << "SQLite boards only: PostgreSQL boards began at schema version 5";
   // A version 3 board: a current one without the access tokens of version 4.
   const auto d = make_data(10, 1, 38);
   as_older_board(d.gt, d.dt, "DROP TABLE tokens; UPDATE meta SET value = 'deteval-board 3' WHERE key = 'schema';");
@@ -506,6 +510,38 @@ TEST_F(BoardRules, AVersion3BoardGainsTheTokenTable) {
   EXPECT_EQ(board->token_user(token), std::nullopt);
   EXPECT_EQ(board->token_user(again), "alice");
   EXPECT_THROW(board->issue_token("nobody"), UsageError);
+}
+
+TEST_F(BoardRules, AVersion4BoardKeepsItsTokensAndGainsTheQueue) {
+  if (!sqlite_only()) GTEST_SKIP() << "SQLite boards only: PostgreSQL boards began at schema version 5";
+  // A version 4 board (the web service's tokens table): its submissions are kept, with their ids.
+  const auto d = make_data(10, 1, 39);
+  add("hw1", d.gt);
+  reg("alice");
+  ASSERT_EQ(submit("hw1", "alice", d.dt).status, "scored");
+  board.reset();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path("board.db").c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE files; DROP TABLE tokens;"
+                         "CREATE TABLE tokens(token_sha256 TEXT PRIMARY KEY, user_id TEXT NOT NULL UNIQUE "
+                         "REFERENCES users(id), created_at INTEGER NOT NULL) STRICT;"
+                         "INSERT INTO tokens VALUES ('ab', 'alice', 1);"
+                         "UPDATE meta SET value = 'deteval-board 4' WHERE key = 'schema';",
+                         nullptr, nullptr, &err),
+            SQLITE_OK)
+      << (err ? err : "");
+  sqlite3_close(db);
+  board = std::make_unique<Board>(path("board.db"), [this] { return clock_ms; });  // upgrades
+  EXPECT_EQ(board->history("hw1", "alice").size(), 1u);
+  const auto queued = board->enqueue({"hw1", "alice", write("q.json", d.dt), "q.json", "k"});
+  EXPECT_EQ(queued.status, "queued");
+  EXPECT_EQ(*queued.id, 2);
+  test::Sql sql(place.locator());
+  EXPECT_EQ(sql.one("SELECT value FROM meta WHERE key = 'schema'"), "deteval-board 5");
+  EXPECT_EQ(sql.one("SELECT user_id FROM tokens"), "alice");
+  EXPECT_TRUE(sql.intact());
 }
 
 TEST_F(BoardRules, AStrictTaskRefusesWhatTheSanityChecksWarnAbout) {
@@ -529,7 +565,7 @@ TEST_F(BoardRules, AStrictTaskRefusesWhatTheSanityChecksWarnAbout) {
   EXPECT_EQ(submit("lax", "alice", equal).status, "scored");
   EXPECT_EQ(submit("strict", "alice", d.dt).status, "scored");
   // The rule is stored: a reopened board still has it.
-  board = std::make_unique<Board>(path("board.db"), [this] { return clock_ms; });
+  board = std::make_unique<Board>(place.locator(), [this] { return clock_ms; });
   EXPECT_TRUE(board->task("strict").strict);
   EXPECT_FALSE(board->task("lax").strict);
 }

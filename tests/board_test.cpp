@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "deteval/board/sha256.hpp"
+#include "board_backend.hpp"
 #include "board_test_data.hpp"
 #include "test_util.hpp"
 
@@ -40,37 +41,19 @@ json parse_out(const RunResult& r) {
   }
 }
 
-struct Sql {
-  sqlite3* db = nullptr;
-  explicit Sql(const std::filesystem::path& p) { sqlite3_open_v2(p.c_str(), &db, SQLITE_OPEN_READONLY, nullptr); }
-  ~Sql() { sqlite3_close(db); }
-  std::vector<std::vector<std::string>> rows(const std::string& sql) {
-    std::vector<std::vector<std::string>> out;
-    sqlite3_stmt* s = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &s, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-    while (s && sqlite3_step(s) == SQLITE_ROW) {
-      std::vector<std::string> row;
-      for (int c = 0; c < sqlite3_column_count(s); ++c) {
-        const auto* t = sqlite3_column_text(s, c);
-        row.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
-      }
-      out.push_back(row);
-    }
-    sqlite3_finalize(s);
-    return out;
-  }
-  std::string one(const std::string& sql) {
-    auto r = rows(sql);
-    return r.empty() || r[0].empty() ? "" : r[0][0];
-  }
-};
+using test::Sql;
 
 class BoardTest : public ::testing::Test {
  protected:
   test::TempDir tmp;
-  std::string db() const { return q(tmp / "board.db"); }
+  test::BoardPlace place{tmp.path()};  // SQLite: tmp/board.db; PostgreSQL: a schema of the test server
+  std::string board() const { return place.locator(); }
+  std::string db() const { return q(board()); }
 
-  void SetUp() override { ASSERT_EQ(run_cli("board init --db " + db()).exit_code, 0); }
+  void SetUp() override {
+    if (board().empty()) GTEST_SKIP() << place.skip_reason();
+    ASSERT_EQ(run_cli("board init --db " + db() + place.init_args()).exit_code, 0);
+  }
 
   std::filesystem::path write(const std::string& name, const json& j) {
     test::spit(tmp / name, j.dump());
@@ -132,7 +115,7 @@ TEST_F(BoardTest, RefusesUnregisteredUserWithoutRecording) {
   EXPECT_TRUE(j["submission_id"].is_null());
   EXPECT_NE(j["error"].get<std::string>().find("not registered"), std::string::npos);
   EXPECT_NE(r.err.find("not registered"), std::string::npos);
-  Sql sql(tmp / "board.db");
+  Sql sql(board());
   EXPECT_EQ(sql.one("SELECT count(*) FROM submissions"), "0");
 }
 
@@ -160,7 +143,7 @@ TEST_F(BoardTest, RefusesAfterTheDeadlineAndRecordsTheReason) {
   const json c = parse_out(run_cli("board check --db " + db() + " --task hw1 --user alice --json"));
   EXPECT_EQ(c["error"], j["error"]);
   EXPECT_EQ(c["open"], false);
-  Sql sql(tmp / "board.db");
+  Sql sql(board());
   EXPECT_EQ(sql.one("SELECT error FROM submissions WHERE id = 1"), j["error"].get<std::string>());
   EXPECT_TRUE(std::filesystem::exists(tmp / "board.db.files" / sql.one("SELECT substr(sha256, 1, 2) FROM submissions WHERE id = 1") /
                                       sql.one("SELECT sha256 FROM submissions WHERE id = 1")));
@@ -190,6 +173,22 @@ TEST_F(BoardTest, RefusesBrokenFilesWithTheEvaluatorsLocatedMessage) {
     EXPECT_NE(j["error"].get<std::string>().find(c.message), std::string::npos) << j["error"] << " vs " << c.message;
     EXPECT_EQ(j["error"].get<std::string>().find(tmp.path().string()), std::string::npos) << "names the file only";
   }
+}
+
+// A refusal quotes the participant's bytes; bytes that are not UTF-8 become U+FFFD, so the
+// reason can be stored (PostgreSQL refuses invalid text) and printed as JSON afterwards.
+TEST_F(BoardTest, RefusalsQuotingBytesThatAreNotUtf8StayReadable) {
+  const Data d = make_data(5, 1, 40);
+  add_task("", d.gt);
+  reg("alice", "Alice");
+  test::spit(tmp / "bad.json", "[{\"image_id\": 10, \"category_id\": 1, \"bbox\": [1, 2, 3, 4], \"score\": \"\xff\xfe\"}]");
+  RunResult r = submit("alice", tmp / "bad.json");
+  EXPECT_EQ(r.exit_code, 6) << r.err;
+  const std::string error = parse_out(r)["error"];
+  EXPECT_NE(error.find("\xEF\xBF\xBD"), std::string::npos) << error;
+  RunResult h = run_cli("board history --db " + db() + " --task hw1 --user alice --json");
+  ASSERT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_EQ(parse_out(h)["submissions"][0]["error"], error);
 }
 
 TEST_F(BoardTest, RefusesUnknownImagesWithoutLeakingGroundTruth) {
@@ -419,7 +418,7 @@ TEST_F(BoardTest, NamesAndIdsAreDataNotSqlOrPaths) {
     EXPECT_EQ(name.find("escape"), std::string::npos) << e.path();
   }
   EXPECT_FALSE(std::filesystem::exists(tmp.path().parent_path().parent_path() / "escape"));
-  Sql sql(tmp / "board.db");
+  Sql sql(board());
   EXPECT_EQ(sql.one("SELECT id FROM users"), evil);
 }
 
@@ -475,10 +474,10 @@ TEST_F(BoardTest, ConcurrentSubmissionsAreEachRecordedOnce) {
     ids.insert(j["submission_id"].get<std::int64_t>());
   }
   EXPECT_EQ(ids.size(), static_cast<std::size_t>(kProcs));
-  Sql sql(tmp / "board.db");
+  Sql sql(board());
   EXPECT_EQ(sql.one("SELECT count(*) FROM submissions"), std::to_string(kProcs));
   EXPECT_EQ(sql.one("SELECT count(DISTINCT sha256) FROM submissions"), std::to_string(kProcs));
-  EXPECT_EQ(sql.one("PRAGMA integrity_check"), "ok");
+  EXPECT_TRUE(sql.intact());
   const json lb = show();
   ASSERT_EQ(lb["entries"].size(), 4u);
   for (const auto& e : lb["entries"]) EXPECT_EQ(e["submissions"], 3);
@@ -504,16 +503,15 @@ TEST_F(BoardTest, ConcurrentSubmissionsCannotExceedTheDailyLimit) {
   }
   EXPECT_EQ(scored, 3);
   EXPECT_EQ(limited, 5);
-  Sql sql(tmp / "board.db");
+  Sql sql(board());
   EXPECT_EQ(sql.one("SELECT count(*) FROM submissions WHERE status = 'scored'"), "3");
   EXPECT_EQ(sql.one("SELECT count(*) FROM submissions"), "8");
 }
 
 // The board after a crash: intact database, every row complete and its file present.
-void expect_consistent(const std::filesystem::path& dir) {
-  Sql sql(dir / "board.db");
-  EXPECT_EQ(sql.one("PRAGMA integrity_check"), "ok");
-  EXPECT_TRUE(sql.rows("PRAGMA foreign_key_check").empty());
+void expect_consistent(const std::string& board, const std::filesystem::path& dir) {
+  Sql sql(board);
+  EXPECT_TRUE(sql.intact());
   for (const auto& row : sql.rows("SELECT status, sha256, public_score, private_stats FROM submissions")) {
     EXPECT_EQ(row[0], "scored");
     EXPECT_NE(row[2], "NULL");
@@ -537,8 +535,8 @@ TEST_F(BoardTest, CrashAtEachStepLeavesNothingOrAWholeSubmission) {
     ::unsetenv("DETEVAL_BOARD_CRASH_AT");
     EXPECT_EQ(r.exit_code, 128 + SIGKILL) << point;
     expected_rows += rows;
-    expect_consistent(tmp.path());
-    Sql sql(tmp / "board.db");
+    expect_consistent(board(), tmp.path());
+    Sql sql(board());
     EXPECT_EQ(sql.one("SELECT count(*) FROM submissions"), std::to_string(expected_rows)) << point;
     EXPECT_EQ(show()["entries"].size(), static_cast<std::size_t>(expected_rows > 0)) << point;
   }
@@ -546,7 +544,7 @@ TEST_F(BoardTest, CrashAtEachStepLeavesNothingOrAWholeSubmission) {
   RunResult again = submit("alice", f);
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_EQ(parse_out(again)["status"], "scored");
-  expect_consistent(tmp.path());
+  expect_consistent(board(), tmp.path());
   EXPECT_EQ(show()["entries"][0]["submissions"], 2);
 }
 
@@ -559,7 +557,7 @@ TEST_F(BoardTest, ScorerKilledAtRandomMomentsLeavesTheBoardConsistent) {
   for (int delay_ms : {0, 20, 60, 120, 200, 320}) {
     const pid_t pid = ::fork();
     if (pid == 0) {
-      const std::string dbs = (tmp / "board.db").string(), fs = f.string();
+      const std::string dbs = board(), fs = f.string();
       const int devnull = ::open("/dev/null", O_WRONLY);
       ::dup2(devnull, 1);
       ::dup2(devnull, 2);
@@ -572,19 +570,19 @@ TEST_F(BoardTest, ScorerKilledAtRandomMomentsLeavesTheBoardConsistent) {
     int status = 0;
     ::waitpid(pid, &status, 0);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) ++completed;
-    expect_consistent(tmp.path());
-    Sql sql(tmp / "board.db");
+    expect_consistent(board(), tmp.path());
+    Sql sql(board());
     const int rows = std::stoi(sql.one("SELECT count(*) FROM submissions"));
     EXPECT_GE(rows, completed);
     EXPECT_LE(rows, 6);
   }
-  Sql before(tmp / "board.db");
+  Sql before(board());
   const int rows = std::stoi(before.one("SELECT count(*) FROM submissions"));
   RunResult again = submit("alice", f);
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  Sql after(tmp / "board.db");
+  Sql after(board());
   EXPECT_EQ(after.one("SELECT count(*) FROM submissions"), std::to_string(rows + 1));
-  expect_consistent(tmp.path());
+  expect_consistent(board(), tmp.path());
 }
 
 // --- organizers: copies and grades ----------------------------------------------------------------

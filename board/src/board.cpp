@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -21,7 +22,7 @@
 #include "deteval/formats/file.hpp"
 #include "deteval/summary.hpp"
 #include "score.hpp"
-#include "sqlite.hpp"
+#include "db.hpp"
 #include "queries.hpp"
 #include "store.hpp"
 
@@ -118,8 +119,8 @@ namespace detail {
 
 IouType iou_type_of(Metric m) { return m == Metric::coco_segm ? IouType::segm : IouType::bbox; }
 
-GroundTruth load_gt(const std::string& store_dir, const Task& t) {
-  const std::string content = store::get(store_dir, t.gt_sha256);
+GroundTruth load_gt(store::Files& files, const Task& t) {
+  const std::string content = files.get(t.gt_sha256);
   try {
     return parse_coco_gt(content, "stored ground truth of task '" + t.name + "'", iou_type_of(t.metric));
   } catch (const InputError& e) {
@@ -218,27 +219,69 @@ std::vector<GradeLevel> parse_grade_scale(const std::string& text) {
 
 // --- opening ------------------------------------------------------------------------------------
 
-void Board::init(const std::string& db_path) {
-  sql::Db db(db_path, true);
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec("PRAGMA synchronous = FULL");
-  sql::Transaction tx(db, true);
-  create_or_migrate(db, db_path);
-  tx.commit();
-  store::init(db_path + ".files");
+namespace {
+
+// Where the board's files are: meta('files') is "table" or "dir:<folder>"; none (an SQLite
+// board made before version 5, or without --files) means the folder beside the database.
+std::unique_ptr<store::Files> open_files(sql::Db& db, const std::string& locator) {
+  sql::Stmt s(db, "SELECT value FROM meta WHERE key = 'files'");
+  const std::string where = s.step() ? s.text(0) : "";
+  if (where == "table") return store::table(db);
+  if (where.rfind("dir:", 0) == 0) return store::folder(where.substr(4));
+  if (db.dialect() != sql::Dialect::sqlite) throw UsageError(locator + ": board without a file store setting");
+  return store::folder(sql::sqlite_path(locator) + ".files");
 }
 
-Board::Board(const std::string& db_path, Clock clock) : db_path_(db_path), clock_(std::move(clock)) {
-  struct stat st {};
-  if (::stat(db_path.c_str(), &st) != 0) throw UsageError(db_path + ": no such board");
-  db_ = std::make_unique<sql::Db>(db_path, false);
-  db_->exec("PRAGMA synchronous = FULL");  // a commit is on disk before submit reports it
-  if (schema_version(*db_) == kSchemaVersion) return;
-  if (schema_version(*db_).empty()) throw UsageError(db_path + ": not a deteval board");
-  sql::Transaction tx(*db_, true);  // an older board: upgraded once, by whoever opens it first
-  create_or_migrate(*db_, db_path);
-  tx.commit();
+std::string absolute(const std::string& path) {
+  if (!path.empty() && path[0] == '/') return path;
+  char cwd[4096];
+  if (!::getcwd(cwd, sizeof cwd)) throw IoError::cannot_read(path, std::strerror(errno));
+  return std::string(cwd) + "/" + path;
 }
+
+}  // namespace
+
+void Board::init(const std::string& locator, const std::string& files) {
+  const bool pg = sql::is_postgres_uri(locator);
+  const auto db = sql::open(locator, true);
+  if (!pg) {
+    db->exec("PRAGMA journal_mode = WAL");
+    db->exec("PRAGMA synchronous = FULL");
+  }
+  prepare_schema(*db, locator);
+  std::string setting;  // what meta('files') should say ("" : the SQLite default)
+  if (files == "table" || (files.empty() && pg)) setting = "table";
+  else if (!files.empty()) setting = "dir:" + absolute(files);
+  sql::Transaction tx(*db, true);
+  sql::Stmt cur(*db, "SELECT value FROM meta WHERE key = 'files'");
+  const std::optional<std::string> existing = cur.step() ? std::optional<std::string>(cur.text(0)) : std::nullopt;
+  if (existing && !files.empty() && *existing != setting)
+    throw UsageError(locator + ": the board keeps its files in " + *existing + "; they cannot move by init");
+  if (!existing && !setting.empty()) {
+    sql::Stmt s(*db, "INSERT INTO meta(key, value) VALUES ('files', ?)");
+    s.bind(1, setting).run();
+  }
+  tx.commit();
+  const auto store = open_files(*db, locator);
+  if (!store->dir().empty()) store::init(store->dir());
+}
+
+Board::Board(const std::string& locator, Clock clock) : db_path_(locator), clock_(std::move(clock)) {
+  if (!sql::is_postgres_uri(locator)) {
+    struct stat st {};
+    if (::stat(sql::sqlite_path(locator).c_str(), &st) != 0) throw UsageError(locator + ": no such board");
+  }
+  db_ = sql::open(locator, false);
+  if (db_->dialect() == sql::Dialect::sqlite)
+    db_->exec("PRAGMA synchronous = FULL");  // a commit is on disk before submit reports it
+  const std::string version = schema_version(*db_);
+  if (version.empty()) throw UsageError(locator + ": not a deteval board" +
+                                        (db_->dialect() == sql::Dialect::postgres ? " (no such board)" : ""));
+  if (version != kSchemaVersion) prepare_schema(*db_, locator);  // upgraded once, by whoever opens it first
+  files_ = open_files(*db_, locator);
+}
+
+std::string Board::store_dir() const { return files_->dir(); }
 
 Board::~Board() = default;
 
@@ -253,7 +296,7 @@ Task Board::add_task(const TaskRules& rules, const std::string& gt_path) {
   const GroundTruth gt = parse_coco_gt(content, gt_path, iou_type_of(rules.metric));
   if (gt.images.empty()) throw InputError::whole(gt_path, "a task needs at least one image");
   const std::string sha = sha256_hex(content);
-  store::put(store_dir(), sha, content);
+  files_->put(sha, content);
 
   std::uint64_t seed;
   if (rules.seed) {
@@ -314,7 +357,7 @@ Task Board::update_task(const std::string& name, const TaskUpdate& u) {
     // Scores already recorded were computed on the old split: it must not move under them.
     if (count_submissions(*db_, name) > 0)
       throw refusal("task '" + name + "' has submissions: its public/private split can no longer change");
-    const GroundTruth gt = load_gt(store_dir(), t);
+    const GroundTruth gt = load_gt(*files_, t);
     const auto is_public = compute_split(gt, t.public_fraction, t.split_seed);
     write_split(*db_, name, gt, is_public);
     t.public_images = std::count(is_public.begin(), is_public.end(), 1);
@@ -377,7 +420,7 @@ std::vector<std::int64_t> Board::public_image_ids(const std::string& name) {
 
 TestImages Board::test_images(const std::string& name) {
   const Task t = task(name);
-  GroundTruth gt = load_gt(store_dir(), t);
+  GroundTruth gt = load_gt(*files_, t);
   TestImages out;
   out.task = t.name;
   out.images = std::move(gt.images);
@@ -435,7 +478,8 @@ void Board::disqualify(const std::string& task_name, const std::string& user, co
   task(task_name);
   require_user(*db_, user);
   const std::int64_t t = now();
-  sql::Stmt s(*db_, "INSERT OR REPLACE INTO disqualifications(task_name, user_id, reason, at) VALUES (?, ?, ?, ?)");
+  sql::Stmt s(*db_, "INSERT INTO disqualifications(task_name, user_id, reason, at) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (task_name, user_id) DO UPDATE SET reason = excluded.reason, at = excluded.at");
   s.bind(1, task_name).bind(2, user).bind(3, reason).bind(4, t).run();
   log_disqualification(*db_, task_name, user, "disqualify", reason, t);
   tx.commit();

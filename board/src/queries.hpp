@@ -11,15 +11,16 @@
 #include "deteval/board/board.hpp"
 #include "deteval/params.hpp"
 #include "deteval/formats/error.hpp"
-#include "sqlite.hpp"
+#include "db.hpp"
+#include "store.hpp"
 
 namespace deteval::board::detail {
 
 inline constexpr std::int64_t kDayMs = 24 * 3600 * 1000;
 
-/// Creates the current schema in an empty database, or upgrades an older board's
-/// (inside the caller's write transaction). Throws UsageError for a foreign database.
-void create_or_migrate(sql::Db& db, const std::string& db_path);
+/// Creates the current schema in an empty database, or upgrades an older board's, in one
+/// transaction. Throws UsageError for a foreign database.
+void prepare_schema(sql::Db& db, const std::string& db_path);
 /// The schema version the database holds ("" when none).
 std::string schema_version(sql::Db& db);
 extern const char* const kSchemaVersion;
@@ -27,7 +28,7 @@ extern const char* const kSchemaVersion;
 IouType iou_type_of(Metric m);
 /// The task's ground truth from the store. Any problem here is the organizer's, never
 /// the participant's: it is reported as an internal failure (exit 1), not a rejection.
-GroundTruth load_gt(const std::string& store_dir, const Task& t);
+GroundTruth load_gt(store::Files& files, const Task& t);
 
 std::optional<Task> find_task(sql::Db& db, const std::string& name);
 std::optional<UserRecord> find_user(sql::Db& db, const std::string& id);

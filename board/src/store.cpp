@@ -12,6 +12,7 @@
 #include "deteval/board/sha256.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/file.hpp"
+#include "db.hpp"
 
 namespace deteval::board::store {
 
@@ -94,5 +95,50 @@ std::string get(const std::string& dir, const std::string& sha256) {
     throw IoError::cannot_read(path, "stored file does not match its SHA-256 (altered or damaged)");
   return content;
 }
+
+}  // namespace deteval::board::store
+
+namespace deteval::board::store {
+
+namespace {
+
+class Folder final : public Files {
+ public:
+  explicit Folder(std::string dir) : dir_(std::move(dir)) {}
+  void put(const std::string& sha256, std::string_view content) override { store::put(dir_, sha256, content); }
+  std::string get(const std::string& sha256) override { return store::get(dir_, sha256); }
+  std::string dir() const override { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+class Table final : public Files {
+ public:
+  explicit Table(sql::Db& db) : db_(db) {}
+  void put(const std::string& sha256, std::string_view content) override {
+    sql::Stmt s(db_, "INSERT INTO files(sha256, size, content) VALUES (?, ?, ?) ON CONFLICT (sha256) DO NOTHING");
+    s.bind(1, sha256).bind(2, static_cast<std::int64_t>(content.size())).bind_blob(3, content).run();
+  }
+  std::string get(const std::string& sha256) override {
+    sql::Stmt s(db_, "SELECT content FROM files WHERE sha256 = ?");
+    s.bind(1, sha256);
+    const std::string where = db_.path() + ": files table: " + sha256;
+    if (!s.step()) throw IoError::cannot_read(where, "no such stored file");
+    std::string content = s.blob(0);
+    if (sha256_hex(content) != sha256)
+      throw IoError::cannot_read(where, "stored file does not match its SHA-256 (altered or damaged)");
+    return content;
+  }
+  std::string dir() const override { return ""; }
+
+ private:
+  sql::Db& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Files> folder(const std::string& dir) { return std::make_unique<Folder>(dir); }
+std::unique_ptr<Files> table(sql::Db& db) { return std::make_unique<Table>(db); }
 
 }  // namespace deteval::board::store

@@ -1,9 +1,16 @@
-// The content-addressed file store beside the database: `<dir>/<h0h1>/<sha256>`.
+// Where a board keeps submitted files and ground truths, content-addressed by SHA-256:
+// a folder (`<dir>/<h0h1>/<sha256>`, the default; on shared storage for many hosts) or
+// the database's `files` table (`init --files table`: nothing to share but the database).
 // Names are hex digests only, so no user-supplied text ever becomes a path.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
+
+namespace deteval::board::sql {
+class Db;
+}
 
 namespace deteval::board::store {
 
@@ -19,5 +26,20 @@ void put(const std::string& dir, const std::string& sha256, std::string_view con
 
 /// Reads a stored file back and checks its digest (IoError when missing or altered).
 std::string get(const std::string& dir, const std::string& sha256);
+
+/// A board's file store: put is idempotent and durable before it returns; get checks the digest.
+class Files {
+ public:
+  virtual ~Files() = default;
+  virtual void put(const std::string& sha256, std::string_view content) = 0;
+  virtual std::string get(const std::string& sha256) = 0;
+  /// The folder, or "" for the database's table.
+  virtual std::string dir() const = 0;
+};
+
+std::unique_ptr<Files> folder(const std::string& dir);
+/// The `files` table of `db` (which must outlive the store): one row per content,
+/// inserted once (a second put of the same digest changes nothing).
+std::unique_ptr<Files> table(sql::Db& db);
 
 }  // namespace deteval::board::store

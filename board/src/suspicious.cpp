@@ -74,16 +74,16 @@ std::map<PairKey, SuspiciousPair> flag_by_hash_and_score(const std::vector<Unit>
 // Submitted files parsed on demand (each once), against the task's ground truth.
 class ParsedFiles {
  public:
-  ParsedFiles(const std::string& store_dir, const Task& t) : store_dir_(store_dir), task_(t) {}
+  ParsedFiles(store::Files& files, const Task& t) : files_(files), task_(t) {}
   const GroundTruth& gt() {
-    if (!gt_) gt_ = load_gt(store_dir_, task_);
+    if (!gt_) gt_ = load_gt(files_, task_);
     return *gt_;
   }
   const Detections& of(const SubmissionRef& r) {
     auto it = parsed_.find(r.sha256);
     if (it == parsed_.end())
       it = parsed_
-               .emplace(r.sha256, parse_coco_results(store::get(store_dir_, r.sha256),
+               .emplace(r.sha256, parse_coco_results(files_.get(r.sha256),
                                                      "submission " + std::to_string(r.id), gt(), type()))
                .first;
     return it->second;
@@ -91,7 +91,7 @@ class ParsedFiles {
   IouType type() const { return iou_type_of(task_.metric); }
 
  private:
-  std::string store_dir_;
+  store::Files& files_;
   const Task& task_;
   std::optional<GroundTruth> gt_;
   std::map<std::string, Detections> parsed_;
@@ -131,7 +131,7 @@ std::vector<SuspiciousPair> Board::suspicious(const std::string& task_name, doub
   const Task t = task(task_name);
   const std::vector<Unit> units = load_units(*db_, t.name);
   std::map<PairKey, SuspiciousPair> flagged = flag_by_hash_and_score(units);
-  ParsedFiles files(store_dir(), t);
+  ParsedFiles files(*files_, t);
   std::vector<std::size_t> owner(units.size());
   std::map<std::string, std::size_t> owner_ids;
   for (std::size_t i = 0; i < units.size(); ++i)

@@ -1,5 +1,6 @@
 // A competition board: tasks (ground truth + rules), registered users, submissions
-// and their scores, in one SQLite database with the files content-addressed beside it.
+// and their scores, in one database (an SQLite file, or a PostgreSQL server shared by
+// many hosts) with the files content-addressed beside it or in the database.
 //
 // The board scores with the same evaluate() + summarize() as `deteval coco`, on the
 // ground truth restricted to a task's public (resp. private) images. See docs/board.md
@@ -21,6 +22,9 @@ namespace deteval::board {
 
 namespace sql {
 class Db;
+}
+namespace store {
+class Files;
 }
 
 enum class Metric { coco_bbox, coco_segm, voc07, voc12 };
@@ -199,9 +203,39 @@ struct TestImages {
   std::vector<Category> categories;
 };
 
+/// What a front end received: one submission to make.
+struct SubmissionRequest {
+  std::string task, user;
+  std::string file;          ///< the predictions file (read at once; stored before any row names it)
+  std::string display_name;  ///< names the file in participant-facing messages
+  /// Optional idempotency key ("" none), unique per user: a retry with the same key makes
+  /// no second submission and returns the first one's current outcome.
+  std::string request_id;
+};
+
+/// A queued submission taken by a worker (Board::claim). The claim holds until
+/// `lease_until`; after that another worker may take the submission again.
+struct Claim {
+  std::int64_t id = 0;
+  std::string token;  ///< identifies this claim; complete() records only while it holds
+  std::int64_t lease_until = 0;
+  int attempt = 0;  ///< 1 for the first claim of the submission
+};
+
+/// A submission looked up by id (Board::submission): whose it is and its outcome so far.
+struct SubmissionInfo {
+  std::string task, user;
+  SubmissionResult result;  ///< status "queued" until a worker records it
+};
+
+/// Claims of one submission before it is rejected as unscorable (each ended without a result).
+inline constexpr int kMaxScoringAttempts = 3;
+inline constexpr std::int64_t kDefaultLeaseMs = 10 * 60 * 1000;
+
 /// Testing hook: DETEVAL_BOARD_CRASH_AT=stored|inserted|committed kills the submitting
-/// process (SIGKILL) at that point of `submit`; see docs/board.md. Only in builds
-/// configured with DETEVAL_TEST_HOOKS (on with the tests, off otherwise).
+/// process (SIGKILL) at that point of `submit`; `claimed` (or `claimed:N`, at the N-th
+/// claim) kills a worker right after it claimed a submission; see docs/board.md. Only in
+/// builds configured with DETEVAL_TEST_HOOKS (on with the tests, off otherwise).
 inline constexpr const char* kCrashEnv = "DETEVAL_BOARD_CRASH_AT";
 
 /// Milliseconds since the Unix epoch, UTC. The CLI passes the system clock; tests and
@@ -213,11 +247,15 @@ Clock system_clock();
 /// show the participant (no ground truth, no private score, no command-line flag).
 class Board {
  public:
-  /// Creates the database, or brings an existing board to the current schema.
-  static void init(const std::string& db_path);
+  /// Creates the database, or brings an existing board to the current schema. `db` is an
+  /// SQLite path (or `sqlite:PATH`) or a PostgreSQL URI (`postgresql://user@host:port/db`).
+  /// `files`: where files are kept: "" the default (SQLite: the folder `<path>.files`;
+  /// PostgreSQL: the table), "table" the database's `files` table, else a folder (for
+  /// many hosts: on storage they all mount at the same path). Fixed at creation.
+  static void init(const std::string& db, const std::string& files = "");
   /// Opens an existing board (upgrading an older schema); throws UsageError when
-  /// `db_path` is not one.
-  explicit Board(const std::string& db_path, Clock clock = system_clock());
+  /// `db` is not one.
+  explicit Board(const std::string& db, Clock clock = system_clock());
   ~Board();
   Board(const Board&) = delete;
   Board& operator=(const Board&) = delete;
@@ -250,6 +288,30 @@ class Board {
   /// `display_name` names the file in participant-facing messages.
   SubmissionResult submit(const std::string& task, const std::string& user, const std::string& file,
                           const std::string& display_name);
+  SubmissionResult submit(const SubmissionRequest& request);
+
+  // --- the work queue (docs/board.md, "Many hosts"): enqueue, then workers claim and complete.
+
+  /// The admission checks of submit (task, user, size cap, deadline, daily limit so far),
+  /// the file stored, the row inserted as "queued"; returns at once without scoring:
+  /// status "queued" with the id, or "rejected" as submit would (id none when nothing
+  /// was recorded). With a request id already used by the user: that submission's outcome.
+  SubmissionResult enqueue(const SubmissionRequest& request);
+  /// Takes the oldest queued submission whose lease is free (never claimed, or its lease
+  /// ran out), for `lease_ms`; none when there is nothing to do. Safe from any number of
+  /// processes and hosts at once: each submission is held by one claim at a time. A
+  /// submission claimed kMaxScoringAttempts times without a result is rejected here.
+  std::optional<Claim> claim(const std::string& worker, std::int64_t lease_ms = kDefaultLeaseMs);
+  /// Scores the claimed submission (outside any transaction) and records the outcome,
+  /// re-counting the daily limit in the same transaction. Returns the result, or none
+  /// when the claim no longer holds (its lease ran out and another worker took it, or the
+  /// task was removed): then nothing is recorded.
+  std::optional<SubmissionResult> complete(const Claim& claim);
+  /// Submissions waiting for a worker (queued, claimed or not).
+  std::int64_t queued();
+  /// The submission with this id, if there is one (what a front end polls after enqueue;
+  /// show it to its owner only).
+  std::optional<SubmissionInfo> submission(std::int64_t id);
   /// The user's last submission to the task (status "none" when there is none).
   SubmissionResult last_submission(const std::string& task, const std::string& user);
   UserStatus status(const std::string& task, const std::string& user);
@@ -285,13 +347,14 @@ class Board {
   std::optional<std::string> token_user(const std::string& token);
 
   const std::string& db_path() const { return db_path_; }
-  /// The folder of stored files: `<db>.files`.
-  std::string store_dir() const { return db_path_ + ".files"; }
+  /// The folder of stored files (`<db>.files` by default); "" when they are in the database.
+  std::string store_dir() const;
 
  private:
   std::string db_path_;
   Clock clock_;
   std::unique_ptr<sql::Db> db_;
+  std::unique_ptr<store::Files> files_;
 };
 
 /// How every daily-limit refusal message starts (a front end maps it to "try later").
