@@ -510,6 +510,8 @@ TEST_F(BoardRules, AVersion3BoardGainsTheTokenTable) {
   EXPECT_EQ(board->token_user(token), std::nullopt);
   EXPECT_EQ(board->token_user(again), "alice");
   EXPECT_THROW(board->issue_token("nobody"), UsageError);
+}
+
 TEST_F(BoardRules, AVersion4BoardKeepsItsTokensAndGainsTheQueue) {
   if (!sqlite_only()) GTEST_SKIP() << "SQLite boards only: PostgreSQL boards began at schema version 5";
   // A version 4 board (the web service's tokens table): its submissions are kept, with their ids.
@@ -523,8 +525,6 @@ TEST_F(BoardRules, AVersion4BoardKeepsItsTokensAndGainsTheQueue) {
   char* err = nullptr;
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE files;"
-                         "CREATE TABLE tokens(token_sha256 TEXT PRIMARY KEY, user_id TEXT NOT NULL UNIQUE "
-                         "REFERENCES users(id), created_at INTEGER NOT NULL) STRICT;"
                          "INSERT INTO tokens VALUES ('ab', 'alice', 1);"
                          "UPDATE meta SET value = 'deteval-board 4' WHERE key = 'schema';",
                          nullptr, nullptr, &err),
