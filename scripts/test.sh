@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 cmake -S . -B build -G Ninja
 cmake --build build
-ctest --test-dir build --output-on-failure
+ctest --test-dir build --output-on-failure -j2
 
 [ "${DETEVAL_SKIP_SANITIZE:-0}" = 1 ] && exit 0
 cmake -S . -B build-asan -G Ninja -DDETEVAL_SANITIZE=address,undefined -DDETEVAL_CUDA=OFF \

@@ -277,6 +277,60 @@ TEST_F(ServerApiTest, SlowScoringAnswers202AndThePollGivesTheScore) {
   EXPECT_EQ(http->Get("/api/jobs/999999", bearer(ada))->status, 404);
 }
 
+// The board's database work queue behind the same interface (`--queue database`): this
+// server's scorer threads claim from the database, the answers are the memory queue's.
+TEST_F(ServerApiTest, DatabaseQueueAnswersAsTheMemoryQueue) {
+  frozen = true;
+  frozen_at = board::system_now_ms();
+  auto o = options();
+  o.make_queue = [db = o.db, clock = o.clock] {
+    return server::make_database_queue(db, clock, 1, 100, {board::kDefaultLeaseMs, std::chrono::milliseconds(5),
+                                                           std::chrono::milliseconds(20)});
+  };
+  start(o);
+  const std::string ada = register_user("ada");
+  auto r = submit(ada, data.dt.dump());
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json scored = json::parse(r->body);
+  EXPECT_EQ(scored["status"], "scored");
+  dir.cli("board register --db " + dir.db() + " --user bob --name bob");
+  json cli = json::parse(dir.cli("board submit --json --db " + dir.db() + " --task hw1 --user bob " +
+                                 q(dir.write("submission.json", data.dt))).out);
+  cli["submission_id"] = scored["submission_id"];
+  EXPECT_EQ(cli, scored);
+  json broken = data.dt;
+  broken[1]["score"] = "high";
+  r = submit(ada, broken.dump());
+  ASSERT_EQ(r->status, 422) << r->body;
+  EXPECT_NE(json::parse(r->body)["error"].get<std::string>().find("[1].score"), std::string::npos) << r->body;
+  for (int i = 0; i < 2; ++i) EXPECT_EQ(submit(ada, data.dt.dump())->status, 200);
+  r = submit(ada, data.dt.dump());  // the fourth scored of the day: the daily limit of 3
+  ASSERT_EQ(r->status, 429) << r->body;
+  EXPECT_EQ(r->get_header_value("Retry-After"), "86400");
+  EXPECT_EQ(submit(ada, data.dt.dump(), "nope")->status, 404);
+}
+
+// A front end without scorers (`--workers 0 --queue database`): the submission waits in the
+// database (202, its job id the submission id) until a `deteval board worker` scores it.
+TEST_F(ServerApiTest, AFrontEndLeavesTheScoringToBoardWorkers) {
+  auto o = options();
+  o.submit_wait = std::chrono::milliseconds(50);
+  o.make_queue = [db = o.db, clock = o.clock] { return server::make_database_queue(db, clock, 0, 100); };
+  start(o);
+  const std::string ada = register_user("ada");
+  auto r = submit(ada, data.dt.dump());
+  ASSERT_EQ(r->status, 202) << r->body;
+  const std::string poll = json::parse(r->body)["poll"];
+  EXPECT_EQ(http->Get(poll.c_str(), bearer(ada))->status, 202);
+  const auto worked = dir.cli("board worker --json --exit-when-idle --db " + dir.db());
+  EXPECT_NE(worked.out.find("\"scored\""), std::string::npos) << worked.out;
+  r = http->Get(poll.c_str(), bearer(ada));
+  ASSERT_EQ(r->status, 200) << r->body;
+  const json done = json::parse(r->body);
+  EXPECT_EQ(done["status"], "scored");
+  EXPECT_EQ("/api/jobs/" + std::to_string(done["submission_id"].get<std::int64_t>()), poll);
+}
+
 // The scoring runs behind one interface: a queue that is full makes the server answer 503
 // (nothing recorded, the spooled upload removed); one that never finishes, 202.
 struct StuckQueue : server::ScoringQueue {

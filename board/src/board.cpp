@@ -159,6 +159,8 @@ std::optional<std::string> disqualification(sql::Db& db, const std::string& task
 
 Clock system_clock() { return &system_now_ms; }
 
+bool is_server_database(const std::string& db) { return sql::is_postgres_uri(db); }
+
 const char* to_string(Metric m) {
   switch (m) {
     case Metric::coco_bbox: return "coco-bbox";

@@ -243,6 +243,10 @@ inline constexpr const char* kCrashEnv = "DETEVAL_BOARD_CRASH_AT";
 using Clock = std::function<std::int64_t()>;
 Clock system_clock();
 
+/// Whether `db` names a PostgreSQL server (a `postgresql://` or `postgres://` URI) rather
+/// than an SQLite file.
+bool is_server_database(const std::string& db);
+
 /// Every refusal by the rules is a RejectedError (ErrorKind::rejected) with a message safe to
 /// show the participant (no ground truth, no private score, no command-line flag).
 class Board {

@@ -45,4 +45,19 @@ class ScoringQueue {
 std::unique_ptr<ScoringQueue> make_thread_pool_queue(const std::string& db, board::Clock clock, int workers,
                                                      std::size_t max_pending, std::size_t kept_results = 4096);
 
+/// How the database queue paces itself.
+struct DatabaseQueueTiming {
+  std::int64_t lease_ms = board::kDefaultLeaseMs;             ///< a claim's lease (Board::claim)
+  std::chrono::milliseconds poll{50};                         ///< wait(): how often a pending row is read
+  std::chrono::milliseconds idle_poll{std::chrono::seconds(1)};  ///< scorers: how often an empty queue is asked
+};
+
+/// Scores through the board's database work queue (Board::enqueue, claim, complete): an
+/// accepted job is a `queued` submission row at once (its id is the job id), scored by
+/// `scorers` threads of this process (0: none, a front end only) and by any `deteval board
+/// worker` sharing the database. At most `max_pending` submissions may be queued; drain()
+/// stops this process's scorers after their current claim and leaves the rest queued.
+std::unique_ptr<ScoringQueue> make_database_queue(const std::string& db, board::Clock clock, int scorers,
+                                                  std::size_t max_pending, DatabaseQueueTiming timing = {});
+
 }  // namespace deteval::server

@@ -30,7 +30,8 @@ struct ServerOptions {
   int register_per_minute = 10;                   ///< registrations per client address per minute
   std::size_t max_json_bytes = 64 << 10;          ///< the cap on every non-submission request body
   board::Clock clock = board::system_clock();
-  /// Where scorings run; default make_thread_pool_queue(db, clock, workers, max_pending).
+  /// Where scorings run; default make_thread_pool_queue(db, clock, workers, max_pending)
+  /// (the CLI's `--queue database` gives make_database_queue).
   std::function<std::unique_ptr<ScoringQueue>()> make_queue;
   std::ostream* log = nullptr;                    ///< one line per internal error; none: silent
 };
