@@ -1,9 +1,11 @@
 // The board's work queue and migration, on SQLite (board_queue_test) and PostgreSQL
-// (board_queue_pg_test): enqueue returns at once, workers on many processes claim,
+// (board_queue_pg_test): enqueue returns at once (also through `board serve --queue
+// database`, over HTTP), workers on many processes claim,
 // score outside any transaction and record each submission once, a killed worker's
 // claim is retaken after its lease, daily limits stay exact, request ids are idempotent,
 // and `board migrate` copies a whole board so that every output is the same.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -196,14 +198,21 @@ TEST_F(BoardQueue, AClaimHoldsUntilItsLeaseThenAnotherWorkerTakesIt) {
   EXPECT_NE(h[1].error.find("could not be scored"), std::string::npos) << h[1].error;
 }
 
-// The scenario: 2 front ends enqueue 200 submissions of 40 users while 4 workers
-// score them; 2 workers die (SIGKILL) holding a claim. Every submission is recorded once,
-// scores equal `deteval coco`, and the daily limit (4) holds exactly for every user.
-TEST_F(BoardQueue, ManyWorkersAndFrontEndsScoreEverySubmissionOnce) {
+// The scenario: 2 servers (`board serve --queue database --workers 0`) take 200
+// submissions of 40 users over HTTP while 4 `board worker`s score them; 2 workers die
+// (SIGKILL) holding a claim. Every submission is recorded once, scores equal `deteval
+// coco`, and the daily limit (4) holds exactly for every user.
+TEST_F(BoardQueue, ManyWorkersAndServersScoreEverySubmissionOnce) {
   const test::Data d = test::make_data(30, 2, 53);
   add_task("--daily-limit 4 --public-fraction 0.5", d.gt);
   constexpr int kUsers = 40, kPerUser = 5;
   reg_many(kUsers);
+  std::vector<std::string> tokens;
+  for (int u = 0; u < kUsers; ++u) {
+    RunResult t = run_cli("board token --db " + db() + " --user u" + std::to_string(u));
+    ASSERT_EQ(t.exit_code, 0) << t.err;
+    tokens.push_back(t.out.substr(0, t.out.find('\n')));
+  }
   std::vector<std::filesystem::path> files;
   std::map<std::string, double> expected;  // sha256 -> deteval coco's AP on the public images
   for (int k = 0; k < kPerUser; ++k) {
@@ -212,12 +221,30 @@ TEST_F(BoardQueue, ManyWorkersAndFrontEndsScoreEverySubmissionOnce) {
     files.push_back(write("f" + std::to_string(k) + ".json", dt));
     expected[board::sha256_hex(test::slurp(files.back()))] = coco_public_ap(d, dt);
   }
-  // The front ends' requests: user u's k-th submission is file k, alternately to front end 0 and 1.
-  std::vector<board::SubmissionRequest> requests[2];
+  // Two servers that only accept (front ends); each prints the port it listens on.
+  std::vector<pid_t> servers;
+  std::vector<int> ports;
+  for (int e = 0; e < 2; ++e) {
+    const std::string out = (tmp / ("s" + std::to_string(e))).string();
+    servers.push_back(spawn("exec '" + std::string(DETEVAL_CLI) + "' board serve --db " + db() +
+                            " --listen 127.0.0.1:0 --queue database --workers 0 --submit-wait 0 --http-threads 8 >" +
+                            q(out) + " 2>" + q(out + ".err")));
+    int port = 0;
+    for (int i = 0; i < 400 && port == 0; ++i) {
+      const std::string text = std::filesystem::exists(out) ? test::slurp(out) : "";
+      const auto at = text.find("http://127.0.0.1:");
+      if (at != std::string::npos && text.find('\n', at) != std::string::npos) port = std::stoi(text.substr(at + 17));
+      else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_GT(port, 0) << "server " << e << " did not start: " << test::slurp(out + ".err");
+    ports.push_back(port);
+  }
+  // The requests: user u's k-th submission is file k, alternately to server 0 and 1.
+  std::vector<std::pair<int, int>> requests[2];  // (user, file)
   for (int u = 0; u < kUsers; ++u)
-    for (int k = 0; k < kPerUser; ++k)
-      requests[(u * kPerUser + k) % 2].push_back(
-          {"hw1", "u" + std::to_string(u), files[k].string(), files[k].filename().string(), "r" + std::to_string(k)});
+    for (int k = 0; k < kPerUser; ++k) requests[(u * kPerUser + k) % 2].push_back({u, k});
+  std::vector<std::string> bodies;
+  for (const auto& f : files) bodies.push_back(test::slurp(f));
   std::vector<pid_t> workers;
   for (int w = 0; w < 4; ++w) {
     // Workers 0 and 1 kill themselves (SIGKILL) right after their 2nd and 4th claims,
@@ -227,18 +254,26 @@ TEST_F(BoardQueue, ManyWorkersAndFrontEndsScoreEverySubmissionOnce) {
                             " --lease 1 --poll-ms 10 --json --name w" + std::to_string(w) + " >" +
                             q(tmp / ("w" + std::to_string(w))) + " 2>" + q(tmp / ("w" + std::to_string(w) + ".err"))));
   }
-  // Two front ends (what `board serve` does per request): processes that enqueue through
-  // the library, each answer one JSON line. Forked before this process starts any thread.
+  // Two clients, one per server, each writing one line per answer: the submission id and
+  // status (202: queued, its job id the submission id; 429: refused by the limit at the door).
   std::vector<pid_t> fronts;
   for (int e = 0; e < 2; ++e) {
     const pid_t pid = ::fork();
     if (pid == 0) {
       std::string out;
-      try {
-        board::Board b(place.locator());
-        for (const auto& r : requests[e]) out += board::submission_json(b.enqueue(r));
-      } catch (const std::exception& x) {
-        out += std::string("error: ") + x.what() + "\n";
+      httplib::Client http("127.0.0.1", ports[e]);
+      http.set_read_timeout(60, 0);
+      for (const auto& [u, k] : requests[e]) {
+        auto r = http.Post("/api/tasks/hw1/submissions", {{"Authorization", "Bearer " + tokens[u]}}, bodies[k],
+                           "application/json");
+        if (!r) {
+          out += "error: no answer\n";
+          continue;
+        }
+        const json j = json::parse(r->body, nullptr, false);
+        if (r->status == 202) out += json{{"status", "queued"}, {"submission_id", j["job"]}}.dump() + "\n";
+        else if (r->status == 200 || r->status == 429) out += j.dump() + "\n";  // already recorded
+        else out += "error: " + std::to_string(r->status) + " " + r->body + "\n";
       }
       test::spit(tmp / ("e" + std::to_string(e)), out);
       ::_exit(0);
@@ -254,30 +289,37 @@ TEST_F(BoardQueue, ManyWorkersAndFrontEndsScoreEverySubmissionOnce) {
   // The survivors stop gracefully; a crash worker that never reached its claim (it should
   // have) is stopped too, so that a failure is reported instead of a hang.
   for (int w = 0; w < 4; ++w) ::kill(workers[w], SIGTERM);
+  for (pid_t p : servers) {
+    ::kill(p, SIGTERM);
+    EXPECT_EQ(wait_status(p), 0) << "a server did not stop cleanly";
+  }
   EXPECT_EQ(wait_status(workers[0]), 128 + SIGKILL) << "worker 0 did not die at its claim";
   EXPECT_EQ(wait_status(workers[1]), 128 + SIGKILL) << "worker 1 did not die at its claim";
   EXPECT_EQ(wait_status(workers[2]), 0) << test::slurp(tmp / "w2.err");
   EXPECT_EQ(wait_status(workers[3]), 0) << test::slurp(tmp / "w3.err");
 
-  // Each submission was answered at once (queued, or refused by the limit at the door)...
-  std::map<std::int64_t, int> recorded;  // id -> times recorded (at the door or by a worker)
-  std::map<std::int64_t, double> scores;  // id -> public score, as the worker printed it (17 digits)
-  int answered = 0;
+  // Each request was answered with its own submission: queued (202), refused by the limit
+  // at the door (429), or, when a worker was quicker than the answer, its outcome...
+  std::map<std::int64_t, std::string> answered;  // id -> status answered
+  int answers = 0;
   for (int e = 0; e < 2; ++e)
     for (const json& j : json_lines(test::slurp(tmp / ("e" + std::to_string(e))))) {
-      ++answered;
-      if (j["status"] == "rejected") ++recorded[j["submission_id"]];
-      else EXPECT_EQ(j["status"], "queued") << j;
+      ++answers;
+      answered[j.value("submission_id", std::int64_t{0})] = j.value("status", "");
     }
-  EXPECT_EQ(answered, kUsers * kPerUser);
-  // ...then recorded exactly once by exactly one worker.
+  EXPECT_EQ(answers, kUsers * kPerUser);
+  EXPECT_EQ(answered.size(), static_cast<std::size_t>(kUsers * kPerUser));
+  // ...then recorded exactly once: by exactly one worker, or at the door (and by no worker).
+  std::map<std::int64_t, int> recorded;  // id -> times a worker recorded it
+  std::map<std::int64_t, double> scores;  // id -> public score, as the worker printed it (17 digits)
   for (int w = 0; w < 4; ++w)
     for (const json& j : json_lines(test::slurp(tmp / ("w" + std::to_string(w))))) {
       ++recorded[j["submission_id"]];
       if (j["status"] == "scored") scores[j["submission_id"]] = j["public_score"];
     }
-  EXPECT_EQ(recorded.size(), static_cast<std::size_t>(kUsers * kPerUser));
   for (const auto& [id, n] : recorded) EXPECT_EQ(n, 1) << "submission " << id;
+  for (const auto& [id, status] : answered)
+    if (!recorded.count(id)) EXPECT_EQ(status, "rejected") << "submission " << id << " recorded by no worker";
   EXPECT_EQ(sql.one("SELECT count(*) FROM submissions"), std::to_string(kUsers * kPerUser));
   EXPECT_EQ(sql.one("SELECT count(*) FROM submissions WHERE status NOT IN ('scored', 'rejected')"), "0");
   // The killed workers' claims were taken again after their lease.
