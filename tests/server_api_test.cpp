@@ -310,6 +310,28 @@ TEST_F(ServerApiTest, DatabaseQueueAnswersAsTheMemoryQueue) {
   EXPECT_EQ(submit(ada, data.dt.dump(), "nope")->status, 404);
 }
 
+// A retry with the same Idempotency-Key makes no second submission, on either queue.
+TEST_F(ServerApiTest, ARetryWithTheSameIdempotencyKeyIsTheSameSubmission) {
+  for (const bool database : {false, true}) {
+    auto o = options();
+    if (database)
+      o.make_queue = [db = o.db, clock = o.clock] { return server::make_database_queue(db, clock, 1, 100); };
+    start(o);
+    const std::string user = database ? "dbq" : "mem";
+    const std::string token = register_user(user);
+    httplib::Headers h = bearer(token);
+    h.emplace("Idempotency-Key", "upload-1");
+    auto first = http->Post("/api/tasks/hw1/submissions", h, data.dt.dump(), "application/json");
+    auto again = http->Post("/api/tasks/hw1/submissions", h, data.dt.dump(), "application/json");
+    ASSERT_EQ(first->status, 200) << first->body;
+    ASSERT_EQ(again->status, 200) << again->body;
+    EXPECT_EQ(json::parse(again->body), json::parse(first->body)) << (database ? "database" : "memory");
+    const auto history = json::parse(http->Get("/api/tasks/hw1/submissions", bearer(token))->body);
+    EXPECT_EQ(history["submissions"].size(), 1u);
+    EXPECT_EQ(submit(token, data.dt.dump())->status, 200);  // without a key: a new submission
+  }
+}
+
 // A front end without scorers (`--workers 0 --queue database`): the submission waits in the
 // database (202, its job id the submission id) until a `deteval board worker` scores it.
 TEST_F(ServerApiTest, AFrontEndLeavesTheScoringToBoardWorkers) {

@@ -74,10 +74,11 @@ Answer Server::Impl::job_answer(std::int64_t job, const JobState& s) {
   });
 }
 
-Answer Server::Impl::submit(const std::string& task, const std::string& user, Upload& up) {
+Answer Server::Impl::submit(const std::string& task, const std::string& user, Upload& up,
+                            const std::string& request_id) {
   if (up.status) return {up.status, error_json(up.error)};
   const std::string path = up.file.release();
-  const auto job = queue->enqueue({task, user, path, up.display_name});
+  const auto job = queue->enqueue({task, user, path, up.display_name, request_id});
   if (!job) {
     ::unlink(path.c_str());
     return {503, error_json("the scoring queue is full; try again shortly"), 5};
@@ -182,7 +183,9 @@ void Server::Impl::add_api_routes() {
               if (a.status != 200) return send(res, a, kJson);
               Upload up = receive_upload(req, reader, cap);
               if (up.status == 413) res.set_header("Connection", "close");
-              send(res, submit(task, *user, up), kJson);
+              // A retry with the same Idempotency-Key gets the first submission, not a second.
+              const std::string key = req.get_header_value("Idempotency-Key").substr(0, 200);
+              send(res, submit(task, *user, up, key), kJson);
             });
   http.Get(R"(/api/tasks/([^/]+)/submissions)", json_route([this, user_of](const Request& req) {
              Answer a;

@@ -55,7 +55,7 @@ class DatabaseQueue final : public ScoringQueue {
         return std::nullopt;
       }
       // The file is read and stored by enqueue: the spooled copy is not needed after it.
-      local.result = b->enqueue({job.task, job.user, job.file, job.display_name, ""});
+      local.result = b->enqueue({job.task, job.user, job.file, job.display_name, job.request_id});
     } catch (const std::exception& e) {
       local.failure = e.what();
     }

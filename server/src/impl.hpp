@@ -108,7 +108,8 @@ struct Server::Impl {
   Answer guarded(int refusal_status, F&& f);
 
   /// Enqueues an upload for `user` and waits for its score up to the limit.
-  Answer submit(const std::string& task, const std::string& user, Upload& up);
+  /// `request_id`: the client's Idempotency-Key header ("" none).
+  Answer submit(const std::string& task, const std::string& user, Upload& up, const std::string& request_id = "");
   /// The answer for a job's state: the submit --json object with 200/422/429/403, or 202.
   Answer job_answer(std::int64_t job, const JobState& s);
   /// 201 {"user", "token"}, 403 wrong code, 409 id taken, 429 too many from this address.

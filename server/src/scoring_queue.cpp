@@ -84,7 +84,8 @@ class ThreadPoolQueue final : public ScoringQueue {
       board::SubmissionResult result;
       std::string failure;
       try {
-        result = board.submit(item.job.task, item.job.user, item.job.file, item.job.display_name);
+        result = board.submit(
+            board::SubmissionRequest{item.job.task, item.job.user, item.job.file, item.job.display_name, item.job.request_id});
       } catch (const std::exception& e) {
         failure = e.what();
       }

@@ -19,6 +19,7 @@ struct ScoringJob {
   std::string task, user;
   std::string file;          ///< a spooled copy of the request body; the queue deletes it when done
   std::string display_name;  ///< names the file in participant-facing messages (never a path)
+  std::string request_id;    ///< the client's Idempotency-Key ("" none): a retry makes no second submission
 };
 
 struct JobState {
