@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -71,7 +72,7 @@ class DatabaseQueue final : public ScoringQueue {
     local_order_.push_back(id);
     while (local_order_.size() > 4096) {
       local_.erase(local_order_.front());
-      local_order_.erase(local_order_.begin());
+      local_order_.pop_front();
     }
     return id;
   }
@@ -142,7 +143,7 @@ class DatabaseQueue final : public ScoringQueue {
   std::mutex m_;
   std::condition_variable work_cv_, done_cv_;
   std::map<std::int64_t, JobState> local_;
-  std::vector<std::int64_t> local_order_;
+  std::deque<std::int64_t> local_order_;  // oldest first: the kept outcomes are bounded
   std::int64_t last_local_id_ = 0;
   std::once_flag joined_;
   std::vector<std::thread> threads_;
