@@ -229,6 +229,7 @@ void run_coco(const CocoOptions& o) {
   eo.threads = o.threads;
   eo.on_stage = [&progress](const char* stage) { progress.stage(stage); };
   eo.device = device;
+  eo.keep_matches = analyses;  // only the analyses read the per-detection matches
   const Evaluation ev = evaluate(gt, dt, params, eo);
   t0 = Clock::now();
   progress.stage("summary");

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "deteval/analysis.hpp"
 #include "deteval/evaluate.hpp"
 #include "deteval/formats/coco.hpp"
 #include "deteval/summary.hpp"
@@ -149,6 +150,39 @@ TEST(CocoDeterminism, OneThreadEqualsMany) {
   EXPECT_EQ(a.scores, b.scores);
   EXPECT_EQ(a.dt_match, b.dt_match);
   EXPECT_EQ(summarize(a).stats, summarize(b).stats);
+}
+
+// Without keep_matches the evaluation keeps no per-detection matches (100 MB at COCO
+// scale) and everything else is bit-identical; analyze() then says what to turn on.
+TEST(CocoDeterminism, KeepMatchesOffChangesNothingElse) {
+  for (IouType type : {IouType::bbox, IouType::segm}) {
+    SCOPED_TRACE(to_string(type));
+    const auto dir = fixture("coco/random_large_1000img");
+    const GroundTruth gt = read_coco_gt((dir / "gt.json").string(), type);
+    const Detections dt = read_coco_results((dir / "dt.json").string(), gt, type);
+    Params p;
+    p.iou_type = type;
+    EvalOptions lean;
+    lean.keep_matches = false;
+    const Evaluation a = evaluate(gt, dt, p), b = evaluate(gt, dt, p, lean);
+    ASSERT_FALSE(a.dt_match.empty());
+    EXPECT_TRUE(b.dt_match.empty());
+    EXPECT_TRUE(b.dt_ignore.empty());
+    EXPECT_EQ(a.precision, b.precision);
+    EXPECT_EQ(a.recall, b.recall);
+    EXPECT_EQ(a.scores, b.scores);
+    EXPECT_EQ(a.dt_index, b.dt_index);
+    EXPECT_EQ(a.gt_ignore, b.gt_ignore);
+    EXPECT_EQ(summarize(a).stats, summarize(b).stats);
+    EXPECT_NO_THROW(analyze(gt, dt, a, AnalysisOptions{}));
+    try {
+      analyze(gt, dt, b, AnalysisOptions{});
+      ADD_FAILURE() << "analyze() accepted an evaluation without matches";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::usage);
+      EXPECT_NE(std::string(e.what()).find("keep_matches"), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
 
+#include <functional>
 #include <random>
 
 #include "coco_fast.hpp"
@@ -144,6 +145,95 @@ TEST(CocoResultsReader, FastPathEqualsDomPathOnEveryFixture) {
     }
   }
   EXPECT_GE(fast_taken, 20);  // the common shapes do take the fast path
+}
+
+// The streamed bbox path (files read part by part into reused buffers) must give the DOM
+// reader's detections and report wherever it accepts, for any part size and thread count:
+// every fixture, spaced and compact, cut into parts of a few hundred bytes.
+TEST(CocoResultsReader, StreamedPathEqualsDomPathOnEveryFixture) {
+  test::TempDir tmp;
+  int taken = 0;
+  for (const auto& dir : std::filesystem::directory_iterator(test::fixture("coco"))) {
+    if (!dir.is_directory()) continue;
+    SCOPED_TRACE(dir.path().filename().string());
+    const GroundTruth gt = read_coco_gt((dir.path() / "gt.json").string(), IouType::bbox);
+    const std::string spaced = test::slurp(dir.path() / "dt.json");
+    std::string compact(spaced.size(), '\0');
+    std::size_t compact_size = 0;
+    ASSERT_EQ(simdjson::minify(spaced.data(), spaced.size(), compact.data(), compact_size), simdjson::SUCCESS);
+    compact.resize(compact_size);
+    ResultsReport r1;
+    const Detections slow = detail::parse_results_dom(spaced, "dt.json", gt, IouType::bbox, &r1);
+    for (const std::string* text : std::initializer_list<const std::string*>{&spaced, &compact}) {
+      test::spit(tmp / "dt.json", *text);
+      const detail::FileReader file((tmp / "dt.json").string());
+      for (std::size_t part : {97u, 500u, 4096u})
+        for (int threads : {1, 3}) {
+          SCOPED_TRACE("part " + std::to_string(part) + ", threads " + std::to_string(threads) +
+                       (text == &compact ? ", compact" : ""));
+          tbb::task_arena arena(threads);
+          arena.execute([&] {
+            Detections fast;
+            ResultsReport r2;
+            if (!detail::fast_stream_coco_results(file, gt, IouType::bbox, fast, r2, part)) return;
+            ++taken;
+            expect_same(fast, slow);
+            EXPECT_EQ(r1.dropped_unknown_category, r2.dropped_unknown_category);
+            EXPECT_EQ(r1.dropped_positions, r2.dropped_positions);
+            EXPECT_EQ(r2.boxes_from_masks, 0u);
+          });
+        }
+    }
+  }
+  EXPECT_GE(taken, 60);  // the common shapes do take it
+}
+
+// What needs the whole text is declined (the reader then reads the file whole): results
+// without boxes (boxes from masks), segm, a file of one part, a boundary inside a string.
+TEST(CocoResultsReader, StreamedPathDeclinesWhatNeedsTheWholeText) {
+  test::TempDir tmp;
+  const GroundTruth gt = parse_coco_gt(R"({"images":[{"id":1,"width":30,"height":40}],"categories":[{"id":1}]})",
+                                       "gt.json", IouType::bbox);
+  Rle mask;
+  mask.height = 40;
+  mask.width = 30;
+  mask.counts = {120, 1080};
+  const std::string counts = rle_to_string(mask);
+  ASSERT_EQ(counts.find('\\'), std::string::npos);
+  auto element = [&](int i, bool box, const std::string& extra = "") {
+    return std::string(R"({"image_id":1,"category_id":1,"score":0.)") + std::to_string(i % 10) + extra +
+           (box ? R"(,"bbox":[1,2,3,4])" : R"(,"segmentation":{"size":[40,30],"counts":")" + counts + "\"}") + "}";
+  };
+  auto file_of = [&](const std::string& name, const std::function<std::string(int)>& el) {
+    std::string text = "[";
+    for (int i = 0; i < 400; ++i) text += (i ? ", " : "") + el(i);
+    test::spit(tmp / name, text + "]");
+    return (tmp / name).string();
+  };
+  Detections out;
+  ResultsReport rep;
+  {
+    const detail::FileReader f(file_of("boxes.json", [&](int i) { return element(i, true); }));
+    EXPECT_TRUE(detail::fast_stream_coco_results(f, gt, IouType::bbox, out, rep, 256));
+    EXPECT_EQ(out.size(), 400u);
+    EXPECT_FALSE(detail::fast_stream_coco_results(f, gt, IouType::segm, out, rep, 256));
+    EXPECT_FALSE(detail::fast_stream_coco_results(f, gt, IouType::bbox, out, rep, f.size()));  // one part
+  }
+  {  // one result in the middle without a box
+    const detail::FileReader f(file_of("one_without.json", [&](int i) { return element(i, i != 200); }));
+    EXPECT_FALSE(detail::fast_stream_coco_results(f, gt, IouType::bbox, out, rep, 256));
+    const Detections whole = read_coco_results(f.path(), gt, IouType::bbox);
+    EXPECT_EQ(whole.size(), 400u);
+  }
+  {  // strings holding what looks like a boundary between elements: `}, {`
+    const detail::FileReader f(
+        file_of("tricky.json", [&](int i) { return element(i, true, R"(,"note":")" + std::string(40, 'x') + R"(}, {")"); }));
+    Detections streamed;
+    if (detail::fast_stream_coco_results(f, gt, IouType::bbox, streamed, rep, 100)) {
+      expect_same(streamed, read_coco_results(f.path(), gt, IouType::bbox));
+    }
+    EXPECT_EQ(read_coco_results(f.path(), gt, IouType::bbox).size(), 400u);
+  }
 }
 
 void expect_same(const GroundTruth& a, const GroundTruth& b) {

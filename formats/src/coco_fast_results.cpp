@@ -4,6 +4,7 @@
 
 #include <simdjson.h>
 #include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "deteval/mask.hpp"
+#include "file_reader.hpp"
 #include "json_split.hpp"
 #include "limits.hpp"
 
@@ -199,11 +201,12 @@ struct Part {
   bool any = false, first_has_box = false;  // the part's first element, dropped or not
 };
 
-bool parse_part(const char* text, std::size_t length, std::size_t capacity, const GroundTruth& gt, bool keep_unknown,
-                Part& out) {
+// `keep_masks` false: the masks' strings are checked but not kept (their text is gone
+// after the part; the streamed path uses this only where no mask is needed).
+bool parse_part(od::parser& parser, const char* text, std::size_t length, std::size_t capacity, const GroundTruth& gt,
+                bool keep_unknown, bool keep_masks, Part& out) {
   // On-Demand keeps no tape and copies no strings: the parser's memory is a small
   // index beside the text, instead of a DOM as large as the text.
-  od::parser parser;
   od::document doc;
   if (parser.iterate(text, length, capacity).get(doc)) return false;
   od::array arr;
@@ -272,7 +275,7 @@ bool parse_part(const char* text, std::size_t length, std::size_t capacity, cons
     out.score.push_back(score);
     out.box.push_back(box);
     out.has_box.push_back(seen_box);
-    out.seg.push_back(seg);
+    if (keep_masks) out.seg.push_back(seg);
   }
   // Nothing may follow the array.
   const char* end = nullptr;
@@ -293,14 +296,65 @@ bool parse_parts(JsonBuffer& text, ArraySplit& split, const GroundTruth& gt, boo
   parts.assign(split.size(), Part{});
   std::atomic<bool> ok{true};
   tbb::parallel_for(std::size_t{0}, split.size(), [&](std::size_t i) {
-    if (ok && !parse_part(split.data(i), split.length(i), split.capacity(i), gt, keep_unknown, parts[i])) ok = false;
+    od::parser parser;
+    if (ok && !parse_part(parser, split.data(i), split.length(i), split.capacity(i), gt, keep_unknown, true, parts[i]))
+      ok = false;
   });
   if (ok) return true;
   split.restore();
   if (split.size() == 1 && parts.size() == 1) return false;  // it was whole already
   // A cut inside a string or a nested value (or a bad element): read the text whole.
   parts.assign(1, Part{});
-  return parse_part(text.data(), text.size(), text.capacity(), gt, keep_unknown, parts[0]);
+  od::parser parser;
+  return parse_part(parser, text.data(), text.size(), text.capacity(), gt, keep_unknown, true, parts[0]);
+}
+
+// The parts concatenated in file order: detections, whether each had a box, its mask's
+// text (when the parts kept them), the box mode of the file's first result and the
+// dropped results' positions.
+struct Assembled {
+  Detections dt;
+  std::vector<std::uint8_t> has_box;
+  std::vector<Seg> seg;
+  bool box_mode = false;
+  std::size_t dropped = 0;
+  std::vector<std::size_t> dropped_positions;
+};
+
+Assembled assemble(const std::vector<Part>& parts, bool keep_masks) {
+  Assembled a;
+  std::vector<std::size_t> offset(parts.size() + 1, 0);
+  bool first = true;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    offset[i + 1] = offset[i] + parts[i].image.size();
+    for (std::size_t at : parts[i].dropped_at) a.dropped_positions.push_back(offset[i] + a.dropped + at);
+    a.dropped += parts[i].dropped;
+    if (first && parts[i].any) {
+      a.box_mode = parts[i].first_has_box;
+      first = false;
+    }
+  }
+  const std::size_t n = offset.back();
+  Detections& dt = a.dt;
+  dt.image.resize(n);
+  dt.category.resize(n);
+  dt.score.resize(n);
+  dt.box.resize(n);
+  dt.area.resize(n);
+  a.has_box.resize(n);
+  if (keep_masks) a.seg.resize(n);
+  tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
+    const Part& p = parts[i];
+    const std::size_t o = offset[i];
+    std::copy(p.image.begin(), p.image.end(), dt.image.begin() + o);
+    std::copy(p.category.begin(), p.category.end(), dt.category.begin() + o);
+    std::copy(p.score.begin(), p.score.end(), dt.score.begin() + o);
+    std::copy(p.box.begin(), p.box.end(), dt.box.begin() + o);
+    std::copy(p.has_box.begin(), p.has_box.end(), a.has_box.begin() + o);
+    if (keep_masks) std::copy(p.seg.begin(), p.seg.end(), a.seg.begin() + o);
+    for (std::size_t j = 0; j < p.box.size(); ++j) dt.area[o + j] = p.box[j].area();
+  });
+  return a;
 }
 
 bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out, ResultsReport& report,
@@ -311,42 +365,14 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
   ArraySplit split(text, nparts == 0 ? auto_parts(text.size()) : nparts);
   std::vector<Part> parts;
   if (!parse_parts(text, split, gt, keep_unknown, parts)) return false;
-
-  // The parts, concatenated in order.
-  std::vector<std::size_t> offset(parts.size() + 1, 0);
-  bool box_mode = false, first = true;
-  std::size_t dropped = 0;
-  std::vector<std::size_t> dropped_positions;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    offset[i + 1] = offset[i] + parts[i].image.size();
-    for (std::size_t at : parts[i].dropped_at) dropped_positions.push_back(offset[i] + dropped + at);
-    dropped += parts[i].dropped;
-    if (first && parts[i].any) {
-      box_mode = parts[i].first_has_box;
-      first = false;
-    }
-  }
+  Assembled a = assemble(parts, true);
+  parts.clear();
+  Detections& dt = a.dt;
+  const std::vector<std::uint8_t>& has_box = a.has_box;
+  const std::vector<Seg>& seg = a.seg;
+  const std::size_t n = dt.image.size();
+  bool box_mode = a.box_mode;
   if (type == IouType::segm && area_from != AreaFrom::first_result) box_mode = area_from == AreaFrom::bbox;
-  const std::size_t n = offset.back();
-  Detections dt;
-  dt.image.resize(n);
-  dt.category.resize(n);
-  dt.score.resize(n);
-  dt.box.resize(n);
-  dt.area.resize(n);
-  std::vector<std::uint8_t> has_box(n);
-  std::vector<Seg> seg(n);
-  tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
-    const Part& p = parts[i];
-    const std::size_t o = offset[i];
-    std::copy(p.image.begin(), p.image.end(), dt.image.begin() + o);
-    std::copy(p.category.begin(), p.category.end(), dt.category.begin() + o);
-    std::copy(p.score.begin(), p.score.end(), dt.score.begin() + o);
-    std::copy(p.box.begin(), p.box.end(), dt.box.begin() + o);
-    std::copy(p.has_box.begin(), p.has_box.end(), has_box.begin() + o);
-    std::copy(p.seg.begin(), p.seg.end(), seg.begin() + o);
-    for (std::size_t j = 0; j < p.box.size(); ++j) dt.area[o + j] = p.box[j].area();
-  });
 
   // A detection needs its mask for segm, and for bbox when it has no box or the file's
   // first result had none (pycocotools then takes boxes and areas from the masks).
@@ -405,10 +431,129 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
     }
     text.discard_after(at[n]);
   }
-  report.dropped_unknown_category = dropped;
-  report.dropped_positions = std::move(dropped_positions);
+  report.dropped_unknown_category = a.dropped;
+  report.dropped_positions = std::move(a.dropped_positions);
   report.boxes_from_masks = static_cast<std::size_t>(std::count(has_box.begin(), has_box.end(), std::uint8_t{0}));
   out = std::move(dt);
+  return true;
+}
+
+// ---- The streamed path: the file read part by part, never whole
+
+// About this many bytes per streamed part: enough to keep both cores busy, small enough
+// that each thread's reused buffer and parser index stay a few MB.
+constexpr std::size_t kStreamPart = std::size_t{4} << 20;
+
+bool json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
+// The first boundary between two elements (`}` `,` `{`, whitespace around the comma) at
+// or after `from`, looked for in windows read from the file up to `limit` bytes on: the
+// `}`'s and the `{`'s offsets. As for ArraySplit, a boundary found inside a string makes
+// a part fail to parse, never parse differently.
+bool find_cut(const FileReader& file, std::size_t from, std::size_t last, std::size_t limit, std::string& window,
+              std::size_t& close, std::size_t& open) {
+  constexpr std::size_t kWindow = std::size_t{64} << 10;
+  std::size_t at = from;
+  while (at < last && at - from <= limit) {
+    const std::size_t len = std::min(kWindow, last - at);
+    window.resize(len);
+    file.read_at(window.data(), len, at);
+    std::size_t next = at + len;
+    for (std::size_t k = 0; k < len; ++k) {
+      if (window[k] != '}') continue;
+      std::size_t q = k + 1;
+      while (q < len && json_space(window[q])) ++q;
+      if (q < len && window[q] != ',') continue;
+      if (q < len) ++q;
+      while (q < len && json_space(window[q])) ++q;
+      if (q == len) {  // the boundary may go on past the window: read again from this `}`
+        if (k == 0) return false;
+        next = at + k;
+        break;
+      }
+      if (window[q] != '{') continue;
+      close = at + k;
+      open = at + q;
+      return true;
+    }
+    at = next;
+  }
+  return false;
+}
+
+bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
+                  ResultsReport& report, std::size_t part_bytes, bool keep_unknown) {
+  if (type != IouType::bbox) return false;  // segm keeps its masks' text in the file's buffer
+  const std::size_t n = file.size();
+  if (part_bytes == 0) part_bytes = kStreamPart;
+  const std::size_t nparts = n / part_bytes;
+  if (nparts < 2) return false;
+
+  // The top-level array's `[` and `]`, whitespace around them.
+  std::string window(std::min<std::size_t>(n, 4096), '\0');
+  file.read_at(window.data(), window.size(), 0);
+  std::size_t first = 0;
+  while (first < window.size() && json_space(window[first])) ++first;
+  if (first == window.size() || window[first] != '[') return false;
+  file.read_at(window.data(), window.size(), n - window.size());
+  std::size_t tail = window.size();
+  while (tail > 0 && json_space(window[tail - 1])) --tail;
+  if (tail == 0 || window[tail - 1] != ']') return false;
+  const std::size_t last = n - window.size() + tail;  // one past the `]`
+
+  // Part i: `[` (but the first) + the file's bytes [begin, end) + `]` (but the last), the
+  // texts ArraySplit would cut at the same boundaries.
+  struct Range {
+    std::size_t begin, end;
+  };
+  std::vector<Range> ranges;
+  std::size_t begin = 0, from = first + 1;
+  for (std::size_t i = 1; i < nparts; ++i) {
+    const std::size_t at = std::max(from, n / nparts * i);
+    std::size_t close = 0, open = 0;
+    if (at + 1 >= last || !find_cut(file, at, last - 1, part_bytes, window, close, open)) break;
+    ranges.push_back({begin, close + 1});
+    begin = open;
+    from = open + 1;
+  }
+  ranges.push_back({begin, n});
+  if (ranges.size() < 2) return false;
+
+  // Each thread reads its parts into one buffer and parses them with one parser, both
+  // reused: the file costs a few MB of fresh memory, not its size.
+  struct Scratch {
+    std::vector<char> text;
+    od::parser parser;
+  };
+  tbb::enumerable_thread_specific<Scratch> scratch;
+  std::vector<Part> parts(ranges.size());
+  std::atomic<bool> ok{true};
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ranges.size(), 1), [&](const auto& r) {
+    for (std::size_t i = r.begin(); i != r.end() && ok; ++i) {
+      Scratch& s = scratch.local();
+      const Range& g = ranges[i];
+      const bool open_bracket = i > 0, close_bracket = i + 1 < ranges.size();
+      const std::size_t length = g.end - g.begin + open_bracket + close_bracket;
+      if (s.text.size() < length + simdjson::SIMDJSON_PADDING) s.text.resize(length + simdjson::SIMDJSON_PADDING);
+      char* t = s.text.data();
+      if (open_bracket) t[0] = '[';
+      file.read_at(t + open_bracket, g.end - g.begin, g.begin);
+      if (close_bracket) t[length - 1] = ']';
+      std::memset(t + length, 0, simdjson::SIMDJSON_PADDING);
+      if (!parse_part(s.parser, t, length, s.text.size(), gt, keep_unknown, false, parts[i])) ok = false;
+    }
+  });
+  if (!ok) return false;  // a cut inside a value, or an unusual element: the whole-text path decides
+
+  // Boxes and areas from masks would need the masks' text, which is gone: every result
+  // evaluated must carry its box, and so must the file's first (pycocotools' box mode).
+  Assembled a = assemble(parts, false);
+  parts.clear();
+  if (!a.box_mode || std::find(a.has_box.begin(), a.has_box.end(), std::uint8_t{0}) != a.has_box.end()) return false;
+  report.dropped_unknown_category = a.dropped;
+  report.dropped_positions = std::move(a.dropped_positions);
+  report.boxes_from_masks = 0;
+  out = std::move(a.dt);
   return true;
 }
 
@@ -417,6 +562,11 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
 bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out,
                              ResultsReport& report, std::size_t parts, AreaFrom area_from, bool keep_unknown) {
   return parse(text, gt, type, out, report, parts, area_from, keep_unknown);
+}
+
+bool fast_stream_coco_results(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
+                              ResultsReport& report, std::size_t part_bytes, bool keep_unknown) {
+  return stream_parse(file, gt, type, out, report, part_bytes, keep_unknown);
 }
 
 }  // namespace deteval::detail

@@ -161,8 +161,18 @@ Detections parse_coco_results(std::string_view text, const std::string& file, co
 
 Detections read_coco_results(const std::string& path, const GroundTruth& gt, IouType type, ResultsReport* report,
                              const CocoReadOptions& opt) {
+  const detail::FileReader file(path);  // refuses directories, devices, oversized files
+  {
+    Detections dt;
+    ResultsReport local;
+    if (detail::fast_stream_coco_results(file, gt, type, dt, local, 0, opt.keep_unknown_categories)) {
+      if (report) *report = local;
+      dt.iou_type = type;
+      return dt;
+    }
+  }
   // Read straight into the parser's padded buffer: one copy of a file that may be 200 MB.
-  detail::JsonBuffer data(regular_file_size(path));  // refuses directories, devices, oversized files
+  detail::JsonBuffer data(file.size());
   read_file_into(path, data.data(), data.size());
   return parse_results(data, path, gt, type, report, opt);
 }

@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "deteval/formats/error.hpp"
+#include "file_reader.hpp"
 
 namespace deteval {
 
@@ -90,6 +91,26 @@ void read_file_into(const std::string& path, char* dst, std::size_t size) {
   if (const int e = error.load())
     throw IoError::cannot_read(path, e == -1 ? "file shrank while reading" : std::strerror(e));
 }
+
+namespace detail {
+
+FileReader::FileReader(const std::string& path, std::size_t max_bytes) : path_(path) {
+  fd_ = open_regular(path, max_bytes, size_);
+}
+
+FileReader::~FileReader() { ::close(fd_); }
+
+void FileReader::read_at(char* dst, std::size_t n, std::size_t offset) const {
+  std::size_t got = 0;
+  while (got < n) {
+    const ssize_t k = ::pread(fd_, dst + got, n - got, static_cast<off_t>(offset + got));
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) throw IoError::cannot_read(path_, k == 0 ? "file shrank while reading" : std::strerror(errno));
+    got += static_cast<std::size_t>(k);
+  }
+}
+
+}  // namespace detail
 
 std::string read_file(const std::string& path, std::size_t max_bytes) {
   std::size_t size = 0;

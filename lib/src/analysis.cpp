@@ -421,48 +421,24 @@ void classify_false_positives(const ImageView& v, double thr, double bg, std::ve
   });
 }
 
-// Per image, detections at >= the score threshold: TPs on the diagonal; the others, by
-// score, take the best-overlapping (>= thr) unmatched GT of another category, or count
-// as background; GTs left over are missed.
+// The confusion matrix of detections at >= the score threshold (analysis_common.hpp):
+// overlaps >= thr, as COCO's matching.
 ConfusionMatrix confusion_matrix(const ImageView& v, const std::vector<AnalysisDet>& dets, std::size_t K, double thr,
                                  double score_threshold) {
   ConfusionMatrix cm;
   cm.K = K;
   cm.counts.assign((K + 1) * (K + 1), 0);
-  std::vector<std::uint8_t> taken(v.matched.size(), 0);
+  std::vector<std::size_t> order;
+  std::vector<std::uint8_t> taken;
   for (std::uint32_t i = 0; i < v.images; ++i) {
-    std::vector<std::size_t> order;
-    for (std::size_t di = 0; di < v.img_dt[i].size(); ++di) {
-      const AnalysisDet& d = v.det(dets, i, di);
-      if (d.score < score_threshold) continue;
-      if (d.flag == Outcome::tp) ++cm.counts[d.category * (K + 1) + d.category];
-      else order.push_back(di);
-    }
-    std::stable_sort(order.begin(), order.end(),
-                     [&](std::size_t x, std::size_t y) { return v.det(dets, i, x).score > v.det(dets, i, y).score; });
-    const std::size_t G = v.img_gt[i].size();
-    for (std::size_t di : order) {
-      const AnalysisDet& d = v.det(dets, i, di);
-      const double* row = v.ious.data() + v.iou_off[i] + di * G;
-      std::ptrdiff_t best_g = -1;
-      double best = thr;
-      for (std::size_t g = 0; g < G; ++g) {
-        const std::uint32_t ann = v.img_gt[i][g];
-        if (v.gt_cat[ann] == d.category || v.matched_thr[ann] || taken[ann] || row[g] < best) continue;
-        if (best_g >= 0 && row[g] == best) continue;  // first GT wins ties
-        best = row[g];
-        best_g = static_cast<std::ptrdiff_t>(g);
-      }
-      if (best_g < 0) {
-        ++cm.counts[K * (K + 1) + d.category];
-      } else {
-        const std::uint32_t ann = v.img_gt[i][static_cast<std::size_t>(best_g)];
-        taken[ann] = 1;
-        ++cm.counts[v.gt_cat[ann] * (K + 1) + d.category];
-      }
-    }
-    for (std::uint32_t ann : v.img_gt[i])
-      if (!v.matched_thr[ann] && !taken[ann]) ++cm.counts[v.gt_cat[ann] * (K + 1) + K];
+    const std::vector<std::uint32_t>& gts = v.img_gt[i];
+    const double* block = v.ious.data() + v.iou_off[i];
+    detail::add_image_confusion(
+        cm, v.img_dt[i].size(), [&](std::size_t di) -> const AnalysisDet& { return v.det(dets, i, di); }, gts.size(),
+        [&](std::size_t g) { return static_cast<std::size_t>(v.gt_cat[gts[g]]); },
+        [&](std::size_t g) { return !v.matched_thr[gts[g]]; },
+        [&](std::size_t di, std::size_t g) { return block[di * gts.size() + g]; }, thr, false, score_threshold, order,
+        taken);
   }
   return cm;
 }
@@ -533,6 +509,8 @@ void error_breakdown(const GroundTruth& gt, const Evaluation& e, const RankedDet
 
 Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const AnalysisOptions& options,
                  const IouProvider& iou) {
+  if (e.dt_match.size() != e.dt_ignore.size() || (e.dt_match.empty() && !e.dt_index.empty()))
+    throw UsageError("analyze: the evaluation did not keep its matches: evaluate with EvalOptions::keep_matches on");
   const std::ptrdiff_t ti_signed = find_iou_threshold(e, options.iou);
   if (ti_signed < 0)
     throw UsageError("iou", "the analysis IoU " + std::to_string(options.iou) +

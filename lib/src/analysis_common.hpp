@@ -327,4 +327,50 @@ std::vector<double> error_costs(const ErrorCostInputs<Det>& in, ErrorBreakdown& 
   return base_cat;
 }
 
+/// Adds one image's detections to the confusion matrix at score threshold `s_thr`:
+/// true positives on the diagonal; the other detections, by descending score (ties in
+/// their given order), each take the best-overlapping GT of another category that is
+/// still `open(g)` (neither matched at the threshold nor excused) and not yet taken, or
+/// count as background (row K); open GTs left over are missed (column K). COCO accepts an
+/// overlap >= thr, VOC one > thr (`strict`), as their matchers do; the first of equal
+/// overlaps wins in both. `det(di)` gives .score/.category/.flag of the di-th of `n_det`
+/// detections; `gt_cat(g)`, `open(g)` and `iou(di, g)` describe the image's `n_gt` GTs.
+/// `order` and `taken` are scratch, reused from image to image.
+template <class DetOf, class GtCat, class Open, class Iou>
+void add_image_confusion(ConfusionMatrix& cm, std::size_t n_det, DetOf&& det, std::size_t n_gt, GtCat&& gt_cat,
+                         Open&& open, Iou&& iou, double thr, bool strict, double s_thr,
+                         std::vector<std::size_t>& order, std::vector<std::uint8_t>& taken) {
+  const std::size_t K1 = cm.K + 1;
+  order.clear();
+  for (std::size_t di = 0; di < n_det; ++di) {
+    const auto& d = det(di);
+    if (d.score < s_thr) continue;
+    if (d.flag == Outcome::tp) ++cm.counts[d.category * K1 + d.category];
+    else order.push_back(di);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return det(x).score > det(y).score; });
+  taken.assign(n_gt, 0);
+  for (std::size_t di : order) {
+    const auto& d = det(di);
+    std::ptrdiff_t best_g = -1;
+    double best = thr;
+    for (std::size_t g = 0; g < n_gt; ++g) {
+      if (gt_cat(g) == d.category || !open(g) || taken[g]) continue;
+      const double v = iou(di, g);
+      if (best_g < 0 ? (strict ? v > thr : v >= thr) : v > best) {
+        best = v;
+        best_g = static_cast<std::ptrdiff_t>(g);
+      }
+    }
+    if (best_g < 0) {
+      ++cm.counts[cm.K * K1 + d.category];
+    } else {
+      taken[static_cast<std::size_t>(best_g)] = 1;
+      ++cm.counts[gt_cat(static_cast<std::size_t>(best_g)) * K1 + d.category];
+    }
+  }
+  for (std::size_t g = 0; g < n_gt; ++g)
+    if (open(g) && !taken[g]) ++cm.counts[gt_cat(g) * K1 + cm.K];
+}
+
 }  // namespace deteval::detail

@@ -9,7 +9,7 @@
 
 namespace deteval::detail {
 
-Entries lay_out_entries(const Cells& cells, std::size_t I, Evaluation& ev) {
+Entries lay_out_entries(const Cells& cells, std::size_t I, Evaluation& ev, bool keep_matches) {
   const std::size_t K = ev.K, A = ev.A, T = ev.T;
   Entries en;
   en.per_k.assign(K + 1, 0);
@@ -41,8 +41,11 @@ Entries lay_out_entries(const Cells& cells, std::size_t I, Evaluation& ev) {
   ev.dt_index.resize(ndt);
   ev.gt_index.resize(ngt);
   ev.gt_ignore.resize(ngt);
-  ev.dt_match.resize(nmatch);  // written (first touched) by match_entries
-  ev.dt_ignore.resize(nmatch);
+  en.matches = nmatch;
+  if (keep_matches) {
+    ev.dt_match.resize(nmatch);  // written (first touched) by match_entries
+    ev.dt_ignore.resize(nmatch);
+  }
   return en;
 }
 
@@ -57,6 +60,9 @@ struct Scratch {
   // area's rule for detections. Area ranges with the same flags match identically.
   std::vector<std::uint8_t> flags, raw_dig;
   std::vector<std::int32_t> raw_match;
+  // One entry's matches when the evaluation does not keep them.
+  std::vector<std::uint8_t> dig;
+  std::vector<std::int32_t> match;
 };
 
 // One cell at a time, for all its area ranges: its IoU block is read from memory once.
@@ -65,7 +71,7 @@ class Matcher {
   Matcher(const GroundTruth& gt, const Detections& dt, const Cells& cells, const IouBlocks& ious,
           const Entries& entries, Evaluation& ev, FlatVector<Outcome>& outcome)
       : gt_(gt), dt_(dt), cells_(cells), ious_(ious), entries_(entries), ev_(ev), p_(ev.params), outcome_(outcome),
-        I_(gt.images.size()) {
+        I_(gt.images.size()), keep_(ev.dt_match.size() == entries.matches) {
     // pycocotools' `ignore`: iscrowd, and for keypoints also num_keypoints == 0.
     const bool keypoints = p_.iou_type == IouType::keypoints;
     base_ignore_.assign(gt.iscrowd.begin(), gt.iscrowd.end());
@@ -94,8 +100,17 @@ class Matcher {
       order_ground_truth(e, cgt, ar, flags, s);
       std::copy(cdt, cdt + D, ev_.dt_index.begin() + static_cast<std::ptrdiff_t>(e.dt_begin));
 
-      std::int32_t* match = ev_.dt_match.data() + e.match_begin;
-      std::uint8_t* dig = ev_.dt_ignore.data() + e.match_begin;
+      std::int32_t* match;
+      std::uint8_t* dig;
+      if (keep_) {
+        match = ev_.dt_match.data() + e.match_begin;
+        dig = ev_.dt_ignore.data() + e.match_begin;
+      } else {
+        s.match.resize(T * D);
+        s.dig.resize(T * D);
+        match = s.match.data();
+        dig = s.dig.data();
+      }
       std::fill_n(match, T * D, -1);
       std::fill_n(dig, T * D, 0);
       if (D > 0 && G > 0 && !no_matching_) {
@@ -204,6 +219,7 @@ class Matcher {
   const Params& p_;
   FlatVector<Outcome>& outcome_;
   const std::size_t I_;
+  const bool keep_;  // dt_match and dt_ignore were sized: fill them
   std::vector<std::uint8_t> base_ignore_;
   bool no_matching_ = false;
 };
@@ -212,7 +228,7 @@ class Matcher {
 
 FlatVector<Outcome> match_entries(const GroundTruth& gt, const Detections& dt, const Cells& cells,
                                        const IouBlocks& ious, const Entries& entries, Evaluation& ev) {
-  FlatVector<Outcome> outcome(ev.dt_match.size());
+  FlatVector<Outcome> outcome(entries.matches);
   const Matcher matcher(gt, dt, cells, ious, entries, ev, outcome);
   tbb::enumerable_thread_specific<Scratch> scratch;
   tbb::parallel_for(std::size_t{0}, entries.cells.size(),

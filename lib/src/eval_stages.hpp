@@ -53,11 +53,12 @@ IouBlocks compute_iou_blocks(const Cells& cells, const IouProvider& iou);
 struct Entries {
   std::vector<std::uint32_t> cells;
   std::vector<std::uint64_t> per_k;
+  std::uint64_t matches = 0;  // (threshold, detection) pairs of all entries: dt_match's length
 };
 
 /// (4) Lays out ev.image_evals (ordered k, a, i, as COCOeval.evalImgs) and sizes its flat
-/// arrays.
-Entries lay_out_entries(const Cells& cells, std::size_t images, Evaluation& ev);
+/// arrays (dt_match and dt_ignore only when `keep_matches`).
+Entries lay_out_entries(const Cells& cells, std::size_t images, Evaluation& ev, bool keep_matches);
 /// (4) Matches every entry into ev's flat arrays, and returns each (threshold, detection)'s
 /// Outcome in dt_match's layout: written while the entry is in cache, it spares the
 /// accumulation a pass over dt_match and dt_ignore (five times larger).

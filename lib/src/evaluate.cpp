@@ -60,7 +60,7 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
         timed(options, "iou", time.iou, [&] { return detail::compute_iou_blocks(cells, iou); });
     ev.device = iou.device();  // after compute: with Device::auto_ the batch decides
     const auto [entries, outcome] = timed(options, "matching", time.matching, [&] {
-      detail::Entries en = detail::lay_out_entries(cells, gt.images.size(), ev);
+      detail::Entries en = detail::lay_out_entries(cells, gt.images.size(), ev, options.keep_matches);
       auto out = detail::match_entries(gt, dt, cells, ious, en, ev);
       return std::pair(std::move(en), std::move(out));
     });

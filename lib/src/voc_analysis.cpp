@@ -234,40 +234,20 @@ VocAnalysis voc_analyze(const VocResult& result, const std::vector<VocClassRef>&
     ConfusionMatrix& cm = an.confusion;
     cm.K = K;
     cm.counts.assign((K + 1) * (K + 1), 0);
-    std::vector<std::uint8_t> taken(O, 0);
-    for (std::uint32_t i = 0; i < I; ++i) {
-      std::vector<std::uint32_t> order;
-      for (std::uint32_t n : img_dt[i]) {
-        const Det& d = dets[n];
-        if (d.score < s_thr) continue;
-        if (d.flag == Outcome::tp) ++cm.counts[d.category * (K + 1) + d.category];
-        else order.push_back(n);
-      }
-      std::stable_sort(order.begin(), order.end(),
-                       [&](std::uint32_t x, std::uint32_t y) { return dets[x].score > dets[y].score; });
-      for (std::uint32_t n : order) {
-        const Det& d = dets[n];
-        std::int64_t best_o = -1;
-        double best = t;  // IoU > t, the first of equal ones
-        for (std::uint64_t j = img_obj_off[i]; j < img_obj_off[i + 1]; ++j) {
-          const std::uint32_t o = img_obj[j];
-          if (obj_class[o] == d.category || difficult(o) || matched_thr[o] || taken[o]) continue;
-          const double v = pair_iou(d, o);
-          if (v > best) {
-            best = v;
-            best_o = o;
-          }
-        }
-        if (best_o < 0) {
-          ++cm.counts[K * (K + 1) + d.category];
-        } else {
-          taken[static_cast<std::size_t>(best_o)] = 1;
-          ++cm.counts[obj_class[static_cast<std::size_t>(best_o)] * (K + 1) + d.category];
-        }
-      }
-      for (std::uint64_t j = img_obj_off[i]; j < img_obj_off[i + 1]; ++j) {
-        const std::uint32_t o = img_obj[j];
-        if (!difficult(o) && !matched_thr[o] && !taken[o]) ++cm.counts[obj_class[o] * (K + 1) + K];
+    {
+      std::vector<std::size_t> order;
+      std::vector<std::uint8_t> taken;
+      for (std::uint32_t i = 0; i < I; ++i) {
+        const std::uint32_t* objs = img_obj.data() + img_obj_off[i];
+        const std::vector<std::uint32_t>& ds = img_dt[i];
+        // Overlaps > t, as the devkit's matching; difficult objects count nowhere.
+        detail::add_image_confusion(
+            cm, ds.size(), [&](std::size_t di) -> const Det& { return dets[ds[di]]; },
+            static_cast<std::size_t>(img_obj_off[i + 1] - img_obj_off[i]),
+            [&](std::size_t g) { return static_cast<std::size_t>(obj_class[objs[g]]); },
+            [&](std::size_t g) { return !difficult(objs[g]) && !matched_thr[objs[g]]; },
+            [&](std::size_t di, std::size_t g) { return pair_iou(dets[ds[di]], objs[g]); }, t, true, s_thr, order,
+            taken);
       }
     }
 

@@ -24,6 +24,11 @@ struct EvalOptions {
   /// Where segm IoUs are counted (device.hpp). Results do not depend on it either:
   /// every backend produces the same integer counts.
   Device device = Device::auto_;
+  /// Keep each (threshold, area range, detection)'s match in Evaluation::dt_match and
+  /// dt_ignore (COCOeval.evalImgs' dtMatches/dtIgnore: 5 bytes each, about 100 MB at COCO
+  /// val scale). analyze() needs them; the summary and per-category results do not. Off,
+  /// the two arrays stay empty and nothing else changes.
+  bool keep_matches = true;
 };
 
 /// One entry of COCOeval.evalImgs: a (category, area range, image) cell that has
