@@ -147,45 +147,56 @@ TEST(CocoResultsReader, FastPathEqualsDomPathOnEveryFixture) {
   EXPECT_GE(fast_taken, 20);  // the common shapes do take the fast path
 }
 
-// The streamed bbox path (files read part by part into reused buffers) must give the DOM
+// The streamed path (bbox files read part by part into reused buffers) must give the DOM
 // reader's detections and report wherever it accepts, for any part size and thread count:
-// every fixture, spaced and compact, cut into parts of a few hundred bytes.
+// every fixture, spaced and compact, cut into parts of a few hundred bytes; segm declines.
 TEST(CocoResultsReader, StreamedPathEqualsDomPathOnEveryFixture) {
   test::TempDir tmp;
-  int taken = 0;
+  int taken[2] = {0, 0};
   for (const auto& dir : std::filesystem::directory_iterator(test::fixture("coco"))) {
     if (!dir.is_directory()) continue;
-    SCOPED_TRACE(dir.path().filename().string());
-    const GroundTruth gt = read_coco_gt((dir.path() / "gt.json").string(), IouType::bbox);
-    const std::string spaced = test::slurp(dir.path() / "dt.json");
-    std::string compact(spaced.size(), '\0');
-    std::size_t compact_size = 0;
-    ASSERT_EQ(simdjson::minify(spaced.data(), spaced.size(), compact.data(), compact_size), simdjson::SUCCESS);
-    compact.resize(compact_size);
-    ResultsReport r1;
-    const Detections slow = detail::parse_results_dom(spaced, "dt.json", gt, IouType::bbox, &r1);
-    for (const std::string* text : std::initializer_list<const std::string*>{&spaced, &compact}) {
-      test::spit(tmp / "dt.json", *text);
-      const detail::FileReader file((tmp / "dt.json").string());
-      for (std::size_t part : {97u, 500u, 4096u})
-        for (int threads : {1, 3}) {
-          SCOPED_TRACE("part " + std::to_string(part) + ", threads " + std::to_string(threads) +
-                       (text == &compact ? ", compact" : ""));
-          tbb::task_arena arena(threads);
-          arena.execute([&] {
-            Detections fast;
-            ResultsReport r2;
-            if (!detail::fast_stream_coco_results(file, gt, IouType::bbox, fast, r2, part)) return;
-            ++taken;
-            expect_same(fast, slow);
-            EXPECT_EQ(r1.dropped_unknown_category, r2.dropped_unknown_category);
-            EXPECT_EQ(r1.dropped_positions, r2.dropped_positions);
-            EXPECT_EQ(r2.boxes_from_masks, 0u);
-          });
-        }
+    for (IouType type : {IouType::bbox, IouType::segm}) {
+      if (type == IouType::segm && !std::filesystem::exists(dir.path() / "expected_segm.json")) continue;
+      SCOPED_TRACE(dir.path().filename().string() + " " + to_string(type));
+      const GroundTruth gt = read_coco_gt((dir.path() / "gt.json").string(), type);
+      const std::string spaced = test::slurp(dir.path() / "dt.json");
+      std::string compact(spaced.size(), '\0');
+      std::size_t compact_size = 0;
+      ASSERT_EQ(simdjson::minify(spaced.data(), spaced.size(), compact.data(), compact_size), simdjson::SUCCESS);
+      compact.resize(compact_size);
+      ResultsReport r1;
+      const Detections slow = detail::parse_results_dom(spaced, "dt.json", gt, type, &r1);
+      for (const std::string* text : std::initializer_list<const std::string*>{&spaced, &compact}) {
+        test::spit(tmp / "dt.json", *text);
+        const detail::FileReader file((tmp / "dt.json").string());
+        for (std::size_t part : {97u, 500u, 4096u})
+          for (int threads : {1, 3}) {
+            SCOPED_TRACE("part " + std::to_string(part) + ", threads " + std::to_string(threads) +
+                         (text == &compact ? ", compact" : ""));
+            tbb::task_arena arena(threads);
+            arena.execute([&] {
+              Detections fast;
+              ResultsReport r2;
+              const bool accepted = detail::fast_stream_coco_results(file, gt, type, fast, r2, part);
+              if (type == IouType::segm) EXPECT_FALSE(accepted);
+              if (!accepted) return;
+              ++taken[type == IouType::segm];
+              expect_same(fast, slow);
+              EXPECT_EQ(r1.dropped_unknown_category, r2.dropped_unknown_category);
+              EXPECT_EQ(r1.dropped_positions, r2.dropped_positions);
+              EXPECT_EQ(r1.boxes_from_masks, r2.boxes_from_masks);
+              if (type == IouType::segm) {
+                ASSERT_EQ(fast.mask_box.size(), fast.size());
+                std::vector<std::uint32_t> scratch;
+                for (std::size_t i = 0; i < fast.size(); ++i)
+                  EXPECT_EQ(fast.mask_box[i], rle_to_bbox(fast.masks.view(i, scratch))) << i;
+              }
+            });
+          }
+      }
     }
   }
-  EXPECT_GE(taken, 60);  // the common shapes do take it
+  EXPECT_GE(taken[0], 60);  // the common shapes do take it
 }
 
 // What needs the whole text is declined (the reader then reads the file whole): results

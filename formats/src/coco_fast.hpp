@@ -26,7 +26,7 @@ bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType ty
 /// per-thread buffers reused from part to part, instead of whole: the same detections as
 /// fast_parse_coco_results, with a few MB of fresh memory for a file of hundreds. Declines
 /// (false) files under two parts, other IoU types, and whatever needs the whole text
-/// (boxes taken from masks, a part that does not parse); the caller then reads the file whole.
+/// (boxes taken from masks, a part that does not parse); the caller then reads it whole.
 bool fast_stream_coco_results(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
                               ResultsReport& report, std::size_t part_bytes = 0, bool keep_unknown = false);
 

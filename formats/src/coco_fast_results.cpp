@@ -319,11 +319,13 @@ struct Assembled {
   bool box_mode = false;
   std::size_t dropped = 0;
   std::vector<std::size_t> dropped_positions;
+  std::vector<std::size_t> offset;  // part i's detections are [offset[i], offset[i + 1])
 };
 
 Assembled assemble(const std::vector<Part>& parts, bool keep_masks) {
   Assembled a;
-  std::vector<std::size_t> offset(parts.size() + 1, 0);
+  std::vector<std::size_t>& offset = a.offset;
+  offset.assign(parts.size() + 1, 0);
   bool first = true;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     offset[i + 1] = offset[i] + parts[i].image.size();
@@ -357,31 +359,22 @@ Assembled assemble(const std::vector<Part>& parts, bool keep_masks) {
   return a;
 }
 
-bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out, ResultsReport& report,
-           std::size_t nparts, AreaFrom area_from, bool keep_unknown) {
-  if (type != IouType::bbox && type != IouType::segm) return false;
-  // The split lives until the end: a check that fails after the parts have parsed (a
-  // mask) must hand the DOM reader the text as it was, not with the cuts' brackets in it.
-  ArraySplit split(text, nparts == 0 ? auto_parts(text.size()) : nparts);
-  std::vector<Part> parts;
-  if (!parse_parts(text, split, gt, keep_unknown, parts)) return false;
-  Assembled a = assemble(parts, true);
-  parts.clear();
+// A detection needs its mask for segm, and for bbox when it has no box or the file's
+// first result had none (pycocotools then takes boxes and areas from the masks). Every
+// needed mask is checked by decoding it once, in parallel; areas and boxes are taken where
+// pycocotools takes them, and segm keeps the masks compressed, with their boxes (the IoU's
+// box test) from the same decoding. segm: `unescaped_length` = each string's length
+// without its escapes. False: a mask is missing, of another size, or not a valid RLE
+// (the DOM reader accepts or explains).
+bool check_masks(Assembled& a, const GroundTruth& gt, IouType type, bool box_mode,
+                 std::vector<std::uint32_t>& unescaped_length) {
   Detections& dt = a.dt;
   const std::vector<std::uint8_t>& has_box = a.has_box;
   const std::vector<Seg>& seg = a.seg;
   const std::size_t n = dt.image.size();
-  bool box_mode = a.box_mode;
-  if (type == IouType::segm && area_from != AreaFrom::first_result) box_mode = area_from == AreaFrom::bbox;
-
-  // A detection needs its mask for segm, and for bbox when it has no box or the file's
-  // first result had none (pycocotools then takes boxes and areas from the masks).
-  // Every needed mask is checked by decoding it once, in parallel; areas and boxes are
-  // taken where pycocotools takes them, and segm keeps the masks compressed, with
-  // their boxes (the IoU's box test) from the same decoding.
   auto need_mask = [&](std::size_t d) { return type == IouType::segm || !has_box[d] || !box_mode; };
   if (type == IouType::segm) dt.mask_box.resize(n);
-  std::vector<std::uint32_t> unescaped_length(type == IouType::segm ? n : 0);
+  unescaped_length.assign(type == IouType::segm ? n : 0, 0);
   std::atomic<bool> ok{true};
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n), [&](const auto& r) {
     std::vector<std::uint32_t> runs;
@@ -390,7 +383,7 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
       if (!need_mask(d)) continue;
       const Image& im = gt.images[dt.image[d]];
       if (!seg[d].present || seg[d].h != im.height || seg[d].w != im.width || im.height <= 0 || im.width <= 0) {
-        ok = false;  // no mask, polygons, wrong size: the DOM reader accepts or explains
+        ok = false;
         return;
       }
       const auto hh = static_cast<std::uint32_t>(im.height), ww = static_cast<std::uint32_t>(im.width);
@@ -414,14 +407,33 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
       if (type == IouType::segm) dt.mask_box[d] = b;
     }
   });
+  return ok;
+}
+
+bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out, ResultsReport& report,
+           std::size_t nparts, AreaFrom area_from, bool keep_unknown) {
+  if (type != IouType::bbox && type != IouType::segm) return false;
+  // The split lives until the end: a check that fails after the parts have parsed (a
+  // mask) must hand the DOM reader the text as it was, not with the cuts' brackets in it.
+  ArraySplit split(text, nparts == 0 ? auto_parts(text.size()) : nparts);
+  std::vector<Part> parts;
+  if (!parse_parts(text, split, gt, keep_unknown, parts)) return false;
+  Assembled a = assemble(parts, true);
+  parts.clear();
+  bool box_mode = a.box_mode;
+  if (type == IouType::segm && area_from != AreaFrom::first_result) box_mode = area_from == AreaFrom::bbox;
+  std::vector<std::uint32_t> unescaped_length;
+  const bool ok = check_masks(a, gt, type, box_mode, unescaped_length);
   if (!ok) {
     split.restore();
     return false;
   }
+  Detections& dt = a.dt;
+  const std::size_t n = dt.image.size();
   if (type == IouType::segm) {
     // The strings stay in the file's buffer, which the store keeps, moved to its front and
     // unescaped, and the rest is given back: no copy of ~110 MB into new pages.
-    const std::vector<std::size_t> at = pack_strings(text.data(), seg, unescaped_length);
+    const std::vector<std::size_t> at = pack_strings(text.data(), a.seg, unescaped_length);
     const std::shared_ptr<const char[]> buffer = text.shared();
     dt.masks.reserve(n, 0);
     for (std::size_t d = 0; d < n; ++d) {
@@ -433,7 +445,7 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
   }
   report.dropped_unknown_category = a.dropped;
   report.dropped_positions = std::move(a.dropped_positions);
-  report.boxes_from_masks = static_cast<std::size_t>(std::count(has_box.begin(), has_box.end(), std::uint8_t{0}));
+  report.boxes_from_masks = static_cast<std::size_t>(std::count(a.has_box.begin(), a.has_box.end(), std::uint8_t{0}));
   out = std::move(dt);
   return true;
 }
@@ -483,7 +495,9 @@ bool find_cut(const FileReader& file, std::size_t from, std::size_t last, std::s
 
 bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
                   ResultsReport& report, std::size_t part_bytes, bool keep_unknown) {
-  if (type != IouType::bbox) return false;  // segm keeps its masks' text in the file's buffer
+  // segm keeps its masks' strings in the whole file's buffer (moved to its front): reading
+  // it part by part would need a buffer per part for them, which measured no faster.
+  if (type != IouType::bbox) return false;
   const std::size_t n = file.size();
   if (part_bytes == 0) part_bytes = kStreamPart;
   const std::size_t nparts = n / part_bytes;
@@ -552,7 +566,7 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
   if (!a.box_mode || std::find(a.has_box.begin(), a.has_box.end(), std::uint8_t{0}) != a.has_box.end()) return false;
   report.dropped_unknown_category = a.dropped;
   report.dropped_positions = std::move(a.dropped_positions);
-  report.boxes_from_masks = 0;
+  report.boxes_from_masks = static_cast<std::size_t>(std::count(a.has_box.begin(), a.has_box.end(), std::uint8_t{0}));
   out = std::move(a.dt);
   return true;
 }
