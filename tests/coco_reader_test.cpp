@@ -31,6 +31,15 @@ void expect_same(const Detections& a, const Detections& b) {
   }
 }
 
+// The same JSON without whitespace (cuts between elements then have no room for their brackets).
+std::string minified(const std::string& text) {
+  std::string compact(text.size(), '\0');
+  std::size_t size = 0;
+  EXPECT_EQ(simdjson::minify(text.data(), text.size(), compact.data(), size), simdjson::SUCCESS);
+  compact.resize(size);
+  return compact;
+}
+
 TEST(CocoResultsReader, EscapedBackslashesInShortAndLongRleStrings) {
   // '\\' (92) is in COCO's RLE alphabet, so it appears escaped in JSON; views into
   // unescaped copies must stay valid however many there are (short strings included).
@@ -104,46 +113,51 @@ TEST(CocoResultsReader, MasksPackedToTheBufferFrontInRoundsAreIntact) {
     }
 }
 
+// Calls f(folder, type) for every COCO fixture and each IoU type it has expected values for.
+template <class F>
+void for_each_fixture(F&& f) {
+  for (const auto& entry : std::filesystem::directory_iterator(test::fixture("coco"))) {
+    if (!entry.is_directory()) continue;
+    for (IouType type : {IouType::bbox, IouType::segm}) {
+      if (type == IouType::segm && !std::filesystem::exists(entry.path() / "expected_segm.json")) continue;
+      SCOPED_TRACE(entry.path().filename().string() + " " + to_string(type));
+      f(entry.path(), type);
+    }
+  }
+}
+
 TEST(CocoResultsReader, FastPathEqualsDomPathOnEveryFixture) {
   int fast_taken = 0;
-  for (const auto& dir : std::filesystem::directory_iterator(test::fixture("coco"))) {
-    if (!dir.is_directory()) continue;
-    for (IouType type : {IouType::bbox, IouType::segm}) {
-      if (type == IouType::segm && !std::filesystem::exists(dir.path() / "expected_segm.json")) continue;
-      SCOPED_TRACE(dir.path().filename().string() + " " + to_string(type));
-      const GroundTruth gt = read_coco_gt((dir.path() / "gt.json").string(), type);
-      const std::string spaced = test::slurp(dir.path() / "dt.json");
-      std::string compact(spaced.size(), '\0');
-      std::size_t compact_size = 0;
-      ASSERT_EQ(simdjson::minify(spaced.data(), spaced.size(), compact.data(), compact_size), simdjson::SUCCESS);
-      compact.resize(compact_size);
-      ResultsReport r1, r2;
-      const Detections slow = detail::parse_results_dom(spaced, "dt.json", gt, type, &r1);
-      // Whole, and cut into parts parsed in parallel; spaced as written, and compact (where
-      // a cut must shift the text to make room for its brackets).
-      for (const std::string* text_ptr : std::initializer_list<const std::string*>{&spaced, &compact}) {
-        for (std::size_t parts : {1u, 2u, 3u, 7u}) {
-          const std::string& text = *text_ptr;
-          SCOPED_TRACE("parts " + std::to_string(parts) + (text_ptr == &compact ? " compact" : ""));
-          Detections fast;
-          detail::JsonBuffer buffer(text);
-          if (detail::fast_parse_coco_results(buffer, gt, type, fast, r2, parts)) {
-            fast_taken += parts == 1 && text_ptr == &spaced;
-            expect_same(fast, slow);
-            EXPECT_EQ(r1.dropped_unknown_category, r2.dropped_unknown_category);
-            if (type == IouType::segm) {  // the masks' boxes, kept from the load-time decoding
-              ASSERT_EQ(fast.mask_box.size(), fast.size());
-              std::vector<std::uint32_t> scratch;
-              for (std::size_t i = 0; i < fast.size(); ++i)
-                EXPECT_EQ(fast.mask_box[i], rle_to_bbox(fast.masks.view(i, scratch))) << i;
-            }
-          } else {
-            EXPECT_EQ(buffer.view(), text);  // declined: the text is as it was, for the DOM reader
+  for_each_fixture([&](const std::filesystem::path& dir, IouType type) {
+    const GroundTruth gt = read_coco_gt((dir / "gt.json").string(), type);
+    const std::string spaced = test::slurp(dir / "dt.json");
+    const std::string compact = minified(spaced);
+    ResultsReport r1, r2;
+    const Detections slow = detail::parse_results_dom(spaced, "dt.json", gt, type, &r1);
+    // Whole, and cut into parts parsed in parallel; spaced as written, and compact (where
+    // a cut must shift the text to make room for its brackets).
+    for (const std::string* text_ptr : std::initializer_list<const std::string*>{&spaced, &compact}) {
+      for (std::size_t parts : {1u, 2u, 3u, 7u}) {
+        const std::string& text = *text_ptr;
+        SCOPED_TRACE("parts " + std::to_string(parts) + (text_ptr == &compact ? " compact" : ""));
+        Detections fast;
+        detail::JsonBuffer buffer(text);
+        if (detail::fast_parse_coco_results(buffer, gt, type, fast, r2, parts)) {
+          fast_taken += parts == 1 && text_ptr == &spaced;
+          expect_same(fast, slow);
+          EXPECT_EQ(r1.dropped_unknown_category, r2.dropped_unknown_category);
+          if (type == IouType::segm) {  // the masks' boxes, kept from the load-time decoding
+            ASSERT_EQ(fast.mask_box.size(), fast.size());
+            std::vector<std::uint32_t> scratch;
+            for (std::size_t i = 0; i < fast.size(); ++i)
+              EXPECT_EQ(fast.mask_box[i], rle_to_bbox(fast.masks.view(i, scratch))) << i;
           }
+        } else {
+          EXPECT_EQ(buffer.view(), text);  // declined: the text is as it was, for the DOM reader
         }
       }
     }
-  }
+  });
   EXPECT_GE(fast_taken, 20);  // the common shapes do take the fast path
 }
 
@@ -153,49 +167,41 @@ TEST(CocoResultsReader, FastPathEqualsDomPathOnEveryFixture) {
 TEST(CocoResultsReader, StreamedPathEqualsDomPathOnEveryFixture) {
   test::TempDir tmp;
   int taken[2] = {0, 0};
-  for (const auto& dir : std::filesystem::directory_iterator(test::fixture("coco"))) {
-    if (!dir.is_directory()) continue;
-    for (IouType type : {IouType::bbox, IouType::segm}) {
-      if (type == IouType::segm && !std::filesystem::exists(dir.path() / "expected_segm.json")) continue;
-      SCOPED_TRACE(dir.path().filename().string() + " " + to_string(type));
-      const GroundTruth gt = read_coco_gt((dir.path() / "gt.json").string(), type);
-      const std::string spaced = test::slurp(dir.path() / "dt.json");
-      std::string compact(spaced.size(), '\0');
-      std::size_t compact_size = 0;
-      ASSERT_EQ(simdjson::minify(spaced.data(), spaced.size(), compact.data(), compact_size), simdjson::SUCCESS);
-      compact.resize(compact_size);
-      ResultsReport r1;
-      const Detections slow = detail::parse_results_dom(spaced, "dt.json", gt, type, &r1);
-      for (const std::string* text : std::initializer_list<const std::string*>{&spaced, &compact}) {
-        test::spit(tmp / "dt.json", *text);
-        const detail::FileReader file((tmp / "dt.json").string());
-        for (std::size_t part : {97u, 500u, 4096u})
-          for (int threads : {1, 3}) {
-            SCOPED_TRACE("part " + std::to_string(part) + ", threads " + std::to_string(threads) +
-                         (text == &compact ? ", compact" : ""));
-            tbb::task_arena arena(threads);
-            arena.execute([&] {
-              Detections fast;
-              ResultsReport r2;
-              const bool accepted = detail::fast_stream_coco_results(file, gt, type, fast, r2, part);
-              if (type == IouType::segm) EXPECT_FALSE(accepted);
-              if (!accepted) return;
-              ++taken[type == IouType::segm];
-              expect_same(fast, slow);
-              EXPECT_EQ(r1.dropped_unknown_category, r2.dropped_unknown_category);
-              EXPECT_EQ(r1.dropped_positions, r2.dropped_positions);
-              EXPECT_EQ(r1.boxes_from_masks, r2.boxes_from_masks);
-              if (type == IouType::segm) {
-                ASSERT_EQ(fast.mask_box.size(), fast.size());
-                std::vector<std::uint32_t> scratch;
-                for (std::size_t i = 0; i < fast.size(); ++i)
-                  EXPECT_EQ(fast.mask_box[i], rle_to_bbox(fast.masks.view(i, scratch))) << i;
-              }
-            });
-          }
-      }
+  for_each_fixture([&](const std::filesystem::path& dir, IouType type) {
+    const GroundTruth gt = read_coco_gt((dir / "gt.json").string(), type);
+    const std::string spaced = test::slurp(dir / "dt.json");
+    const std::string compact = minified(spaced);
+    ResultsReport r1;
+    const Detections slow = detail::parse_results_dom(spaced, "dt.json", gt, type, &r1);
+    for (const std::string* text : std::initializer_list<const std::string*>{&spaced, &compact}) {
+      test::spit(tmp / "dt.json", *text);
+      const detail::FileReader file((tmp / "dt.json").string());
+      for (std::size_t part : {97u, 500u, 4096u})
+        for (int threads : {1, 3}) {
+          SCOPED_TRACE("part " + std::to_string(part) + ", threads " + std::to_string(threads) +
+                       (text == &compact ? ", compact" : ""));
+          tbb::task_arena arena(threads);
+          arena.execute([&] {
+            Detections fast;
+            ResultsReport r2;
+            const bool accepted = detail::fast_stream_coco_results(file, gt, type, fast, r2, part);
+            if (type == IouType::segm) EXPECT_FALSE(accepted);
+            if (!accepted) return;
+            ++taken[type == IouType::segm];
+            expect_same(fast, slow);
+            EXPECT_EQ(r1.dropped_unknown_category, r2.dropped_unknown_category);
+            EXPECT_EQ(r1.dropped_positions, r2.dropped_positions);
+            EXPECT_EQ(r1.boxes_from_masks, r2.boxes_from_masks);
+            if (type == IouType::segm) {
+              ASSERT_EQ(fast.mask_box.size(), fast.size());
+              std::vector<std::uint32_t> scratch;
+              for (std::size_t i = 0; i < fast.size(); ++i)
+                EXPECT_EQ(fast.mask_box[i], rle_to_bbox(fast.masks.view(i, scratch))) << i;
+            }
+          });
+        }
     }
-  }
+  });
   EXPECT_GE(taken[0], 60);  // the common shapes do take it
 }
 
