@@ -200,7 +200,7 @@ struct Part {
 };
 
 bool parse_part(const char* text, std::size_t length, std::size_t capacity, const GroundTruth& gt, bool keep_unknown,
-                Part& out) {
+                Part& out, const CancelFlag* cancel) {
   // On-Demand keeps no tape and copies no strings: the parser's memory is a small
   // index beside the text, instead of a DOM as large as the text.
   od::parser parser;
@@ -208,7 +208,9 @@ bool parse_part(const char* text, std::size_t length, std::size_t capacity, cons
   if (parser.iterate(text, length, capacity).get(doc)) return false;
   od::array arr;
   if (doc.get_array().get(arr)) return false;
+  std::size_t seen = 0;
   for (auto item : arr) {
+    if (++seen % kCancelEvery == 0) check_cancel(cancel);
     od::object obj;
     if (item.get_object().get(obj)) return false;
     std::int64_t image_id = 0, cat_id = 0;
@@ -289,28 +291,29 @@ std::size_t auto_parts(std::size_t size) {
 
 /// The parts of `split` parsed in parallel, or on failure the text, restored, parsed whole.
 bool parse_parts(JsonBuffer& text, ArraySplit& split, const GroundTruth& gt, bool keep_unknown,
-                 std::vector<Part>& parts) {
+                 std::vector<Part>& parts, const CancelFlag* cancel) {
   parts.assign(split.size(), Part{});
   std::atomic<bool> ok{true};
   tbb::parallel_for(std::size_t{0}, split.size(), [&](std::size_t i) {
-    if (ok && !parse_part(split.data(i), split.length(i), split.capacity(i), gt, keep_unknown, parts[i])) ok = false;
+    if (ok && !parse_part(split.data(i), split.length(i), split.capacity(i), gt, keep_unknown, parts[i], cancel))
+      ok = false;
   });
   if (ok) return true;
   split.restore();
   if (split.size() == 1 && parts.size() == 1) return false;  // it was whole already
   // A cut inside a string or a nested value (or a bad element): read the text whole.
   parts.assign(1, Part{});
-  return parse_part(text.data(), text.size(), text.capacity(), gt, keep_unknown, parts[0]);
+  return parse_part(text.data(), text.size(), text.capacity(), gt, keep_unknown, parts[0], cancel);
 }
 
 bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out, ResultsReport& report,
-           std::size_t nparts, AreaFrom area_from, bool keep_unknown) {
+           std::size_t nparts, AreaFrom area_from, bool keep_unknown, const CancelFlag* cancel) {
   if (type != IouType::bbox && type != IouType::segm) return false;
   // The split lives until the end: a check that fails after the parts have parsed (a
   // mask) must hand the DOM reader the text as it was, not with the cuts' brackets in it.
   ArraySplit split(text, nparts == 0 ? auto_parts(text.size()) : nparts);
   std::vector<Part> parts;
-  if (!parse_parts(text, split, gt, keep_unknown, parts)) return false;
+  if (!parse_parts(text, split, gt, keep_unknown, parts, cancel)) return false;
 
   // The parts, concatenated in order.
   std::vector<std::size_t> offset(parts.size() + 1, 0);
@@ -361,6 +364,7 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
     std::vector<std::uint32_t> runs;
     std::string error, unescaped;
     for (std::size_t d = r.begin(); d != r.end(); ++d) {
+      if ((d - r.begin()) % kCancelEvery == 0) check_cancel(cancel);
       if (!need_mask(d)) continue;
       const Image& im = gt.images[dt.image[d]];
       if (!seg[d].present || seg[d].h != im.height || seg[d].w != im.width || im.height <= 0 || im.width <= 0) {
@@ -392,6 +396,7 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
     split.restore();
     return false;
   }
+  check_cancel(cancel);
   if (type == IouType::segm) {
     // The strings stay in the file's buffer, which the store keeps, moved to its front and
     // unescaped, and the rest is given back: no copy of ~110 MB into new pages.
@@ -415,8 +420,9 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
 }  // namespace
 
 bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out,
-                             ResultsReport& report, std::size_t parts, AreaFrom area_from, bool keep_unknown) {
-  return parse(text, gt, type, out, report, parts, area_from, keep_unknown);
+                             ResultsReport& report, std::size_t parts, AreaFrom area_from, bool keep_unknown,
+                             const CancelFlag* cancel) {
+  return parse(text, gt, type, out, report, parts, area_from, keep_unknown, cancel);
 }
 
 }  // namespace deteval::detail
