@@ -79,6 +79,19 @@ std::unique_ptr<tbb::global_control> thread_limit(int threads) {
   return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
 }
 
+// read(options) for a reader binding: GIL released, Ctrl-C routed to options.cancel,
+// `threads` workers.
+template <class Read>
+auto read_interruptible(bool degrees, int threads, Read&& read) {
+  return run_interruptible([&](const CancelFlag* cancel) {
+    auto limit = thread_limit(threads);
+    CocoReadOptions o;
+    o.degrees = degrees;
+    o.cancel = cancel;
+    return read(o);
+  });
+}
+
 template <class T>
 using In = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
@@ -164,11 +177,7 @@ void bind_coco(py::module_& m) {
 
   m.def("read_gt", [](const std::string& path, const std::string& type, bool degrees, int threads) {
     const IouType t = iou_type_of(type);
-    return run_interruptible([&](const CancelFlag* cancel) {
-      auto limit = thread_limit(threads);
-      CocoReadOptions o;
-      o.degrees = degrees;
-      o.cancel = cancel;
+    return read_interruptible(degrees, threads, [&](const CocoReadOptions& o) {
       return PyGroundTruth{std::make_shared<const GroundTruth>(read_coco_gt(path, t, o)), path};
     });
   }, py::arg("path"), py::arg("iou_type"), py::arg("degrees") = false, py::arg("threads") = 0);
@@ -176,22 +185,14 @@ void bind_coco(py::module_& m) {
                        int threads) {
     const IouType t = iou_type_of(type);
     const std::string_view view = text;  // the bytes object outlives the call
-    return run_interruptible([&](const CancelFlag* cancel) {
-      auto limit = thread_limit(threads);
-      CocoReadOptions o;
-      o.degrees = degrees;
-      o.cancel = cancel;
+    return read_interruptible(degrees, threads, [&](const CocoReadOptions& o) {
       return PyGroundTruth{std::make_shared<const GroundTruth>(parse_coco_gt(view, name, t, o)), name};
     });
   }, py::arg("text"), py::arg("name"), py::arg("iou_type"), py::arg("degrees") = false, py::arg("threads") = 0);
   m.def("read_results", [](const std::string& path, const PyGroundTruth& gt, const std::string& type, bool degrees,
                            int threads) {
     const IouType t = iou_type_of(type);
-    return run_interruptible([&](const CancelFlag* cancel) {
-      auto limit = thread_limit(threads);
-      CocoReadOptions o;
-      o.degrees = degrees;
-      o.cancel = cancel;
+    return read_interruptible(degrees, threads, [&](const CocoReadOptions& o) {
       ResultsReport report;
       auto dt = std::make_shared<const Detections>(read_coco_results(path, *gt.gt, t, &report, o));
       return PyDetections{gt.gt, std::move(dt), path, report.dropped_unknown_category};
@@ -201,11 +202,7 @@ void bind_coco(py::module_& m) {
                             const std::string& type, bool degrees, int threads) {
     const IouType t = iou_type_of(type);
     const std::string_view view = text;
-    return run_interruptible([&](const CancelFlag* cancel) {
-      auto limit = thread_limit(threads);
-      CocoReadOptions o;
-      o.degrees = degrees;
-      o.cancel = cancel;
+    return read_interruptible(degrees, threads, [&](const CocoReadOptions& o) {
       ResultsReport report;
       auto dt = std::make_shared<const Detections>(parse_coco_results(view, name, *gt.gt, t, &report, o));
       return PyDetections{gt.gt, std::move(dt), name, report.dropped_unknown_category};
