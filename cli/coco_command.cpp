@@ -25,6 +25,7 @@
 #include "analysis_output.hpp"
 #include "deteval/runtime/memory.hpp"
 #include "input_warnings.hpp"
+#include "interrupt.hpp"
 #include "options.hpp"
 #include "progress.hpp"
 
@@ -163,6 +164,7 @@ void run_coco(const CocoOptions& o) {
   if (!o.cat_ids.empty()) subset.cat_ids = parse_id_list(o.cat_ids, "--cat-ids");
   CocoReadOptions ro;
   ro.degrees = o.degrees;
+  ro.cancel = stop_flag();
   if (!o.area_from.empty()) {
     if (o.area_from == "bbox") ro.area_from = AreaFrom::bbox;
     else if (o.area_from == "mask") ro.area_from = AreaFrom::mask;
@@ -230,6 +232,7 @@ void run_coco(const CocoOptions& o) {
   eo.on_stage = [&progress](const char* stage) { progress.stage(stage); };
   eo.device = device;
   eo.keep_matches = analyses;  // only the analyses read the per-detection matches
+  eo.cancel = stop_flag();
   const Evaluation ev = evaluate(gt, dt, params, eo);
   t0 = Clock::now();
   progress.stage("summary");
@@ -247,10 +250,12 @@ void run_coco(const CocoOptions& o) {
     ao.bootstrap = o.bootstrap;
     ao.seed = o.seed;
     ao.threads = o.threads;
+    ao.cancel = stop_flag();
     an = analyze(gt, dt, ev, ao);
     t_an = secs(t0);
   }
 
+  check_cancel(stop_flag());  // asked to stop: print and write nothing
   progress.finish();
   std::fputs(summary.text.c_str(), stdout);
   if (!o.no_per_class && !cats.empty()) print_per_category(cats, gt, params);
@@ -341,6 +346,7 @@ void add_coco_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Bootstrap seed")->capture_default_str();
   cmd->callback([o, thr, aiou] {
     o->analysis_requested = thr->count() > 0 || aiou->count() > 0;
+    const StopOnSignal stop;  // Ctrl-C stops reading, evaluating and analysing cleanly (exit 130)
     run_coco(*o);
   });
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "deteval/error.hpp"
 #include "deteval/runtime/memory.hpp"
 #include "deteval/version.hpp"
@@ -38,6 +39,7 @@ ExitCode exit_code(deteval::ErrorKind kind) {
     case ErrorKind::rejected: return ExitCode::rejected;
     case ErrorKind::usage: return ExitCode::usage;
     case ErrorKind::internal: return ExitCode::failure;
+    case ErrorKind::cancelled: return ExitCode::failure;  // main() answers 128 + the signal instead
   }
   return ExitCode::failure;
 }
@@ -79,6 +81,10 @@ int main(int argc, char** argv) {
     const int rc = app.exit(e);
     return rc == 0 ? 0 : static_cast<int>(ExitCode::usage);
   } catch (const deteval::Error& e) {
+    if (e.kind() == deteval::ErrorKind::cancelled && deteval::cli::stop_signal() != 0) {
+      std::cerr << "\ndeteval: interrupted\n";
+      return 128 + deteval::cli::stop_signal();  // 130 for Ctrl-C, 143 for SIGTERM, as a shell reports a kill
+    }
     std::cerr << "deteval: error: " << command_message(e) << "\n";
     return static_cast<int>(exit_code(e.kind()));
   } catch (const std::bad_alloc&) {
@@ -88,5 +94,7 @@ int main(int argc, char** argv) {
     std::cerr << "deteval: internal error: " << e.what() << "\n";
     return static_cast<int>(ExitCode::failure);
   }
+  // A signal after the last check: the work is complete and written, but asked to stop.
+  if (deteval::cli::stop_signal() != 0) return 128 + deteval::cli::stop_signal();
   return 0;
 }

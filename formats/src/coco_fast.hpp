@@ -16,11 +16,16 @@
 
 namespace deteval::detail {
 
+/// How many elements a reader handles between two looks at its cancel flag.
+constexpr std::size_t kCancelEvery = 1024;
+
 /// `text` is cut into `parts` pieces parsed in parallel (0: by size and threads); it is
-/// modified while parsing and as it was when the function returns false.
+/// modified while parsing and as it was when the function returns false. Both readers
+/// throw Cancelled once `cancel` is set (checked every kCancelEvery elements).
 bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out,
                              ResultsReport& report, std::size_t parts = 0,
-                             AreaFrom area_from = AreaFrom::first_result, bool keep_unknown = false);
+                             AreaFrom area_from = AreaFrom::first_result, bool keep_unknown = false,
+                             const CancelFlag* cancel = nullptr);
 
 /// A bbox results file read part by part (about `part_bytes` each, 0: the default) into
 /// per-thread buffers reused from part to part, instead of whole: the same detections as
@@ -28,10 +33,12 @@ bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType ty
 /// (false) files under two parts, other IoU types, and whatever needs the whole text
 /// (boxes taken from masks, a part that does not parse); the caller then reads it whole.
 bool fast_stream_coco_results(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
-                              ResultsReport& report, std::size_t part_bytes = 0, bool keep_unknown = false);
+                              ResultsReport& report, std::size_t part_bytes = 0, bool keep_unknown = false,
+                              const CancelFlag* cancel = nullptr);
 
 /// Ground truth, for bbox and segm evaluations.
-bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, GroundTruth& out);
+bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, GroundTruth& out,
+                        const CancelFlag* cancel = nullptr);
 
 /// The DOM reader alone (tests compare both paths).
 Detections parse_results_dom(std::string_view text, const std::string& file, const GroundTruth& gt, IouType type,

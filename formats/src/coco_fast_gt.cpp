@@ -120,7 +120,7 @@ bool rasterise(const SegRef& seg, std::uint32_t h, std::uint32_t w, Rle& out) {
 
 }  // namespace
 
-bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, GroundTruth& out) {
+bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, GroundTruth& out, const CancelFlag* cancel) {
   if (type != IouType::bbox && type != IouType::segm) return false;
   const bool segm = type == IouType::segm;
   // Nesting beyond the readers' limit: the DOM reader refuses it with the message.
@@ -197,6 +197,7 @@ bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, Groun
     gt.area.reserve(n);
     gt.iscrowd.reserve(n);
     for (dom::element item : anns) {
+      if (gt.ann_id.size() % kCancelEvery == 0) check_cancel(cancel);  // one annotation more each time
       dom::object a;
       if (item.get_object().get(a)) return false;
       std::int64_t id = 0, image_id = 0, cat_id = 0;
@@ -272,6 +273,7 @@ bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, Groun
     std::vector<Rle> masks(segs.size());
     std::atomic<bool> ok{true};
     tbb::parallel_for(std::size_t{0}, segs.size(), [&](std::size_t j) {
+      if (j % 64 == 0) check_cancel(cancel);  // a polygon's raster can take a while: often
       const Image& im = gt.images[gt.image[j]];
       if (!rasterise(segs[j], static_cast<std::uint32_t>(im.height), static_cast<std::uint32_t>(im.width), masks[j])) {
         ok = false;

@@ -204,14 +204,16 @@ struct Part {
 // `keep_masks` false: the masks' strings are checked but not kept (their text is gone
 // after the part; the streamed path uses this only where no mask is needed).
 bool parse_part(od::parser& parser, const char* text, std::size_t length, std::size_t capacity, const GroundTruth& gt,
-                bool keep_unknown, bool keep_masks, Part& out) {
+                bool keep_unknown, bool keep_masks, Part& out, const CancelFlag* cancel) {
   // On-Demand keeps no tape and copies no strings: the parser's memory is a small
   // index beside the text, instead of a DOM as large as the text.
   od::document doc;
   if (parser.iterate(text, length, capacity).get(doc)) return false;
   od::array arr;
   if (doc.get_array().get(arr)) return false;
+  std::size_t seen = 0;
   for (auto item : arr) {
+    if (++seen % kCancelEvery == 0) check_cancel(cancel);
     od::object obj;
     if (item.get_object().get(obj)) return false;
     std::int64_t image_id = 0, cat_id = 0;
@@ -292,12 +294,12 @@ std::size_t auto_parts(std::size_t size) {
 
 /// The parts of `split` parsed in parallel, or on failure the text, restored, parsed whole.
 bool parse_parts(JsonBuffer& text, ArraySplit& split, const GroundTruth& gt, bool keep_unknown,
-                 std::vector<Part>& parts) {
+                 std::vector<Part>& parts, const CancelFlag* cancel) {
   parts.assign(split.size(), Part{});
   std::atomic<bool> ok{true};
   tbb::parallel_for(std::size_t{0}, split.size(), [&](std::size_t i) {
     od::parser parser;
-    if (ok && !parse_part(parser, split.data(i), split.length(i), split.capacity(i), gt, keep_unknown, true, parts[i]))
+    if (ok && !parse_part(parser, split.data(i), split.length(i), split.capacity(i), gt, keep_unknown, true, parts[i], cancel))
       ok = false;
   });
   if (ok) return true;
@@ -306,7 +308,7 @@ bool parse_parts(JsonBuffer& text, ArraySplit& split, const GroundTruth& gt, boo
   // A cut inside a string or a nested value (or a bad element): read the text whole.
   parts.assign(1, Part{});
   od::parser parser;
-  return parse_part(parser, text.data(), text.size(), text.capacity(), gt, keep_unknown, true, parts[0]);
+  return parse_part(parser, text.data(), text.size(), text.capacity(), gt, keep_unknown, true, parts[0], cancel);
 }
 
 // The parts concatenated in file order: detections, whether each had a box, its mask's
@@ -367,7 +369,7 @@ Assembled assemble(const std::vector<Part>& parts, bool keep_masks) {
 // without its escapes. False: a mask is missing, of another size, or not a valid RLE
 // (the DOM reader accepts or explains).
 bool check_masks(Assembled& a, const GroundTruth& gt, IouType type, bool box_mode,
-                 std::vector<std::uint32_t>& unescaped_length) {
+                 std::vector<std::uint32_t>& unescaped_length, const CancelFlag* cancel) {
   Detections& dt = a.dt;
   const std::vector<std::uint8_t>& has_box = a.has_box;
   const std::vector<Seg>& seg = a.seg;
@@ -380,6 +382,7 @@ bool check_masks(Assembled& a, const GroundTruth& gt, IouType type, bool box_mod
     std::vector<std::uint32_t> runs;
     std::string error, unescaped;
     for (std::size_t d = r.begin(); d != r.end(); ++d) {
+      if ((d - r.begin()) % kCancelEvery == 0) check_cancel(cancel);
       if (!need_mask(d)) continue;
       const Image& im = gt.images[dt.image[d]];
       if (!seg[d].present || seg[d].h != im.height || seg[d].w != im.width || im.height <= 0 || im.width <= 0) {
@@ -411,23 +414,24 @@ bool check_masks(Assembled& a, const GroundTruth& gt, IouType type, bool box_mod
 }
 
 bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out, ResultsReport& report,
-           std::size_t nparts, AreaFrom area_from, bool keep_unknown) {
+           std::size_t nparts, AreaFrom area_from, bool keep_unknown, const CancelFlag* cancel) {
   if (type != IouType::bbox && type != IouType::segm) return false;
   // The split lives until the end: a check that fails after the parts have parsed (a
   // mask) must hand the DOM reader the text as it was, not with the cuts' brackets in it.
   ArraySplit split(text, nparts == 0 ? auto_parts(text.size()) : nparts);
   std::vector<Part> parts;
-  if (!parse_parts(text, split, gt, keep_unknown, parts)) return false;
+  if (!parse_parts(text, split, gt, keep_unknown, parts, cancel)) return false;
   Assembled a = assemble(parts, true);
   parts.clear();
   bool box_mode = a.box_mode;
   if (type == IouType::segm && area_from != AreaFrom::first_result) box_mode = area_from == AreaFrom::bbox;
   std::vector<std::uint32_t> unescaped_length;
-  const bool ok = check_masks(a, gt, type, box_mode, unescaped_length);
+  const bool ok = check_masks(a, gt, type, box_mode, unescaped_length, cancel);
   if (!ok) {
     split.restore();
     return false;
   }
+  check_cancel(cancel);
   Detections& dt = a.dt;
   const std::size_t n = dt.image.size();
   if (type == IouType::segm) {
@@ -494,7 +498,7 @@ bool find_cut(const FileReader& file, std::size_t from, std::size_t last, std::s
 }
 
 bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
-                  ResultsReport& report, std::size_t part_bytes, bool keep_unknown) {
+                  ResultsReport& report, std::size_t part_bytes, bool keep_unknown, const CancelFlag* cancel) {
   // segm keeps its masks' strings in the whole file's buffer (moved to its front): reading
   // it part by part would need a buffer per part for them, which measured no faster.
   if (type != IouType::bbox) return false;
@@ -544,6 +548,7 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
   std::atomic<bool> ok{true};
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ranges.size(), 1), [&](const auto& r) {
     for (std::size_t i = r.begin(); i != r.end() && ok; ++i) {
+      check_cancel(cancel);
       Scratch& s = scratch.local();
       const Range& g = ranges[i];
       const bool open_bracket = i > 0, close_bracket = i + 1 < ranges.size();
@@ -554,7 +559,7 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
       file.read_at(t + open_bracket, g.end - g.begin, g.begin);
       if (close_bracket) t[length - 1] = ']';
       std::memset(t + length, 0, simdjson::SIMDJSON_PADDING);
-      if (!parse_part(s.parser, t, length, s.text.size(), gt, keep_unknown, false, parts[i])) ok = false;
+      if (!parse_part(s.parser, t, length, s.text.size(), gt, keep_unknown, false, parts[i], cancel)) ok = false;
     }
   });
   if (!ok) return false;  // a cut inside a value, or an unusual element: the whole-text path decides
@@ -574,13 +579,15 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
 }  // namespace
 
 bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& out,
-                             ResultsReport& report, std::size_t parts, AreaFrom area_from, bool keep_unknown) {
-  return parse(text, gt, type, out, report, parts, area_from, keep_unknown);
+                             ResultsReport& report, std::size_t parts, AreaFrom area_from, bool keep_unknown,
+                             const CancelFlag* cancel) {
+  return parse(text, gt, type, out, report, parts, area_from, keep_unknown, cancel);
 }
 
 bool fast_stream_coco_results(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
-                              ResultsReport& report, std::size_t part_bytes, bool keep_unknown) {
-  return stream_parse(file, gt, type, out, report, part_bytes, keep_unknown);
+                              ResultsReport& report, std::size_t part_bytes, bool keep_unknown,
+                              const CancelFlag* cancel) {
+  return stream_parse(file, gt, type, out, report, part_bytes, keep_unknown, cancel);
 }
 
 }  // namespace deteval::detail

@@ -112,6 +112,7 @@ GroundTruth parse_gt_dom(std::string_view text, const std::string& file, IouType
   gt.iscrowd.reserve(n);
   detail::KeypointCount keypoint_count;  // keypoints: every annotation has as many
   for (std::size_t i = 0; i < n; ++i) {
+    if (i % kCancelEvery == kCancelEvery - 1) check_cancel(opt.cancel);
     const std::string p = path_index("annotations", i);
     const json& a = (*anns)[i];
     require_object(a, file, p);
@@ -190,7 +191,7 @@ namespace {
 GroundTruth parse_gt(const simdjson::padded_string& text, const std::string& file, IouType type,
                      const CocoReadOptions& opt) {
   GroundTruth gt;
-  if (!detail::fast_parse_coco_gt(text, type, gt))
+  if (!detail::fast_parse_coco_gt(text, type, gt, opt.cancel))
     gt = detail::parse_gt_dom(std::string_view(text.data(), text.size()), file, type, opt);
   gt.iou_type = type;  // evaluate() refuses another type (check_iou_type)
   return gt;
@@ -204,7 +205,7 @@ GroundTruth parse_coco_gt(std::string_view text, const std::string& file, IouTyp
 
 GroundTruth read_coco_gt(const std::string& path, IouType type, const CocoReadOptions& opt) {
   simdjson::padded_string data(regular_file_size(path));
-  read_file_into(path, data.data(), data.size());
+  read_file_into(path, data.data(), data.size(), opt.cancel);
   return parse_gt(data, path, type, opt);
 }
 

@@ -57,6 +57,7 @@ Detections parse_results_dom(std::string_view text, const std::string& file, con
   if (gt.keypoints.per_object() > 0) keypoint_count = {gt.keypoints.per_object(), "as in the ground truth"};
   ResultsReport local;
   for (std::size_t i = 0; i < n; ++i) {
+    if (i % kCancelEvery == kCancelEvery - 1) check_cancel(opt.cancel);
     const std::string p = path_index("", i);
     const json& r = root[i];
     require_object(r, file, p);
@@ -142,7 +143,8 @@ Detections parse_results(detail::JsonBuffer& text, const std::string& file, cons
                          ResultsReport* report, const CocoReadOptions& opt) {
   Detections dt;
   ResultsReport local;
-  if (detail::fast_parse_coco_results(text, gt, type, dt, local, 0, opt.area_from, opt.keep_unknown_categories)) {
+  if (detail::fast_parse_coco_results(text, gt, type, dt, local, 0, opt.area_from, opt.keep_unknown_categories,
+                                      opt.cancel)) {
     if (report) *report = local;
   } else {
     dt = detail::parse_results_dom(text.view(), file, gt, type, report, opt);
@@ -165,7 +167,7 @@ Detections read_coco_results(const std::string& path, const GroundTruth& gt, Iou
   {
     Detections dt;
     ResultsReport local;
-    if (detail::fast_stream_coco_results(file, gt, type, dt, local, 0, opt.keep_unknown_categories)) {
+    if (detail::fast_stream_coco_results(file, gt, type, dt, local, 0, opt.keep_unknown_categories, opt.cancel)) {
       if (report) *report = local;
       dt.iou_type = type;
       return dt;
@@ -173,7 +175,7 @@ Detections read_coco_results(const std::string& path, const GroundTruth& gt, Iou
   }
   // Read straight into the parser's padded buffer: one copy of a file that may be 200 MB.
   detail::JsonBuffer data(file.size());
-  read_file_into(path, data.data(), data.size());
+  read_file_into(path, data.data(), data.size(), opt.cancel);
   return parse_results(data, path, gt, type, report, opt);
 }
 

@@ -64,7 +64,7 @@ std::size_t regular_file_size(const std::string& path, std::size_t max_bytes) {
 
 // A large file is read in pieces on every core: most of a read's cost is the kernel
 // clearing and filling fresh pages, which parallelises.
-void read_file_into(const std::string& path, char* dst, std::size_t size) {
+void read_file_into(const std::string& path, char* dst, std::size_t size, const CancelFlag* cancel) {
   std::size_t actual = 0;
   int fd = open_regular(path, ~std::size_t(0), actual);
   if (actual != size) {
@@ -73,8 +73,12 @@ void read_file_into(const std::string& path, char* dst, std::size_t size) {
   }
   constexpr std::size_t kPiece = std::size_t{8} << 20;
   if (size < 2 * kPiece) return read_all(fd, path, dst, size);
-  std::atomic<int> error{0};  // errno, or -1: the file shrank
+  std::atomic<int> error{0};  // errno, or -1: the file shrank, or -2: cancelled
   tbb::parallel_for(std::size_t{0}, (size + kPiece - 1) / kPiece, [&](std::size_t piece) {
+    if (is_cancelled(cancel)) {
+      error = -2;
+      return;
+    }
     std::size_t at = piece * kPiece;
     const std::size_t end = std::min(size, at + kPiece);
     while (at < end && error == 0) {
@@ -88,6 +92,7 @@ void read_file_into(const std::string& path, char* dst, std::size_t size) {
     }
   });
   ::close(fd);
+  if (error == -2) throw Cancelled();
   if (const int e = error.load())
     throw IoError::cannot_read(path, e == -1 ? "file shrank while reading" : std::strerror(e));
 }

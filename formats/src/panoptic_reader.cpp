@@ -257,7 +257,7 @@ PanopticResult evaluate_panoptic_files(const PanopticFiles& f) {
   arena.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n, 1), [&](const auto& range) {
       for (std::size_t i = range.begin(); i < range.end(); ++i) {
-        if (i > first_error.load(std::memory_order_relaxed)) return;
+        if (i > first_error.load(std::memory_order_relaxed) || is_cancelled(f.cancel)) return;
         try {
           const PanopticAnnotation& g = gt.annotations[i];
           const PanopticAnnotation& p = pred[i];
@@ -281,6 +281,7 @@ PanopticResult evaluate_panoptic_files(const PanopticFiles& f) {
       }
     });
   });
+  check_cancel(f.cancel);
   if (first_error.load() < n) std::rethrow_exception(errors[first_error.load()]);
   std::vector<PanopticClassStats> totals(cats.size());
   for (const PanopticImageResult& r : results) panoptic_add(totals, r);

@@ -78,13 +78,15 @@ void require_single_channel(const PngImage& im, const std::string& file, const s
                                             channels_text(im));
 }
 
-// Runs `work(i)` for every image in parallel; rethrows the first image's (in order) exception.
+// Runs `work(i)` for every image in parallel; rethrows the first image's (in order)
+// exception, or Cancelled once `cancel` is set (the images left are skipped).
 template <class F>
-void for_each_image(std::size_t n, int threads, F&& work) {
+void for_each_image(std::size_t n, int threads, const CancelFlag* cancel, F&& work) {
   std::vector<std::exception_ptr> errors(n);
   tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, n, [&](std::size_t i) {
+      if (is_cancelled(cancel)) return;
       try {
         work(i);
       } catch (...) {
@@ -92,6 +94,7 @@ void for_each_image(std::size_t n, int threads, F&& work) {
       }
     });
   });
+  check_cancel(cancel);
   for (const auto& e : errors)
     if (e) std::rethrow_exception(e);
 }
@@ -190,13 +193,13 @@ CityscapesFiles find_cityscapes_files(const std::string& gt_root, const std::str
   return out;
 }
 
-cityscapes::Result evaluate_cityscapes_files(const CityscapesFiles& files, int threads) {
+cityscapes::Result evaluate_cityscapes_files(const CityscapesFiles& files, int threads, const CancelFlag* cancel) {
   using cityscapes::ImageIssue;
   const std::size_t n = files.gt_labels.size();
   std::vector<cityscapes::ImageCounts> counts(n);
   // Decoded images of a worker, reused from image to image (no zeroing, no fresh pages).
   tbb::enumerable_thread_specific<std::array<PngImage, 3>> buffers;
-  for_each_image(n, threads, [&](std::size_t i) {
+  for_each_image(n, threads, cancel, [&](std::size_t i) {
     const std::string &pred_path = files.predictions[i], &gt_path = files.gt_labels[i],
                       &inst_path = files.gt_instances[i];
     // The reference's order: load the prediction, the labels, the instances; compare sizes,
@@ -343,11 +346,11 @@ LabelFiles find_label_files(const std::string& gt_dir, const std::string& pred_d
 }
 
 SemanticConfusion evaluate_label_files(const LabelFiles& files, std::size_t num_classes, std::uint32_t ignore_index,
-                                       int threads) {
+                                       int threads, const CancelFlag* cancel) {
   const std::size_t n = files.gt.size();
   std::vector<SemanticConfusion> per(n);
   tbb::enumerable_thread_specific<std::array<PngImage, 2>> buffers;
-  for_each_image(n, threads, [&](std::size_t i) {
+  for_each_image(n, threads, cancel, [&](std::size_t i) {
     auto& [gt, pred] = buffers.local();
     read_png(files.gt[i], gt);
     read_png(files.predictions[i], pred);

@@ -186,7 +186,8 @@ std::vector<PrCurve> pr_curves(const Evaluation& e) {
 
 // ---- Bootstrap --------------------------------------------------------------------
 
-Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evaluation& e, int replicates, std::uint64_t seed, int threads) {
+Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evaluation& e, int replicates, std::uint64_t seed, int threads,
+                       const CancelFlag* cancel) {
   Bootstrap out;
   out.replicates = replicates;
   out.seed = seed;
@@ -214,6 +215,7 @@ Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evalua
   std::vector<Cat> cats(K);
   const std::uint32_t num_images = static_cast<std::uint32_t>(gt.images.size());
   tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
+    check_cancel(cancel);
     Cat& c = cats[k];
     const auto ranked = rank_category(e, dt, blocks, k);
     const std::size_t n = ranked.size();
@@ -277,7 +279,7 @@ Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evalua
   std::vector<double> ap, ap50;
   detail::bootstrap_pairs<Scratch>(
       num_images, replicates, seed, threads, [&](Scratch& s, double& a, double& a50) { stats_for(s.w, s, a, a50); },
-      out.ap.value, out.ap50.value, ap, ap50);
+      out.ap.value, out.ap50.value, ap, ap50, cancel);
   if (ap.empty()) return out;
   auto interval = [](std::vector<double> v, Interval& iv) {
     v.erase(std::remove_if(v.begin(), v.end(), [](double x) { return x <= -1; }), v.end());
@@ -311,10 +313,14 @@ struct RankedDets {
   std::vector<std::size_t> cat_begin;
 };
 
-RankedDets ranked_detections(const Evaluation& e, const Detections& dt, const Blocks& blocks, std::size_t ti) {
+RankedDets ranked_detections(const Evaluation& e, const Detections& dt, const Blocks& blocks, std::size_t ti,
+                             const CancelFlag* cancel) {
   const std::size_t K = e.K;
   std::vector<std::vector<Ranked>> ranked(K);
-  tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) { ranked[k] = rank_category(e, dt, blocks, k); });
+  tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
+    check_cancel(cancel);
+    ranked[k] = rank_category(e, dt, blocks, k);
+  });
   RankedDets out;
   out.cat_begin.assign(K + 1, 0);
   for (std::size_t k = 0; k < K; ++k) out.cat_begin[k + 1] = out.cat_begin[k] + ranked[k].size();
@@ -355,7 +361,8 @@ struct ImageView {
 };
 
 ImageView image_view(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const Blocks& blocks,
-                     const std::vector<AnalysisDet>& dets, double score_threshold, const IouProvider& iou) {
+                     const std::vector<AnalysisDet>& dets, double score_threshold, const IouProvider& iou,
+                     const CancelFlag* cancel) {
   ImageView v;
   const std::uint32_t I = static_cast<std::uint32_t>(gt.images.size());
   v.images = I;
@@ -392,13 +399,15 @@ ImageView image_view(const GroundTruth& gt, const Detections& dt, const Evaluati
   std::vector<IouTask> tasks;
   for (std::uint32_t i = 0; i < I; ++i)
     if (v.iou_off[i + 1] > v.iou_off[i]) tasks.push_back({v.img_dt[i], v.img_gt[i], v.ious.data() + v.iou_off[i]});
-  iou.compute(tasks);
+  iou.compute(tasks, cancel);
   return v;
 }
 
 // Maxima of same-/other-category IoU of each detection, and the error type of each FP.
-void classify_false_positives(const ImageView& v, double thr, double bg, std::vector<AnalysisDet>& dets) {
+void classify_false_positives(const ImageView& v, double thr, double bg, std::vector<AnalysisDet>& dets,
+                              const CancelFlag* cancel) {
   tbb::parallel_for(std::uint32_t{0}, v.images, [&](std::uint32_t i) {
+    check_cancel(cancel);
     const std::size_t G = v.img_gt[i].size();
     for (std::size_t di = 0; di < v.img_dt[i].size(); ++di) {
       AnalysisDet& d = dets[v.det_pos[v.img_dt[i][di]]];
@@ -446,7 +455,7 @@ ConfusionMatrix confusion_matrix(const ImageView& v, const std::vector<AnalysisD
 // The errors counted, and what fixing each kind would add to AP (oracle fixes), with AP
 // per category and overall in summarize()'s [r][k] order.
 void error_breakdown(const GroundTruth& gt, const Evaluation& e, const RankedDets& rd, const ImageView& v,
-                     ErrorBreakdown& eb) {
+                     ErrorBreakdown& eb, const CancelFlag* cancel) {
   const std::size_t K = e.K, R = e.R;
   const std::vector<AnalysisDet>& dets = rd.dets;
   const std::vector<std::size_t>& cat_begin = rd.cat_begin;
@@ -454,6 +463,7 @@ void error_breakdown(const GroundTruth& gt, const Evaluation& e, const RankedDet
     std::vector<double> prec(R * K, -1);
     per_cat.assign(K, -1);
     tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
+      check_cancel(cancel);
       if (s.gt_count[k] == 0) return;
       std::vector<double> add = s.added[k];
       std::sort(add.begin(), add.end(), std::greater<>());
@@ -526,19 +536,20 @@ Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& 
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   arena.execute([&] {
     an.curves = pr_curves(e);
-    RankedDets rd = ranked_detections(e, dt, blocks, an.iou_index);
-    const ImageView view = image_view(gt, dt, e, blocks, rd.dets, options.score_threshold, iou);
-    classify_false_positives(view, thr, options.background_iou, rd.dets);
+    RankedDets rd = ranked_detections(e, dt, blocks, an.iou_index, options.cancel);
+    const ImageView view = image_view(gt, dt, e, blocks, rd.dets, options.score_threshold, iou, options.cancel);
+    classify_false_positives(view, thr, options.background_iou, rd.dets, options.cancel);
     detail::operating_points(rd.dets, rd.cat_begin, [&](std::size_t k) { return view.npig[k]; },
                              options.score_threshold, options.f1_points, an.f1_thresholds, an.per_category,
                              an.overall);
     an.confusion = confusion_matrix(view, rd.dets, e.K, thr, options.score_threshold);
-    error_breakdown(gt, e, rd, view, an.errors);
+    check_cancel(options.cancel);
+    error_breakdown(gt, e, rd, view, an.errors, options.cancel);
   });
 
   if (options.bootstrap > 0) {
     an.has_bootstrap = true;
-    an.bootstrap = bootstrap_ap(gt, dt, e, options.bootstrap, options.seed, options.threads);
+    an.bootstrap = bootstrap_ap(gt, dt, e, options.bootstrap, options.seed, options.threads, options.cancel);
   }
   return an;
 }

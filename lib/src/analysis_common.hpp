@@ -17,6 +17,7 @@
 #include <tbb/task_arena.h>
 
 #include "deteval/analysis.hpp"
+#include "deteval/cancel.hpp"
 #include "deteval/outcome.hpp"
 
 namespace deteval::detail {
@@ -41,7 +42,8 @@ inline Xoshiro256 replicate_rng(std::uint64_t seed, std::size_t b) {
 /// goes to `full_a`, `full_b`; the replicates' to `a`, `b` (empty when there are none).
 template <class Scratch, class Stats>
 void bootstrap_pairs(std::size_t num_images, int replicates, std::uint64_t seed, int threads, Stats&& stats,
-                     double& full_a, double& full_b, std::vector<double>& a, std::vector<double>& b) {
+                     double& full_a, double& full_b, std::vector<double>& a, std::vector<double>& b,
+                     const CancelFlag* cancel = nullptr) {
   tbb::enumerable_thread_specific<Scratch> scratch;
   {
     Scratch& s = scratch.local();
@@ -56,6 +58,7 @@ void bootstrap_pairs(std::size_t num_images, int replicates, std::uint64_t seed,
   tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, static_cast<std::size_t>(replicates), [&](std::size_t r) {
+      check_cancel(cancel);
       Scratch& s = scratch.local();
       Xoshiro256 rng = replicate_rng(seed, r);
       s.w.assign(num_images, 0.0);

@@ -293,12 +293,13 @@ Result score(std::span<const ImageCounts> images) {
   return r;
 }
 
-Evaluation evaluate(std::span<const ImageTriple> images, int threads) {
+Evaluation evaluate(std::span<const ImageTriple> images, int threads, const CancelFlag* cancel) {
   std::vector<ImageCounts> counts(images.size());
   std::vector<std::optional<ImageIssue>> issues(images.size());
   tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, images.size(), [&](std::size_t i) {
+      check_cancel(cancel);
       issues[i] = count_image(images[i].gt, images[i].instances, images[i].pred, counts[i]);
     });
   });

@@ -10,6 +10,7 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::rejected: return "rejected";
     case ErrorKind::usage: return "usage";
     case ErrorKind::internal: return "internal";
+    case ErrorKind::cancelled: return "cancelled";
   }
   return "?";
 }

@@ -182,7 +182,7 @@ class Accumulator {
 }  // namespace
 
 void accumulate_entries(const Detections& dt, const Entries& entries, const FlatVector<Outcome>& outcome,
-                        Evaluation& ev) {
+                        Evaluation& ev, const CancelFlag* cancel) {
   const std::size_t T = ev.T, R = ev.R, K = ev.K, A = ev.A, M = ev.M;
   CategoryMajor major;
   major.precision.assign(T * R * K * A * M, -1.0);
@@ -190,7 +190,10 @@ void accumulate_entries(const Detections& dt, const Entries& entries, const Flat
   ev.recall.assign(T * K * A * M, -1.0);
   const Accumulator acc(dt, entries, outcome, ev, major);
   tbb::enumerable_thread_specific<AccScratch> scratch;
-  tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) { acc.category(k, scratch.local()); });
+  tbb::parallel_for(std::size_t{0}, K, [&](std::size_t k) {
+    check_cancel(cancel);
+    acc.category(k, scratch.local());
+  });
 
   ev.precision.resize(T * R * K * A * M);
   ev.scores.resize(T * R * K * A * M);

@@ -25,7 +25,8 @@ std::vector<std::uint64_t> counting_sort(std::vector<std::uint32_t>& idx, std::s
 
 }  // namespace
 
-Cells make_cells(const GroundTruth& gt, const Detections& dt, const Params& p, std::size_t Kc) {
+Cells make_cells(const GroundTruth& gt, const Detections& dt, const Params& p, std::size_t Kc,
+                 const CancelFlag* cancel) {
   const std::size_t I = gt.images.size(), K = gt.categories.size();
   Cells c;
   c.count = Kc * I;
@@ -47,6 +48,7 @@ Cells make_cells(const GroundTruth& gt, const Detections& dt, const Params& p, s
   const std::size_t keep = static_cast<std::size_t>(p.max_dets.back());
   c.num_dt.assign(c.count, 0);
   tbb::parallel_for(std::size_t{0}, c.count, [&](std::size_t cell) {
+    check_cancel(cancel);
     auto b = c.dt.begin() + c.dt_off[cell], e = c.dt.begin() + c.dt_off[cell + 1];
     std::stable_sort(b, e, [&](std::uint32_t x, std::uint32_t y) { return dt.score[x] > dt.score[y]; });
     c.num_dt[cell] = static_cast<std::uint32_t>(std::min<std::size_t>(e - b, keep));
@@ -54,7 +56,7 @@ Cells make_cells(const GroundTruth& gt, const Detections& dt, const Params& p, s
   return c;
 }
 
-IouBlocks compute_iou_blocks(const Cells& cells, const IouProvider& iou) {
+IouBlocks compute_iou_blocks(const Cells& cells, const IouProvider& iou, const CancelFlag* cancel) {
   IouBlocks b;
   b.off.assign(cells.count + 1, 0);
   for (std::size_t c = 0; c < cells.count; ++c) b.off[c + 1] = b.off[c] + cells.num_gt(c) * cells.num_dt[c];
@@ -66,7 +68,7 @@ IouBlocks compute_iou_blocks(const Cells& cells, const IouProvider& iou) {
                      std::span<const std::uint32_t>(cells.gt.data() + cells.gt_off[c], cells.num_gt(c)),
                      b.values.data() + b.off[c]});
   }
-  iou.compute(tasks);
+  iou.compute(tasks, cancel);
   return b;
 }
 

@@ -227,12 +227,16 @@ class Matcher {
 }  // namespace
 
 FlatVector<Outcome> match_entries(const GroundTruth& gt, const Detections& dt, const Cells& cells,
-                                       const IouBlocks& ious, const Entries& entries, Evaluation& ev) {
+                                       const IouBlocks& ious, const Entries& entries, Evaluation& ev,
+                                       const CancelFlag* cancel) {
   FlatVector<Outcome> outcome(entries.matches);
   const Matcher matcher(gt, dt, cells, ious, entries, ev, outcome);
   tbb::enumerable_thread_specific<Scratch> scratch;
   tbb::parallel_for(std::size_t{0}, entries.cells.size(),
-                    [&](std::size_t jc) { matcher.match_cell(jc, scratch.local()); });
+                    [&](std::size_t jc) {
+                      check_cancel(cancel);
+                      matcher.match_cell(jc, scratch.local());
+                    });
   return outcome;
 }
 

@@ -8,13 +8,15 @@
 //                            cell and area range, in parallel, into per-entry slots
 //   eval_accumulate.cpp  (5) per-category accumulation of precision, recall and scores
 // Every parallel stage writes to its own slots, so results are bit-identical for any
-// number of threads.
+// number of threads. Each parallel stage checks its `cancel` flag (cancel.hpp) per cell or
+// per category and throws Cancelled; TBB then stops the loop and carries it out.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "deteval/cancel.hpp"
 #include "deteval/dataset.hpp"
 #include "deteval/evaluate.hpp"
 #include "deteval/flat_vector.hpp"
@@ -38,7 +40,8 @@ struct Cells {
 };
 
 /// (1, 2) The cells of `Kc` categories (1 without use_cats).
-Cells make_cells(const GroundTruth& gt, const Detections& dt, const Params& p, std::size_t Kc);
+Cells make_cells(const GroundTruth& gt, const Detections& dt, const Params& p, std::size_t Kc,
+                 const CancelFlag* cancel = nullptr);
 
 /// (3) Every cell's IoUs: cell c's kept detections x its ground truth (cell order), row
 /// major, at values[off[c]].
@@ -46,7 +49,7 @@ struct IouBlocks {
   std::vector<std::uint64_t> off;
   std::vector<double> values;
 };
-IouBlocks compute_iou_blocks(const Cells& cells, const IouProvider& iou);
+IouBlocks compute_iou_blocks(const Cells& cells, const IouProvider& iou, const CancelFlag* cancel = nullptr);
 
 /// The cells with ground truth or detections, category by category: the entries of
 /// category k are cells[per_k[k] .. per_k[k + 1]), in image order, each once per area range.
@@ -63,10 +66,11 @@ Entries lay_out_entries(const Cells& cells, std::size_t images, Evaluation& ev, 
 /// Outcome in dt_match's layout: written while the entry is in cache, it spares the
 /// accumulation a pass over dt_match and dt_ignore (five times larger).
 FlatVector<Outcome> match_entries(const GroundTruth& gt, const Detections& dt, const Cells& cells,
-                                  const IouBlocks& ious, const Entries& entries, Evaluation& ev);
+                                  const IouBlocks& ious, const Entries& entries, Evaluation& ev,
+                                  const CancelFlag* cancel = nullptr);
 
 /// (5) ev.precision, ev.recall, ev.scores from the entries' outcomes.
 void accumulate_entries(const Detections& dt, const Entries& entries, const FlatVector<Outcome>& outcome,
-                        Evaluation& ev);
+                        Evaluation& ev, const CancelFlag* cancel = nullptr);
 
 }  // namespace deteval::detail

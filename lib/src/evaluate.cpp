@@ -20,6 +20,7 @@ using Clock = std::chrono::steady_clock;
 template <class F>
 auto timed(const EvalOptions& options, const char* name, double& seconds, F&& stage) {
   const auto t0 = Clock::now();
+  check_cancel(options.cancel);
   if (options.on_stage) options.on_stage(name);
   auto result = stage();
   seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -55,17 +56,17 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
   arena.execute([&] {
     EvalTimings& time = ev.timings;
     const detail::Cells cells =
-        timed(options, "cells", time.cells, [&] { return detail::make_cells(gt, dt, ev.params, ev.K); });
+        timed(options, "cells", time.cells, [&] { return detail::make_cells(gt, dt, ev.params, ev.K, options.cancel); });
     const detail::IouBlocks ious =
-        timed(options, "iou", time.iou, [&] { return detail::compute_iou_blocks(cells, iou); });
+        timed(options, "iou", time.iou, [&] { return detail::compute_iou_blocks(cells, iou, options.cancel); });
     ev.device = iou.device();  // after compute: with Device::auto_ the batch decides
     const auto [entries, outcome] = timed(options, "matching", time.matching, [&] {
       detail::Entries en = detail::lay_out_entries(cells, gt.images.size(), ev, options.keep_matches);
-      auto out = detail::match_entries(gt, dt, cells, ious, en, ev);
+      auto out = detail::match_entries(gt, dt, cells, ious, en, ev, options.cancel);
       return std::pair(std::move(en), std::move(out));
     });
     timed(options, "accumulation", time.accumulation, [&] {
-      detail::accumulate_entries(dt, entries, outcome, ev);
+      detail::accumulate_entries(dt, entries, outcome, ev, options.cancel);
       return 0;
     });
   });

@@ -16,8 +16,9 @@ class BoxIouProvider final : public IouProvider {
  public:
   BoxIouProvider(const GroundTruth& gt, const Detections& dt) : gt_(gt), dt_(dt) {}
 
-  void compute(std::span<const IouTask> tasks) const override {
+  void compute(std::span<const IouTask> tasks, const CancelFlag* cancel) const override {
     tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
+      check_cancel(cancel);
       const IouTask& t = tasks[i];
       const std::size_t G = t.gt.size();
       for (std::size_t d = 0; d < t.dt.size(); ++d) {
@@ -44,8 +45,9 @@ class ShapeIouProvider final : public IouProvider {
     tbb::parallel_for(std::size_t{0}, dt_info_.size(), [&](std::size_t j) { dt_info_[j] = shape_info(dt.shapes[j]); });
   }
 
-  void compute(std::span<const IouTask> tasks) const override {
+  void compute(std::span<const IouTask> tasks, const CancelFlag* cancel) const override {
     tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
+      check_cancel(cancel);
       const IouTask& t = tasks[i];
       GeometryScratch& scratch = scratch_.local();
       const std::size_t G = t.gt.size();

@@ -5,6 +5,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
 #include <mutex>
 #include <vector>
 
@@ -122,9 +123,10 @@ class MaskIouProvider final : public IouProvider {
   // settles the pairs rleIou never counts (boxes apart: 0; sizes differ: -1) and
   // sizes the batch, a second lists the rest, the backend counts them, and the
   // IoUs are written from the counts.
-  void compute(std::span<const IouTask> tasks) const override {
+  void compute(std::span<const IouTask> tasks, const CancelFlag* cancel) const override {
     std::vector<std::size_t> start(tasks.size() + 1, 0);
     tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
+      check_cancel(cancel);
       std::size_t n = 0;
       visit(tasks[i], [&](double*, std::uint32_t, std::uint32_t, bool) { ++n; });
       start[i + 1] = n;
@@ -134,6 +136,7 @@ class MaskIouProvider final : public IouProvider {
     std::vector<MaskPair> pairs(start.back());
     std::vector<double*> slot(start.back());
     tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
+      check_cancel(cancel);
       std::size_t k = start[i];
       visit(tasks[i], [&](double* o, std::uint32_t d, std::uint32_t g, bool crowd) {
         pairs[k] = {d, g, std::uint8_t(crowd)};
@@ -147,8 +150,18 @@ class MaskIouProvider final : public IouProvider {
       if (!gpu_(dt_.masks, gt_.masks, pairs, counts.data(), error))
         throw DeviceError(gpu_device_ + ": " + error + " (the CPU computes the same results)");
       set_device(gpu_device_);
-    } else {
+    } else if (cancel == nullptr) {
       counts_(dt_.masks, gt_.masks, pairs, counts.data());
+      set_device(cpu_device_);
+    } else {
+      // Cancellable: the same counts in slices, the flag checked between them (a slice
+      // costs the backend a pass over the ground truths' flags: kept coarse).
+      constexpr std::size_t kSlice = std::size_t{1} << 20;
+      const std::span<const MaskPair> all(pairs);
+      for (std::size_t at = 0; at < pairs.size(); at += kSlice) {
+        check_cancel(cancel);
+        counts_(dt_.masks, gt_.masks, all.subspan(at, std::min(kSlice, pairs.size() - at)), counts.data() + at);
+      }
       set_device(cpu_device_);
     }
     tbb::parallel_for(std::size_t{0}, pairs.size(), [&](std::size_t k) { *slot[k] = iou_from_counts(counts[k]); });

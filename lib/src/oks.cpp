@@ -76,8 +76,9 @@ class OksProvider final : public IouProvider {
     for (std::size_t i = 0; i < sigmas.size(); ++i) vars_[i] = (sigmas[i] * 2) * (sigmas[i] * 2);
   }
 
-  void compute(std::span<const IouTask> tasks) const override {
+  void compute(std::span<const IouTask> tasks, const CancelFlag* cancel) const override {
     tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t i) {
+      check_cancel(cancel);
       const IouTask& t = tasks[i];
       Scratch& s = scratch_.local();
       s.e.resize(vars_.size());

@@ -317,13 +317,16 @@ PanopticResult panoptic_summarize(const PanopticCategories& categories, std::vec
 }
 
 PanopticResult evaluate_panoptic(const std::vector<PanopticCategory>& categories,
-                                 std::span<const PanopticImageView> images, int threads) {
+                                 std::span<const PanopticImageView> images, int threads, const CancelFlag* cancel) {
   const PanopticCategories cats(categories);
   std::vector<PanopticImageResult> results(images.size());
   tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
   arena.execute([&] {
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, images.size()), [&](const auto& range) {
-      for (std::size_t i = range.begin(); i < range.end(); ++i) results[i] = panoptic_match_image(images[i], cats);
+      for (std::size_t i = range.begin(); i < range.end(); ++i) {
+        check_cancel(cancel);
+        results[i] = panoptic_match_image(images[i], cats);
+      }
     });
   });
   std::vector<PanopticClassStats> totals(cats.size());

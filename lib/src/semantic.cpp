@@ -95,12 +95,13 @@ SemanticScores semantic_scores(const SemanticConfusion& c) {
 }
 
 LabelEvaluation evaluate_labels(std::span<const LabelPair> images, std::size_t num_classes,
-                                std::uint32_t ignore_index, int threads) {
+                                std::uint32_t ignore_index, int threads, const CancelFlag* cancel) {
   std::vector<SemanticConfusion> per(images.size());
   std::vector<std::optional<LabelIssue>> issues(images.size());
   tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, images.size(), [&](std::size_t i) {
+      check_cancel(cancel);
       per[i] = SemanticConfusion(num_classes);
       issues[i] = add_label_pixels(per[i], images[i].gt, images[i].pred, ignore_index);
     });

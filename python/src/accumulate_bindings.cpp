@@ -12,6 +12,7 @@
 
 #include "bindings.hpp"
 #include "deteval/detail/accumulate.hpp"
+#include "interrupt.hpp"
 
 namespace py = pybind11;
 
@@ -45,8 +46,7 @@ void bind_accumulate(py::module_& m) {
           std::fill(S, S + score_out.size(), -1.0);
           const std::int64_t* co = cell_of.data();
           const std::int64_t cells = cell_of.size();
-          {
-            py::gil_scoped_release nogil;
+          run_interruptible([&](const CancelFlag* cancel) {
             detail::AccumulateScratch scratch;
             struct Entry {
               double score;
@@ -57,6 +57,7 @@ void bind_accumulate(py::module_& m) {
             for (std::size_t k = 0; k < k_list.size(); ++k)
               for (std::size_t a = 0; a < a_list.size(); ++a)
                 for (std::size_t mi = 0; mi < m_list.size(); ++mi) {
+                  check_cancel(cancel);  // Ctrl-C (interrupt.hpp)
                   const std::int64_t max_det = m_list[mi];
                   entries.clear();
                   double npig = 0;
@@ -93,7 +94,8 @@ void bind_accumulate(py::module_& m) {
                         tp.data(), fp.data(), sc.data(), n, npig, rec_thrs, P + base, S + base, K * A * M, scratch);
                   }
                 }
-          }
+            return true;
+          });
           return py::make_tuple(precision, recall, score_out);
         });
 }

@@ -1,7 +1,7 @@
 // The COCO evaluation for deteval.coco / deteval.cocoeval: ground truth and results
 // read by formats/ (files or JSON text), the engine's evaluate/summarize, the CLI's JSON,
-// analyses and report. The GIL is released while C++ works; Ctrl-C is checked between
-// the evaluation's stages.
+// analyses and report. The GIL is released while C++ works, and Ctrl-C stops it within
+// milliseconds wherever it is (interrupt.hpp): KeyboardInterrupt.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bindings.hpp"
+#include "interrupt.hpp"
 #include "deteval/analysis.hpp"
 #include "deteval/evaluate.hpp"
 #include "deteval/formats/coco.hpp"
@@ -56,8 +57,6 @@ struct PyEvaluation {
   }
 };
 
-struct Interrupted {};
-
 IouType iou_type_of(const std::string& s) {
   try {
     return parse_iou_type(s);
@@ -78,6 +77,19 @@ Device device_of(const std::string& s) {
 std::unique_ptr<tbb::global_control> thread_limit(int threads) {
   if (threads <= 0) return nullptr;
   return std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
+}
+
+// read(options) for a reader binding: GIL released, Ctrl-C routed to options.cancel,
+// `threads` workers.
+template <class Read>
+auto read_interruptible(bool degrees, int threads, Read&& read) {
+  return run_interruptible([&](const CancelFlag* cancel) {
+    auto limit = thread_limit(threads);
+    CocoReadOptions o;
+    o.degrees = degrees;
+    o.cancel = cancel;
+    return read(o);
+  });
 }
 
 template <class T>
@@ -133,9 +145,12 @@ AnalysisOptions analysis_options(double iou, double score_thr, int bootstrap, st
 Analysis run_analysis(const PyEvaluation& e, const AnalysisOptions& o) {
   if (find_iou_threshold(e.ev, o.iou) < 0)
     throw py::value_error("analysis iou: " + std::to_string(o.iou) + " is not one of the IoU thresholds");
-  py::gil_scoped_release nogil;
-  auto limit = thread_limit(o.threads);
-  return analyze(*e.gt, *e.dt, e.ev, o);
+  return run_interruptible([&](const CancelFlag* cancel) {
+    auto limit = thread_limit(o.threads);
+    AnalysisOptions with_cancel = o;
+    with_cancel.cancel = cancel;
+    return analyze(*e.gt, *e.dt, e.ev, with_cancel);
+  });
 }
 
 }  // namespace
@@ -162,44 +177,36 @@ void bind_coco(py::module_& m) {
 
   m.def("read_gt", [](const std::string& path, const std::string& type, bool degrees, int threads) {
     const IouType t = iou_type_of(type);
-    py::gil_scoped_release nogil;
-    auto limit = thread_limit(threads);
-    CocoReadOptions o;
-    o.degrees = degrees;
-    return PyGroundTruth{std::make_shared<const GroundTruth>(read_coco_gt(path, t, o)), path};
+    return read_interruptible(degrees, threads, [&](const CocoReadOptions& o) {
+      return PyGroundTruth{std::make_shared<const GroundTruth>(read_coco_gt(path, t, o)), path};
+    });
   }, py::arg("path"), py::arg("iou_type"), py::arg("degrees") = false, py::arg("threads") = 0);
   m.def("parse_gt", [](const py::bytes& text, const std::string& name, const std::string& type, bool degrees,
                        int threads) {
     const IouType t = iou_type_of(type);
     const std::string_view view = text;  // the bytes object outlives the call
-    py::gil_scoped_release nogil;
-    auto limit = thread_limit(threads);
-    CocoReadOptions o;
-    o.degrees = degrees;
-    return PyGroundTruth{std::make_shared<const GroundTruth>(parse_coco_gt(view, name, t, o)), name};
+    return read_interruptible(degrees, threads, [&](const CocoReadOptions& o) {
+      return PyGroundTruth{std::make_shared<const GroundTruth>(parse_coco_gt(view, name, t, o)), name};
+    });
   }, py::arg("text"), py::arg("name"), py::arg("iou_type"), py::arg("degrees") = false, py::arg("threads") = 0);
   m.def("read_results", [](const std::string& path, const PyGroundTruth& gt, const std::string& type, bool degrees,
                            int threads) {
     const IouType t = iou_type_of(type);
-    py::gil_scoped_release nogil;
-    auto limit = thread_limit(threads);
-    CocoReadOptions o;
-    o.degrees = degrees;
-    ResultsReport report;
-    auto dt = std::make_shared<const Detections>(read_coco_results(path, *gt.gt, t, &report, o));
-    return PyDetections{gt.gt, std::move(dt), path, report.dropped_unknown_category};
+    return read_interruptible(degrees, threads, [&](const CocoReadOptions& o) {
+      ResultsReport report;
+      auto dt = std::make_shared<const Detections>(read_coco_results(path, *gt.gt, t, &report, o));
+      return PyDetections{gt.gt, std::move(dt), path, report.dropped_unknown_category};
+    });
   }, py::arg("path"), py::arg("gt"), py::arg("iou_type"), py::arg("degrees") = false, py::arg("threads") = 0);
   m.def("parse_results", [](const py::bytes& text, const std::string& name, const PyGroundTruth& gt,
                             const std::string& type, bool degrees, int threads) {
     const IouType t = iou_type_of(type);
     const std::string_view view = text;
-    py::gil_scoped_release nogil;
-    auto limit = thread_limit(threads);
-    CocoReadOptions o;
-    o.degrees = degrees;
-    ResultsReport report;
-    auto dt = std::make_shared<const Detections>(parse_coco_results(view, name, *gt.gt, t, &report, o));
-    return PyDetections{gt.gt, std::move(dt), name, report.dropped_unknown_category};
+    return read_interruptible(degrees, threads, [&](const CocoReadOptions& o) {
+      ResultsReport report;
+      auto dt = std::make_shared<const Detections>(parse_coco_results(view, name, *gt.gt, t, &report, o));
+      return PyDetections{gt.gt, std::move(dt), name, report.dropped_unknown_category};
+    });
   }, py::arg("text"), py::arg("name"), py::arg("gt"), py::arg("iou_type"), py::arg("degrees") = false,
      py::arg("threads") = 0);
 
@@ -223,9 +230,9 @@ void bind_coco(py::module_& m) {
     std::optional<std::vector<std::int64_t>> imgs, cats;
     if (!image_ids.is_none()) imgs = ids_of(image_ids);
     if (!category_ids.is_none()) cats = ids_of(category_ids);
-    // Between stages: on_stage(name) if given, then a pending Ctrl-C stops the evaluation
-    // (KeyboardInterrupt), as does an exception from on_stage. (Stages start on this thread:
-    // its error indicator carries the exception out.)
+    // Between stages: on_stage(name) if given; an exception from it stops the evaluation,
+    // as does a signal whose Python handler raises. (Stages start on this thread: its error
+    // indicator carries the exception out.) Ctrl-C stops it anywhere (run_interruptible).
     o.on_stage = [&on_stage](const char* stage) {
       py::gil_scoped_acquire gil;
       if (!on_stage.is_none()) {
@@ -233,34 +240,28 @@ void bind_coco(py::module_& m) {
           on_stage(stage);
         } catch (py::error_already_set& e) {
           e.restore();
-          throw Interrupted{};
+          throw PythonErrorSet{};
         }
       }
-      if (PyErr_CheckSignals() != 0) throw Interrupted{};
+      if (PyErr_CheckSignals() != 0) throw PythonErrorSet{};
     };
-    bool interrupted = false;
-    {
-      py::gil_scoped_release nogil;
-      try {
-        if (imgs || cats) {
-          std::vector<std::int64_t> all_images, all_cats;
-          if (!imgs)
-            for (const Image& im : gt.gt->images) all_images.push_back(im.id);
-          if (!cats)
-            for (const Category& c : gt.gt->categories) all_cats.push_back(c.id);
-          Selection s = select(*gt.gt, *dt.dt, imgs ? *imgs : all_images, cats ? *cats : all_cats, p.use_cats);
-          out->gt = std::make_shared<const GroundTruth>(std::move(s.gt));
-          out->dt = std::make_shared<const Detections>(std::move(s.dt));
-          out->gt_source = std::move(s.gt_source);
-          out->dt_source = std::move(s.dt_source);
-        }
-        out->ev = deteval::evaluate(*out->gt, *out->dt, p, o);
-      } catch (const Interrupted&) {
-        interrupted = true;
+    return run_interruptible([&](const CancelFlag* cancel) {
+      o.cancel = cancel;
+      if (imgs || cats) {
+        std::vector<std::int64_t> all_images, all_cats;
+        if (!imgs)
+          for (const Image& im : gt.gt->images) all_images.push_back(im.id);
+        if (!cats)
+          for (const Category& c : gt.gt->categories) all_cats.push_back(c.id);
+        Selection s = select(*gt.gt, *dt.dt, imgs ? *imgs : all_images, cats ? *cats : all_cats, p.use_cats);
+        out->gt = std::make_shared<const GroundTruth>(std::move(s.gt));
+        out->dt = std::make_shared<const Detections>(std::move(s.dt));
+        out->gt_source = std::move(s.gt_source);
+        out->dt_source = std::move(s.dt_source);
       }
-    }
-    if (interrupted) throw py::error_already_set();
-    return out;
+      out->ev = deteval::evaluate(*out->gt, *out->dt, p, o);
+      return std::move(out);
+    });
   }, py::arg("gt"), py::arg("dt"), py::arg("params"), py::arg("image_ids") = py::none(),
      py::arg("category_ids") = py::none(), py::arg("threads") = 0, py::arg("device") = "auto",
      py::arg("on_stage") = py::none());
@@ -391,17 +392,17 @@ void bind_coco(py::module_& m) {
         }
         py::array_t<double> ious(static_cast<py::ssize_t>(total));
         double* out = ious.mutable_data();
-        {
-          py::gil_scoped_release nogil;
-          const Device dev = device_of(device);
+        const Device dev = device_of(device);
+        run_interruptible([&](const CancelFlag* cancel) {
           auto provider = make_iou_provider(gt, dt, e.ev.params.iou_type, dev);
           std::vector<IouTask> tasks;
           for (std::size_t n = 0; n < offsets.size(); ++n) {
             const std::size_t c = rows[4 * n + 1] * I + rows[4 * n];
             tasks.push_back({dcell[c], gcell[c], out + offsets[n]});
           }
-          provider->compute(tasks);
-        }
+          provider->compute(tasks, cancel);
+          return true;
+        });
         py::array_t<std::uint64_t> cells({static_cast<py::ssize_t>(offsets.size()), py::ssize_t{4}});
         std::copy(rows.begin(), rows.end(), cells.mutable_data());
         py::dict d;

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "bindings.hpp"
+#include "deteval/cancel.hpp"
 #include "deteval/device.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/runtime/memory.hpp"
@@ -27,7 +28,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("huge_pages_in_use", &deteval::runtime::huge_pages_in_use,
         "Whether this module's large buffers are advised onto transparent huge pages");
   // The CLI's messages, as Python's exception types: invalid content -> ValueError,
-  // files -> OSError, an unusable device -> RuntimeError.
+  // files -> OSError, an unusable device -> RuntimeError, stopped by Ctrl-C -> KeyboardInterrupt.
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -37,6 +38,8 @@ PYBIND11_MODULE(_core, m) {
       PyErr_SetString(PyExc_ValueError, e.what());
     } catch (const deteval::UsageError& e) {
       PyErr_SetString(PyExc_ValueError, e.what());
+    } catch (const deteval::Cancelled&) {
+      PyErr_SetNone(PyExc_KeyboardInterrupt);
     } catch (const deteval::DeviceError& e) {
       PyErr_SetString(PyExc_RuntimeError, e.what());
     } catch (const deteval::Error& e) {  // refused by a rule, or an internal state

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bindings.hpp"
+#include "interrupt.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/formats/panoptic.hpp"
 #include "deteval/formats/png.hpp"
@@ -138,11 +139,9 @@ std::string where(const LabelView& v, std::size_t pixel) {
 void bind_segmentation(py::module_& m) {
   m.def("panoptic_files", [](const std::string& gt_json, const std::string& pred_json, const std::string& gt_folder,
                              const std::string& pred_folder, int threads) {
-    PanopticResult r;
-    {
-      py::gil_scoped_release nogil;
-      r = evaluate_panoptic_files(PanopticFiles{gt_json, gt_folder, pred_json, pred_folder, threads});
-    }
+    const PanopticResult r = run_interruptible([&](const CancelFlag* cancel) {
+      return evaluate_panoptic_files(PanopticFiles{gt_json, gt_folder, pred_json, pred_folder, threads, cancel});
+    });
     return panoptic_outputs(r);
   });
 
@@ -166,11 +165,8 @@ void bind_segmentation(py::module_& m) {
       v.pred_segments = segs.back();
       views.push_back(v);
     }
-    PanopticResult r;
-    {
-      py::gil_scoped_release nogil;
-      r = evaluate_panoptic(c, views, threads);
-    }
+    const PanopticResult r =
+        run_interruptible([&](const CancelFlag* cancel) { return evaluate_panoptic(c, views, threads, cancel); });
     return panoptic_outputs(r);
   });
 
@@ -195,15 +191,12 @@ void bind_segmentation(py::module_& m) {
   m.def("labels_files", [](const std::string& gt_dir, const std::string& pred_dir, std::size_t num_classes,
                            std::uint32_t ignore_index, std::vector<std::string> names, int threads) {
     names = class_names(std::move(names), num_classes);
-    std::string json, text;
-    {
-      py::gil_scoped_release nogil;
+    const auto [json, text] = run_interruptible([&](const CancelFlag* cancel) {
       const LabelFiles files = find_label_files(gt_dir, pred_dir);
-      const SemanticConfusion c = evaluate_label_files(files, num_classes, ignore_index, threads);
+      const SemanticConfusion c = evaluate_label_files(files, num_classes, ignore_index, threads, cancel);
       const SemanticScores s = semantic_scores(c);
-      json = labels_json(c, s, names, ignore_index, files.stems.size());
-      text = labels_table_text(s, names);
-    }
+      return std::pair(labels_json(c, s, names, ignore_index, files.stems.size()), labels_table_text(s, names));
+    });
     return py::make_tuple(json, text);
   });
 
@@ -225,11 +218,8 @@ void bind_segmentation(py::module_& m) {
                                                                  std::to_string(p.pred.height));
       pairs.push_back(p);
     }
-    LabelEvaluation e;
-    {
-      py::gil_scoped_release nogil;
-      e = evaluate_labels(pairs, num_classes, ignore_index, threads);
-    }
+    const LabelEvaluation e = run_interruptible(
+        [&](const CancelFlag* cancel) { return evaluate_labels(pairs, num_classes, ignore_index, threads, cancel); });
     if (e.issue_image) {
       const std::size_t i = *e.issue_image;
       const LabelView& v = e.issue.in_prediction ? pairs[i].pred : pairs[i].gt;
@@ -245,14 +235,11 @@ void bind_segmentation(py::module_& m) {
 
   m.def("cityscapes_files", [](const std::string& gt_root, const std::string& pred_dir, const std::string& split,
                                int threads) {
-    std::string json, text;
-    {
-      py::gil_scoped_release nogil;
+    const auto [json, text] = run_interruptible([&](const CancelFlag* cancel) {
       const CityscapesFiles files = find_cityscapes_files(gt_root, pred_dir, split);
-      const cityscapes::Result r = evaluate_cityscapes_files(files, threads);
-      json = cityscapes_json(r, files);
-      text = cityscapes_tables_text(r);
-    }
+      const cityscapes::Result r = evaluate_cityscapes_files(files, threads, cancel);
+      return std::pair(cityscapes_json(r, files), cityscapes_tables_text(r));
+    });
     return py::make_tuple(json, text);
   });
 
@@ -275,11 +262,8 @@ void bind_segmentation(py::module_& m) {
                                                                  std::to_string(t.pred.height));
       images.push_back(t);
     }
-    cityscapes::Evaluation e;
-    {
-      py::gil_scoped_release nogil;
-      e = cityscapes::evaluate(images, threads);
-    }
+    const cityscapes::Evaluation e =
+        run_interruptible([&](const CancelFlag* cancel) { return cityscapes::evaluate(images, threads, cancel); });
     if (e.issue_image) {
       using Kind = cityscapes::ImageIssue::Kind;
       const std::size_t i = *e.issue_image;

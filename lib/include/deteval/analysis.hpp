@@ -64,6 +64,7 @@
 #include <string>
 #include <vector>
 
+#include "deteval/cancel.hpp"
 #include "deteval/dataset.hpp"
 #include "deteval/evaluate.hpp"
 #include "deteval/iou_provider.hpp"
@@ -78,6 +79,7 @@ struct AnalysisOptions {
   std::uint64_t seed = 0;       ///< bootstrap seed
   int f1_points = 101;          ///< points of the F1-vs-threshold curves
   int threads = 0;              ///< 0 = all cores; results do not depend on it
+  const CancelFlag* cancel = nullptr;  ///< set: analyze() throws Cancelled soon after (cancel.hpp)
 };
 
 /// Index of the area range labelled "all", else 0.
@@ -181,14 +183,16 @@ struct Analysis {
 };
 
 /// Runs every analysis. `gt`, `dt` and `iou` must be those `e` was computed from.
-/// Throws UsageError when options.iou is not one of the IoU thresholds.
+/// Throws UsageError when options.iou is not one of the IoU thresholds, Cancelled once
+/// options.cancel is set.
 Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const AnalysisOptions& options,
                  const IouProvider& iou);
 /// The same with the provider for e.params.iou_type.
 Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const AnalysisOptions& options);
 
 /// Only the bootstrap (see the definitions above).
-Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evaluation& e, int replicates, std::uint64_t seed, int threads = 0);
+Bootstrap bootstrap_ap(const GroundTruth& gt, const Detections& dt, const Evaluation& e, int replicates, std::uint64_t seed, int threads = 0,
+                       const CancelFlag* cancel = nullptr);
 
 /// A deterministic PRNG: xoshiro256** seeded with splitmix64 (standard
 /// distributions differ between standard libraries, this does not).

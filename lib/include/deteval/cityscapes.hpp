@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "deteval/cancel.hpp"
 #include "deteval/semantic.hpp"
 
 namespace deteval::cityscapes {
@@ -111,6 +112,6 @@ struct Evaluation {
   std::optional<std::size_t> issue_image;
   ImageIssue issue;
 };
-Evaluation evaluate(std::span<const ImageTriple> images, int threads = 0);
+Evaluation evaluate(std::span<const ImageTriple> images, int threads = 0, const CancelFlag* cancel = nullptr);
 
 }  // namespace deteval::cityscapes

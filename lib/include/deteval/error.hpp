@@ -26,9 +26,10 @@ enum class ErrorKind {
   rejected,  ///< refused by a rule (a leaderboard task's rules)
   usage,     ///< a bad argument, option or parameter value
   internal,  ///< a stored state that cannot be (a bug, or a damaged database)
+  cancelled, ///< stopped on request before it finished (cancel.hpp: Ctrl-C, a shutdown)
 };
 
-/// "input", "io", "device", "rejected", "usage", "internal".
+/// "input", "io", "device", "rejected", "usage", "internal", "cancelled".
 const char* to_string(ErrorKind kind);
 
 class Error : public std::runtime_error {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <vector>
 
+#include "deteval/cancel.hpp"
 #include "deteval/dataset.hpp"
 #include "deteval/device.hpp"
 #include "deteval/error.hpp"
@@ -29,6 +30,9 @@ struct EvalOptions {
   /// val scale). analyze() needs them; the summary and per-category results do not. Off,
   /// the two arrays stay empty and nothing else changes.
   bool keep_matches = true;
+  /// Set (by another thread or a signal handler) to stop the evaluation: it then throws
+  /// Cancelled within a few cells' work (cancel.hpp). nullptr: runs to the end.
+  const CancelFlag* cancel = nullptr;
 };
 
 /// One entry of COCOeval.evalImgs: a (category, area range, image) cell that has
@@ -84,7 +88,8 @@ struct Evaluation {
 /// Evaluates `dt` against `gt` with `params`, computing IoUs with `iou`. Throws
 /// UsageError for parameters that check_params refuses, and when `gt` or `dt` was read
 /// for another IoU type than params.iou_type (check_iou_type): the IoU type is decided
-/// once, when the files are read, and a mismatch is never evaluated silently.
+/// once, when the files are read, and a mismatch is never evaluated silently. Throws
+/// Cancelled once `options.cancel` is set.
 Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& params,
                     const IouProvider& iou, const EvalOptions& options = {});
 

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 
+#include "deteval/cancel.hpp"
 #include "deteval/dataset.hpp"
 #include "deteval/device.hpp"
 #include "deteval/mask_iou.hpp"
@@ -26,7 +27,9 @@ struct IouTask {
 class IouProvider {
  public:
   virtual ~IouProvider() = default;
-  virtual void compute(std::span<const IouTask> tasks) const = 0;
+  /// Fills every task's block. Throws Cancelled once `cancel` is set (checked per task,
+  /// or per slice of a batch; cancel.hpp), leaving the blocks partly written.
+  virtual void compute(std::span<const IouTask> tasks, const CancelFlag* cancel = nullptr) const = 0;
   /// Where the IoUs are computed, e.g. "cpu" or "cuda:0 NVIDIA H100 80GB HBM3"; after
   /// compute(), where the last batch was computed (a provider may choose per batch).
   virtual std::string device() const { return "cpu"; }

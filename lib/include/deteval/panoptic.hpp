@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "deteval/cancel.hpp"
+
 namespace deteval {
 
 struct PanopticCategory {
@@ -142,9 +144,10 @@ PanopticResult panoptic_summarize(const PanopticCategories& categories, std::vec
 
 /// The whole evaluation over in-memory images (parallel; `threads` 0 = all cores; the
 /// result does not depend on it). Throws InputError naming the first image (in
-/// order) that panopticapi would refuse.
+/// order) that panopticapi would refuse; Cancelled once `cancel` is set (checked per image).
 PanopticResult evaluate_panoptic(const std::vector<PanopticCategory>& categories,
-                                 std::span<const PanopticImageView> images, int threads = 0);
+                                 std::span<const PanopticImageView> images, int threads = 0,
+                                 const CancelFlag* cancel = nullptr);
 
 /// pq_compute's table, byte for byte: header, rule, All / Things / Stuff rows
 /// (`{:10s}| {:5.1f}  {:5.1f}  {:5.1f} {:5d}` of 100 pq, 100 sq, 100 rq, n); an undefined

@@ -14,6 +14,8 @@
 #include <span>
 #include <vector>
 
+#include "deteval/cancel.hpp"
+
 namespace deteval {
 
 /// A label map in memory: `width * height` row-major samples of `bytes` bytes each
@@ -87,8 +89,9 @@ struct LabelEvaluation {
 
 /// Counts every pair (TBB-parallel; `threads` 0 = all cores) and scores the sum. The
 /// counts are integers, so the result does not depend on the number of threads. Stops at
-/// the first image (in order) with an issue.
+/// the first image (in order) with an issue. Throws Cancelled once `cancel` is set.
 LabelEvaluation evaluate_labels(std::span<const LabelPair> images, std::size_t num_classes,
-                                std::uint32_t ignore_index = 255, int threads = 0);
+                                std::uint32_t ignore_index = 255, int threads = 0,
+                                const CancelFlag* cancel = nullptr);
 
 }  // namespace deteval

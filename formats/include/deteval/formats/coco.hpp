@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "deteval/cancel.hpp"
 #include "deteval/dataset.hpp"
 #include "deteval/params.hpp"
 #include "deteval/subset.hpp"
@@ -29,6 +30,9 @@ struct CocoReadOptions {
   /// Results: keep detections of categories the GT lacks, with category kUnknownCategory,
   /// instead of dropping them (LVIS counts them against its per-image cap).
   bool keep_unknown_categories = false;
+  /// Set to stop reading: the reader throws Cancelled soon after (between parts of the
+  /// file, every thousand or so elements; cancel.hpp). nullptr: reads to the end.
+  const CancelFlag* cancel = nullptr;
 };
 
 /// Reads ground truth for an evaluation of `type`: masks are built only for segm,

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "deteval/cancel.hpp"
+
 namespace deteval {
 
 /// Reads a whole file; throws IoError (or InputError when larger than `max_bytes`).
@@ -12,8 +14,9 @@ std::string read_file(const std::string& path, std::size_t max_bytes = std::size
 
 /// The size of a regular file, checked against `max_bytes` (IoError / InputError).
 std::size_t regular_file_size(const std::string& path, std::size_t max_bytes = std::size_t(1) << 34);
-/// Reads exactly `size` bytes of `path` into `dst` (IoError if it cannot).
-void read_file_into(const std::string& path, char* dst, std::size_t size);
+/// Reads exactly `size` bytes of `path` into `dst` (IoError if it cannot). Throws Cancelled
+/// (deteval/cancel.hpp) once `cancel` is set, checked between pieces of a large file.
+void read_file_into(const std::string& path, char* dst, std::size_t size, const CancelFlag* cancel = nullptr);
 
 /// Writes `content` to a temporary file beside `path`, flushes it and renames it over
 /// `path`, so readers never see a half-written file. Throws IoError. `durable` = false skips

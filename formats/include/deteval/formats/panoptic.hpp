@@ -45,6 +45,7 @@ std::vector<std::uint32_t> read_panoptic_png(const std::string& path, int& width
 struct PanopticFiles {
   std::string gt_json, gt_folder, pred_json, pred_folder;  ///< empty folder: the default
   int threads = 0;                                         ///< 0 = all cores; results do not depend on it
+  const CancelFlag* cancel = nullptr;  ///< set: Cancelled soon after (checked per image; cancel.hpp)
 };
 
 /// Reads, decodes (each PNG once, images in parallel) and evaluates. Errors name the file

@@ -29,8 +29,9 @@ CityscapesFiles find_cityscapes_files(const std::string& gt_root, const std::str
 /// Decodes and counts every image (TBB-parallel; `threads` 0 = all cores), then scores
 /// (cityscapes::score, fixed order). Throws the first image's (in order) InputError: a
 /// file that is not a PNG, sizes that differ, a multi-channel map, an id that is not a
-/// label, an instance the reference cannot score.
-cityscapes::Result evaluate_cityscapes_files(const CityscapesFiles& files, int threads = 0);
+/// label, an instance the reference cannot score. Cancelled once `cancel` is set.
+cityscapes::Result evaluate_cityscapes_files(const CityscapesFiles& files, int threads = 0,
+                                             const CancelFlag* cancel = nullptr);
 
 /// The reference's class and category tables, byte for byte as it prints them (from
 /// "classes          IoU      nIoU" to the blank line after the category averages).
@@ -54,9 +55,11 @@ LabelFiles find_label_files(const std::string& gt_dir, const std::string& pred_d
 
 /// Decodes and counts every pair (parallel; integer counts). Throws the first pair's
 /// InputError: not a PNG, sizes that differ, multiple channels, a value that is not a
-/// class (GT: < num_classes or ignore_index; prediction: < num_classes).
+/// class (GT: < num_classes or ignore_index; prediction: < num_classes). Cancelled once
+/// `cancel` is set.
 SemanticConfusion evaluate_label_files(const LabelFiles& files, std::size_t num_classes,
-                                       std::uint32_t ignore_index = 255, int threads = 0);
+                                       std::uint32_t ignore_index = 255, int threads = 0,
+                                       const CancelFlag* cancel = nullptr);
 
 /// Class names, one per line (blank lines and a trailing newline ignored).
 std::vector<std::string> read_class_names(const std::string& path);
