@@ -12,6 +12,10 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define DETEVAL_PAIRS_AVX2 1
+#endif
 
 #include "deteval/detail/pair_counter.hpp"
 #include "deteval/formats/error.hpp"
@@ -55,6 +59,31 @@ std::size_t first_change(const unsigned char* row, std::size_t k, std::size_t n)
   return k;
 }
 
+#ifdef DETEVAL_PAIRS_AVX2
+// first_change, 32 bytes a step, for the processors that have AVX2 (chosen at run time).
+template <std::size_t Bpp>
+__attribute__((target("avx2"))) std::size_t first_change_avx2(const unsigned char* row, std::size_t k,
+                                                               std::size_t n) {
+  for (; k + 32 <= n; k += 32) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + k));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + k - Bpp));
+    const unsigned eq = unsigned(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, b)));
+    if (eq != 0xFFFFFFFFu) return k + std::size_t(__builtin_ctz(~eq));
+  }
+  return first_change<Bpp>(row, k, n);
+}
+#endif
+
+using FirstChange = std::size_t (*)(const unsigned char*, std::size_t, std::size_t);
+
+template <std::size_t Bpp>
+FirstChange pick_first_change() {
+#ifdef DETEVAL_PAIRS_AVX2
+  if (__builtin_cpu_supports("avx2")) return first_change_avx2<Bpp>;
+#endif
+  return first_change<Bpp>;
+}
+
 // Runs of equal pixels, row after row, in flat arrays: run r covers pixels [end[r - 1], end[r])
 // of its row (0 for a row's first run); `first[y]` is row y's first run.
 struct Runs {
@@ -76,9 +105,10 @@ void split_runs(const unsigned char* row, std::size_t width, Runs& r) {
   std::size_t b = 0, n = r.n;
   std::uint32_t* end = r.end.data();
   std::uint32_t* id = r.id.data();
+  static const FirstChange first_change_of = pick_first_change<Bpp>();
   while (b < bytes) {
     id[n] = std::uint32_t(row[b]) | std::uint32_t(row[b + 1]) << 8 | std::uint32_t(row[b + 2]) << 16;
-    b = first_change<Bpp>(row, b + Bpp, bytes) / Bpp * Bpp;  // the pixel of the first changed byte
+    b = first_change_of(row, b + Bpp, bytes) / Bpp * Bpp;  // the pixel of the first changed byte
     end[n++] = std::uint32_t(b / Bpp);
   }
   r.n = n;
