@@ -1,7 +1,7 @@
 // Pair counting straight from the PNG scanlines (panoptic_pairs.hpp). Label maps are long runs
 // and many rows repeat the row above, so the work per row is a comparison with the row above
-// (memcmp) and, where it differs, a scan for the pixels unlike their left neighbour, sixteen
-// bytes at a time; the pair table then sees one add per run of a row, or one per run of a
+// (memcmp) and, where it differs, a scan for the pixels unlike their left neighbour, 16 bytes
+// at a time (32 with AVX2); the pair table then sees one add per run of a row, or one per run of a
 // block of repeated rows.
 #include "panoptic_pairs.hpp"
 
