@@ -18,8 +18,9 @@
 #include "deteval/formats/file.hpp"
 #include "deteval/formats/panoptic.hpp"
 #include "deteval/formats/png.hpp"
-#include "deteval/flat_vector.hpp"
 #include "json_util.hpp"
+#include "panoptic_fast.hpp"
+#include "panoptic_pairs.hpp"
 
 namespace deteval {
 
@@ -28,45 +29,6 @@ using detail::path_index;
 using detail::path_key;
 
 namespace {
-
-// Per-thread buffers, reused from image to image: no fresh pages to fault in per PNG.
-struct PngScratch {
-  std::string bytes;
-  PngImage png;
-};
-
-std::string describe_kind(const PngImage& png) {
-  return std::to_string(png.bit_depth) + "-bit " +
-         (png.palette ? "palette" : png.channels == 1 ? "grey" : png.channels == 2 ? "grey + alpha"
-                                 : png.channels == 3 ? "RGB" : "RGBA");
-}
-
-void read_ids(const std::string& path, PngScratch& s, FlatVector<std::uint32_t>& ids, int& width, int& height) {
-  const std::size_t size = regular_file_size(path, std::size_t(1) << 30);
-  s.bytes.resize(size);
-  read_file_into(path, s.bytes.data(), size);
-  decode_png(s.bytes.data(), size, path, s.png);
-  const PngImage& png = s.png;
-  if (png.bit_depth != 8 || png.palette || png.channels < 3)
-    throw InputError::expected(path, "PNG header", "an 8-bit RGB or RGBA image (id = R + 256 G + 256^2 B)",
-                               describe_kind(png));
-  width = png.width;
-  height = png.height;
-  const std::size_t n = png.pixels(), step = std::size_t(png.channels);
-  ids.resize(n);
-  const std::uint8_t* d = png.data.data();
-  std::size_t i = 0;
-  if constexpr (std::endian::native == std::endian::little) {
-    // Four bytes at a time (R, G, B and the next sample), masked; the last pixel has no fourth.
-    for (; i + 1 < n; ++i) {
-      std::uint32_t v;
-      std::memcpy(&v, d + i * step, 4);
-      ids[i] = v & 0xFFFFFFu;
-    }
-  }
-  for (; i < n; ++i)
-    ids[i] = std::uint32_t(d[i * step]) | std::uint32_t(d[i * step + 1]) << 8 | std::uint32_t(d[i * step + 2]) << 16;
-}
 
 const json& member(const json& obj, const char* key, const std::string& file, const std::string& path) {
   auto it = obj.find(key);
@@ -122,8 +84,13 @@ PanopticAnnotation read_annotation(const json& a, const std::string& file, const
   return out;
 }
 
-json parse_object_file(const std::string& path) {
-  const std::string text = read_file(path);
+simdjson::padded_string read_padded(const std::string& path) {
+  simdjson::padded_string text(regular_file_size(path));
+  read_file_into(path, text.data(), text.size());
+  return text;
+}
+
+json parse_object(std::string_view text, const std::string& path) {
   json doc = detail::parse_json(text, path);
   expect_object(doc, path, "top level");
   return doc;
@@ -133,15 +100,13 @@ std::string join(const std::string& folder, const std::string& name) {
   return (std::filesystem::path(folder) / name).string();
 }
 
-// A PNG named by a JSON entry: a missing file is an inconsistency of the input (exit 3).
-void read_listed_png(const std::string& folder, const PanopticAnnotation& a, const std::string& json_file,
-                     PngScratch& scratch, FlatVector<std::uint32_t>& ids, int& width, int& height) {
-  const std::string path = join(folder, a.file_name);
+// A PNG named by a JSON entry: a missing file is an inconsistency of the input (exit 3). Asked
+// only once reading failed: one system call less per file.
+void throw_if_missing(const std::string& path, const PanopticAnnotation& a, const std::string& json_file) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
     throw InputError::expected(json_file, path_key(path_index("annotations", a.index), "file_name"),
                                "a PNG file " + path + " (image_id " + std::to_string(a.image_id) + ")", "no such file");
-  read_ids(path, scratch, ids, width, height);
 }
 
 // The located message for an image the reference refuses.
@@ -167,8 +132,8 @@ InputError issue_error(const PanopticIssue& issue, const PanopticAnnotation& pre
 
 }  // namespace
 
-PanopticGroundTruth read_panoptic_gt(const std::string& path) {
-  const json doc = parse_object_file(path);
+PanopticGroundTruth detail::parse_panoptic_gt_dom(std::string_view text, const std::string& path) {
+  const json doc = parse_object(text, path);
   PanopticGroundTruth gt;
   gt.file = path;
   const json& cats = array_member(doc, "categories", path, "");
@@ -196,8 +161,9 @@ PanopticGroundTruth read_panoptic_gt(const std::string& path) {
   return gt;
 }
 
-std::vector<PanopticAnnotation> read_panoptic_predictions(const std::string& path, const PanopticGroundTruth& gt) {
-  const json doc = parse_object_file(path);
+std::vector<PanopticAnnotation> detail::parse_panoptic_predictions_dom(std::string_view text, const std::string& path,
+                                                                       const PanopticGroundTruth& gt) {
+  const json doc = parse_object(text, path);
   const json& anns = array_member(doc, "annotations", path, "");
   std::unordered_map<std::int64_t, std::size_t> by_image;  // the last entry of an image wins
   for (std::size_t i = 0; i < anns.size(); ++i) {
@@ -220,18 +186,47 @@ std::vector<PanopticAnnotation> read_panoptic_predictions(const std::string& pat
   return out;
 }
 
+PanopticGroundTruth read_panoptic_gt(const std::string& path) {
+  const simdjson::padded_string text = read_padded(path);
+  PanopticGroundTruth gt;
+  if (!detail::fast_read_panoptic_gt(text, gt)) return detail::parse_panoptic_gt_dom(text, path);
+  gt.file = path;
+  return gt;
+}
+
+std::vector<PanopticAnnotation> read_panoptic_predictions(const std::string& path, const PanopticGroundTruth& gt) {
+  const simdjson::padded_string text = read_padded(path);
+  std::vector<PanopticAnnotation> out;
+  if (!detail::fast_read_panoptic_predictions(text, gt, out)) return detail::parse_panoptic_predictions_dom(text, path, gt);
+  return out;
+}
+
 std::string panoptic_default_folder(const std::string& json_path) {
   std::string out = json_path;
   for (std::size_t at; (at = out.find(".json")) != std::string::npos;) out.erase(at, 5);
   return out;
 }
 
-
 std::vector<std::uint32_t> read_panoptic_png(const std::string& path, int& width, int& height) {
-  PngScratch s;
-  FlatVector<std::uint32_t> ids;
-  read_ids(path, s, ids, width, height);
-  return std::vector<std::uint32_t>(ids.begin(), ids.end());
+  const PngImage png = read_png(path);
+  detail::expect_panoptic_png(png, path);
+  width = png.width;
+  height = png.height;
+  const std::size_t n = png.pixels(), step = std::size_t(png.channels);
+  std::vector<std::uint32_t> ids(n);
+  const std::uint8_t* d = png.data.data();
+  std::size_t i = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    // Four bytes at a time (R, G, B and the next sample), masked; the last pixel has no fourth.
+    for (; i + 1 < n; ++i) {
+      std::uint32_t v;
+      std::memcpy(&v, d + i * step, 4);
+      ids[i] = v & 0xFFFFFFu;
+    }
+  }
+  for (; i < n; ++i)
+    ids[i] = std::uint32_t(d[i * step]) | std::uint32_t(d[i * step + 1]) << 8 | std::uint32_t(d[i * step + 2]) << 16;
+  return ids;
 }
 
 PanopticResult evaluate_panoptic_files(const PanopticFiles& f) {
@@ -247,11 +242,8 @@ PanopticResult evaluate_panoptic_files(const PanopticFiles& f) {
   const std::size_t n = gt.annotations.size();
   std::vector<PanopticImageResult> results(n);
   std::vector<std::exception_ptr> errors(n);
-  struct Scratch {
-    PngScratch png;
-    FlatVector<std::uint32_t> gt_ids, pred_ids;
-  };
-  tbb::enumerable_thread_specific<Scratch> scratch;
+  // Each thread keeps its reader (its buffers) from image to image.
+  tbb::enumerable_thread_specific<detail::PanopticPairReader> readers;
   std::atomic<std::size_t> first_error{n};  // images after a failed one need not run
   tbb::task_arena arena(f.threads > 0 ? f.threads : tbb::task_arena::automatic);
   arena.execute([&] {
@@ -261,17 +253,26 @@ PanopticResult evaluate_panoptic_files(const PanopticFiles& f) {
         try {
           const PanopticAnnotation& g = gt.annotations[i];
           const PanopticAnnotation& p = pred[i];
-          Scratch& sc = scratch.local();
-          int gw = 0, gh = 0, pw = 0, ph = 0;
-          read_listed_png(gt_folder, g, f.gt_json, sc.png, sc.gt_ids, gw, gh);
-          read_listed_png(pred_folder, p, f.pred_json, sc.png, sc.pred_ids, pw, ph);
-          const auto& gt_ids = sc.gt_ids;
-          const auto& pred_ids = sc.pred_ids;
-          PanopticImageView view{{gt_ids.data(), gw, gh}, {pred_ids.data(), pw, ph}, g.segments, p.segments};
-          results[i] = panoptic_match_image(view, cats);
+          detail::PanopticPairReader& reader = readers.local();
+          const std::string gt_png = join(gt_folder, g.file_name), pred_png = join(pred_folder, p.file_name);
+          try {
+            reader.read_gt(gt_png);
+          } catch (const IoError&) {
+            throw_if_missing(gt_png, g, f.gt_json);
+            throw;
+          }
+          try {
+            reader.read_pred(pred_png);
+          } catch (const IoError&) {
+            throw_if_missing(pred_png, p, f.pred_json);
+            throw;
+          }
+          detail::PanopticPairReader::Sizes sizes;
+          const auto& pairs = reader.count(sizes);
+          results[i] = panoptic_match_pairs(pairs, sizes.same(), g.segments, p.segments, cats);
           if (results[i].issue.kind != PanopticIssue::Kind::none)
-            throw issue_error(results[i].issue, p, f.pred_json, join(pred_folder, p.file_name),
-                              join(gt_folder, g.file_name), gw, gh, pw, ph);
+            throw issue_error(results[i].issue, p, f.pred_json, pred_png, gt_png, sizes.gt_width, sizes.gt_height,
+                              sizes.pred_width, sizes.pred_height);
         } catch (...) {
           errors[i] = std::current_exception();
           std::size_t cur = first_error.load();

@@ -9,65 +9,16 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include "deteval/detail/pair_counter.hpp"
 #include "deteval/error.hpp"
 
 namespace deteval {
 
 namespace {
 
-// Pixel counts of (GT id, pred id) pairs: open addressing over 64-bit keys (GT id in the
-// high half). Counts are never 0 once a key is in, so 0 marks an empty slot.
-class PairCounts {
- public:
-  PairCounts() { rehash(64); }
-
-  void add(std::uint64_t key, std::uint64_t n) {
-    if (2 * (size_ + 1) > keys_.size()) rehash(2 * keys_.size());
-    std::size_t s = slot(key);
-    if (counts_[s] == 0) {
-      keys_[s] = key;
-      ++size_;
-    }
-    counts_[s] += n;
-  }
-  std::uint64_t get(std::uint64_t key) const {
-    const std::size_t s = slot(key);
-    return counts_[s] ? counts_[s] : 0;
-  }
-  /// (key, count) in ascending key order.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> sorted() const {
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
-    out.reserve(size_);
-    for (std::size_t s = 0; s < keys_.size(); ++s)
-      if (counts_[s]) out.emplace_back(keys_[s], counts_[s]);
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  std::size_t slot(std::uint64_t key) const {
-    const std::size_t mask = keys_.size() - 1;
-    std::size_t s = std::size_t((key * 0x9E3779B97F4A7C15ull) >> 20) & mask;
-    while (counts_[s] && keys_[s] != key) s = (s + 1) & mask;
-    return s;
-  }
-  void rehash(std::size_t capacity) {
-    std::vector<std::uint64_t> keys(capacity), counts(capacity);
-    keys.swap(keys_);
-    counts.swap(counts_);
-    size_ = 0;
-    for (std::size_t s = 0; s < keys.size(); ++s)
-      if (counts[s]) add(keys[s], counts[s]);
-  }
-  std::vector<std::uint64_t> keys_, counts_;
-  std::size_t size_ = 0;
-};
-
-std::uint64_t pair_key(std::uint32_t g, std::uint32_t p) { return (std::uint64_t(g) << 32) | p; }
-
 // Counts runs of equal pairs: label maps are mostly long runs, so the table sees one add per
 // run, and a run is scanned eight pixels at a time (a branch-free block the compiler vectorises).
-void count_pairs(const std::uint32_t* gt, const std::uint32_t* pred, std::size_t n, PairCounts& out) {
+void count_pairs(const std::uint32_t* gt, const std::uint32_t* pred, std::size_t n, detail::PairCounter& out) {
   std::size_t i = 0;
   while (i < n) {
     const std::uint32_t g = gt ? gt[i] : 0, p = pred[i];
@@ -87,9 +38,17 @@ void count_pairs(const std::uint32_t* gt, const std::uint32_t* pred, std::size_t
       }
       while (j < n && pred[j] == p) ++j;
     }
-    out.add(pair_key(g, p), j - i);
+    out.add(g, p, j - i);
     i = j;
   }
+}
+
+// The count of a pair, 0 when absent (binary search: the matching asks a few times per segment).
+std::uint64_t pair_count(std::span<const PanopticPairCount> pairs, std::uint32_t g, std::uint32_t p) {
+  auto it = std::lower_bound(pairs.begin(), pairs.end(), std::make_pair(g, p), [](const PanopticPairCount& c, const auto& k) {
+    return c.gt != k.first ? c.gt < k.first : c.pred < k.second;
+  });
+  return it != pairs.end() && it->gt == g && it->pred == p ? it->pixels : 0;
 }
 
 // segments_info as panopticapi's dict {id: segment}: one entry per id, at the position of
@@ -160,17 +119,26 @@ std::int64_t PanopticCategories::find(std::int64_t id) const {
 }
 
 PanopticImageResult panoptic_match_image(const PanopticImageView& image, const PanopticCategories& categories) {
+  const bool same_size = image.gt.width == image.pred.width && image.gt.height == image.pred.height;
+  thread_local detail::PairCounter counter;  // kept between images: no allocation per image
+  thread_local std::vector<PanopticPairCount> pairs;
+  counter.clear();
+  // With maps of different sizes only the prediction's checks (which come first) can run.
+  count_pairs(same_size ? image.gt.ids : nullptr, image.pred.ids, image.pred.pixels(), counter);
+  counter.sorted(pairs);
+  return panoptic_match_pairs(pairs, same_size, image.gt_segments, image.pred_segments, categories);
+}
+
+PanopticImageResult panoptic_match_pairs(std::span<const PanopticPairCount> sorted, bool same_size,
+                                         std::span<const PanopticSegment> gt_segments,
+                                         std::span<const PanopticSegment> pred_segments,
+                                         const PanopticCategories& categories) {
   using K = PanopticIssue::Kind;
   PanopticImageResult r;
-  const bool same_size = image.gt.width == image.pred.width && image.gt.height == image.pred.height;
-  PairCounts pairs;
-  // With maps of different sizes only the prediction's checks (which come first) can run.
-  count_pairs(same_size ? image.gt.ids : nullptr, image.pred.ids, image.pred.pixels(), pairs);
-  const auto sorted = pairs.sorted();
-
   // Prediction ids and their pixel counts, ascending.
   std::vector<std::pair<std::uint32_t, std::uint64_t>> pred_count;
-  for (const auto& [key, n] : sorted) pred_count.emplace_back(std::uint32_t(key), n);
+  pred_count.reserve(sorted.size());
+  for (const PanopticPairCount& c : sorted) pred_count.emplace_back(c.pred, c.pixels);
   std::sort(pred_count.begin(), pred_count.end());
   std::size_t w = 0;
   for (std::size_t i = 0; i < pred_count.size(); ++i) {
@@ -181,9 +149,9 @@ PanopticImageResult panoptic_match_image(const PanopticImageView& image, const P
   }
   pred_count.resize(w);
 
-  const SegmentDict pred(image.pred_segments), gt(image.gt_segments);
-  std::vector<std::uint64_t> pred_area(image.pred_segments.size(), 0);
-  std::vector<char> pred_seen(image.pred_segments.size(), 0);
+  const SegmentDict pred(pred_segments), gt(gt_segments);
+  std::vector<std::uint64_t> pred_area(pred_segments.size(), 0);
+  std::vector<char> pred_seen(pred_segments.size(), 0);
   for (const auto& [id, n] : pred_count) {
     const std::int64_t s = pred.find(id);
     if (s < 0) {
@@ -194,7 +162,7 @@ PanopticImageResult panoptic_match_image(const PanopticImageView& image, const P
     }
     pred_area[std::size_t(s)] = n;
     pred_seen[std::size_t(s)] = 1;
-    const PanopticSegment& seg = image.pred_segments[std::size_t(s)];
+    const PanopticSegment& seg = pred_segments[std::size_t(s)];
     if (categories.find(seg.category_id) < 0) {
       r.issue.kind = K::unknown_category;
       r.issue.segment_id = id;
@@ -203,7 +171,7 @@ PanopticImageResult panoptic_match_image(const PanopticImageView& image, const P
     }
   }
   for (std::uint32_t s : pred.order)
-    if (!pred_seen[s]) r.issue.absent_ids.push_back(image.pred_segments[s].id);
+    if (!pred_seen[s]) r.issue.absent_ids.push_back(pred_segments[s].id);
   if (!r.issue.absent_ids.empty()) {
     r.issue.kind = K::absent_pred_ids;
     return r;
@@ -214,23 +182,24 @@ PanopticImageResult panoptic_match_image(const PanopticImageView& image, const P
   }
 
   // GT pixel counts (for segments without an area of their own).
-  std::vector<std::uint64_t> gt_pixels(image.gt_segments.size(), 0);
-  for (const auto& [key, n] : sorted) {
-    const std::int64_t s = gt.find(std::uint32_t(key >> 32));
-    if (s >= 0) gt_pixels[std::size_t(s)] += n;
+  std::vector<std::uint64_t> gt_pixels(gt_segments.size(), 0);
+  for (const PanopticPairCount& c : sorted) {
+    const std::int64_t s = gt.find(c.gt);
+    if (s >= 0) gt_pixels[std::size_t(s)] += c.pixels;
   }
 
-  std::vector<char> gt_matched(image.gt_segments.size(), 0), pred_matched(image.pred_segments.size(), 0);
-  for (const auto& [key, inter] : sorted) {
-    const std::int64_t gs = gt.find(std::uint32_t(key >> 32));
+  std::vector<char> gt_matched(gt_segments.size(), 0), pred_matched(pred_segments.size(), 0);
+  for (const PanopticPairCount& c : sorted) {
+    const std::uint64_t inter = c.pixels;
+    const std::int64_t gs = gt.find(c.gt);
     if (gs < 0) continue;
-    const std::int64_t ps = pred.find(std::uint32_t(key));
+    const std::int64_t ps = pred.find(c.pred);
     if (ps < 0) continue;
-    const PanopticSegment& g = image.gt_segments[std::size_t(gs)];
-    const PanopticSegment& p = image.pred_segments[std::size_t(ps)];
+    const PanopticSegment& g = gt_segments[std::size_t(gs)];
+    const PanopticSegment& p = pred_segments[std::size_t(ps)];
     if (g.iscrowd || g.category_id != p.category_id) continue;
     const double gt_area = std::isnan(g.area) ? double(gt_pixels[std::size_t(gs)]) : g.area;
-    const std::uint64_t on_void = pairs.get(pair_key(0, p.id));
+    const std::uint64_t on_void = pair_count(sorted, 0, p.id);
     // panopticapi's expression, left to right (exact for integer areas below 2^53).
     const double uni = double(pred_area[std::size_t(ps)]) + gt_area - double(inter) - double(on_void);
     const double iou = double(inter) / uni;
@@ -244,7 +213,7 @@ PanopticImageResult panoptic_match_image(const PanopticImageView& image, const P
   std::vector<std::pair<std::int64_t, std::uint32_t>> crowd_of;  // (category, GT id): the last listed
   for (std::uint32_t s : gt.order) {
     if (gt_matched[s]) continue;
-    const PanopticSegment& g = image.gt_segments[s];
+    const PanopticSegment& g = gt_segments[s];
     if (g.iscrowd) {
       auto it = std::find_if(crowd_of.begin(), crowd_of.end(), [&](const auto& c) { return c.first == g.category_id; });
       if (it != crowd_of.end())
@@ -259,10 +228,10 @@ PanopticImageResult panoptic_match_image(const PanopticImageView& image, const P
 
   for (std::uint32_t s : pred.order) {
     if (pred_matched[s]) continue;
-    const PanopticSegment& p = image.pred_segments[s];
-    std::uint64_t x = pairs.get(pair_key(0, p.id));
+    const PanopticSegment& p = pred_segments[s];
+    std::uint64_t x = pair_count(sorted, 0, p.id);
     for (const auto& [cat, crowd_id] : crowd_of)
-      if (cat == p.category_id) x += pairs.get(pair_key(crowd_id, p.id));
+      if (cat == p.category_id) x += pair_count(sorted, crowd_id, p.id);
     if (double(x) / double(pred_area[s]) > 0.5) continue;
     r.false_positives.push_back(std::uint32_t(categories.find(p.category_id)));
   }

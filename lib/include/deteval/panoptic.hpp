@@ -108,6 +108,21 @@ class PanopticCategories {
 /// Matches one image (thread-safe; the heavy part: one pass over both maps).
 PanopticImageResult panoptic_match_image(const PanopticImageView& image, const PanopticCategories& categories);
 
+/// The pixel count of one (GT id, prediction id) pair of an image.
+struct PanopticPairCount {
+  std::uint32_t gt = 0, pred = 0;
+  std::uint64_t pixels = 0;
+};
+
+/// panoptic_match_image after its pass over the maps, for readers that count the pairs while
+/// decoding: `pairs` holds every pair once (pixels > 0), ascending by (gt, pred). With maps of
+/// different sizes (`same_size` false) only the prediction's checks run, and the pairs are
+/// (0, prediction id) over the prediction's pixels.
+PanopticImageResult panoptic_match_pairs(std::span<const PanopticPairCount> pairs, bool same_size,
+                                         std::span<const PanopticSegment> gt_segments,
+                                         std::span<const PanopticSegment> pred_segments,
+                                         const PanopticCategories& categories);
+
 /// Per-category totals.
 struct PanopticClassStats {
   std::uint64_t tp = 0, fp = 0, fn = 0;
