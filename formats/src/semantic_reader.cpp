@@ -24,10 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> out(1);
   for (char c : s)
@@ -145,7 +141,7 @@ CityscapesFiles find_cityscapes_files(const std::string& gt_root, const std::str
     for (fs::directory_iterator f(city->path(), e2), fe; !e2 && f != fe; f.increment(e2)) {
       const std::string name = f->path().filename().string();
       std::error_code e3;
-      if (name.front() != '.' && ends_with(name, "_gtFine_labelIds.png") && !f->is_directory(e3))
+      if (name.front() != '.' && name.ends_with("_gtFine_labelIds.png") && !f->is_directory(e3))
         gt.push_back(f->path().string());
     }
   }
@@ -171,7 +167,7 @@ CityscapesFiles find_cityscapes_files(const std::string& gt_root, const std::str
     std::vector<std::string> found;
     for (const fs::path& p : preds) {
       const std::string f = p.filename().string();
-      if (f.size() >= prefix.size() + 4 && f.compare(0, prefix.size(), prefix) == 0 && ends_with(f, ".png"))
+      if (f.size() >= prefix.size() + 4 && f.starts_with(prefix) && f.ends_with(".png"))
         found.push_back(p.string());
     }
     if (found.empty())
