@@ -316,6 +316,18 @@ SubmissionResult recorded(std::int64_t id, const Task& t, std::int64_t submitted
   return r;
 }
 
+// What submit and enqueue do first: a retried request (same user and request id) answers
+// with its earlier outcome; otherwise the request is admitted into `a`, or refused (the
+// answer in `r`). nullopt: admitted, go on with `*a.task`.
+std::optional<SubmissionResult> begin_request(sql::Db& db, store::Files& files, SubmissionRequest& q,
+                                              std::int64_t now, SubmissionResult& r, Admission& a) {
+  q.display_name = valid_utf8(q.display_name);
+  if (auto id = by_request(db, q.user, q.request_id)) return result_of(db, *id);
+  a = admit(db, files, q, now, r);
+  if (!a.task) return r;
+  return std::nullopt;
+}
+
 // A claim's token: unique across hosts and processes without coordination.
 std::string claim_token(const std::string& worker) {
   static thread_local std::mt19937_64 rng{std::random_device{}()};
@@ -348,11 +360,9 @@ SubmissionResult Board::submit(const std::string& task_name, const std::string& 
 // admit -> score -> record, in this process.
 SubmissionResult Board::submit(const SubmissionRequest& request) {
   SubmissionRequest q = request;
-  q.display_name = valid_utf8(q.display_name);
-  if (auto id = by_request(*db_, q.user, q.request_id)) return result_of(*db_, *id);
   SubmissionResult r;
-  Admission a = admit(*db_, *files_, q, now(), r);
-  if (!a.task) return r;
+  Admission a;
+  if (auto done = begin_request(*db_, *files_, q, now(), r, a)) return *done;
   const Task& t = *a.task;
   Scoring s;
   s.reason = a.reason;
@@ -364,11 +374,9 @@ SubmissionResult Board::submit(const SubmissionRequest& request) {
 
 SubmissionResult Board::enqueue(const SubmissionRequest& request) {
   SubmissionRequest q = request;
-  q.display_name = valid_utf8(q.display_name);
-  if (auto id = by_request(*db_, q.user, q.request_id)) return result_of(*db_, *id);
   SubmissionResult r;
-  Admission a = admit(*db_, *files_, q, now(), r);
-  if (!a.task) return r;
+  Admission a;
+  if (auto done = begin_request(*db_, *files_, q, now(), r, a)) return *done;
   const Task& t = *a.task;
   sql::Transaction tx(*db_, true);
   // A concurrent retry of the same request may have won the race to insert.
