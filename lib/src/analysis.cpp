@@ -519,7 +519,7 @@ void error_breakdown(const GroundTruth& gt, const Evaluation& e, const RankedDet
 
 Analysis analyze(const GroundTruth& gt, const Detections& dt, const Evaluation& e, const AnalysisOptions& options,
                  const IouProvider& iou) {
-  if (e.dt_match.size() != e.dt_ignore.size() || (e.dt_match.empty() && !e.dt_index.empty()))
+  if (e.dt_match.empty() && !e.dt_index.empty())
     throw UsageError("analyze: the evaluation did not keep its matches: evaluate with EvalOptions::keep_matches on");
   const std::ptrdiff_t ti_signed = find_iou_threshold(e, options.iou);
   if (ti_signed < 0)

@@ -42,6 +42,7 @@ Entries lay_out_entries(const Cells& cells, std::size_t I, Evaluation& ev, bool 
   ev.gt_index.resize(ngt);
   ev.gt_ignore.resize(ngt);
   en.matches = nmatch;
+  en.keep_matches = keep_matches;
   if (keep_matches) {
     ev.dt_match.resize(nmatch);  // written (first touched) by match_entries
     ev.dt_ignore.resize(nmatch);
@@ -71,7 +72,7 @@ class Matcher {
   Matcher(const GroundTruth& gt, const Detections& dt, const Cells& cells, const IouBlocks& ious,
           const Entries& entries, Evaluation& ev, FlatVector<Outcome>& outcome)
       : gt_(gt), dt_(dt), cells_(cells), ious_(ious), entries_(entries), ev_(ev), p_(ev.params), outcome_(outcome),
-        I_(gt.images.size()), keep_(ev.dt_match.size() == entries.matches) {
+        I_(gt.images.size()), keep_(entries.keep_matches) {
     // pycocotools' `ignore`: iscrowd, and for keypoints also num_keypoints == 0.
     const bool keypoints = p_.iou_type == IouType::keypoints;
     base_ignore_.assign(gt.iscrowd.begin(), gt.iscrowd.end());
@@ -219,7 +220,7 @@ class Matcher {
   const Params& p_;
   FlatVector<Outcome>& outcome_;
   const std::size_t I_;
-  const bool keep_;  // dt_match and dt_ignore were sized: fill them
+  const bool keep_;  // fill dt_match and dt_ignore
   std::vector<std::uint8_t> base_ignore_;
   bool no_matching_ = false;
 };

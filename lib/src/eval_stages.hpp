@@ -57,6 +57,7 @@ struct Entries {
   std::vector<std::uint32_t> cells;
   std::vector<std::uint64_t> per_k;
   std::uint64_t matches = 0;  // (threshold, detection) pairs of all entries: dt_match's length
+  bool keep_matches = true;   // dt_match and dt_ignore are sized and filled
 };
 
 /// (4) Lays out ev.image_evals (ordered k, a, i, as COCOeval.evalImgs) and sizes its flat
