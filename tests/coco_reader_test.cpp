@@ -111,6 +111,25 @@ TEST(CocoResultsReader, MasksPackedToTheBufferFrontInRoundsAreIntact) {
         expect_same(fast, slow);
       });
     }
+  // Read part by part, the strings copied (unescaped) out of each part into blocks.
+  test::TempDir tmp;
+  test::spit(tmp / "dt.json", text);
+  const detail::FileReader file((tmp / "dt.json").string());
+  for (int threads : {1, 2, 4})
+    for (std::size_t part : {std::size_t{4096}, std::size_t{1} << 20}) {
+      SCOPED_TRACE(std::to_string(threads) + " threads, parts of " + std::to_string(part) + " bytes");
+      tbb::task_arena arena(threads);
+      arena.execute([&] {
+        Detections fast;
+        ResultsReport rep;
+        ASSERT_TRUE(detail::fast_stream_coco_results(file, gt, IouType::segm, fast, rep, part));
+        expect_same(fast, slow);
+        ASSERT_EQ(fast.mask_box.size(), fast.size());
+        std::vector<std::uint32_t> scratch;
+        for (std::size_t i = 0; i < fast.size(); i += 97)
+          EXPECT_EQ(fast.mask_box[i], rle_to_bbox(fast.masks.view(i, scratch))) << i;
+      });
+    }
 }
 
 // Calls f(folder, type) for every COCO fixture and each IoU type it has expected values for.
@@ -161,9 +180,9 @@ TEST(CocoResultsReader, FastPathEqualsDomPathOnEveryFixture) {
   EXPECT_GE(fast_taken, 20);  // the common shapes do take the fast path
 }
 
-// The streamed path (bbox files read part by part into reused buffers) must give the DOM
+// The streamed path (files read part by part into reused buffers) must give the DOM
 // reader's detections and report wherever it accepts, for any part size and thread count:
-// every fixture, spaced and compact, cut into parts of a few hundred bytes; segm declines.
+// every fixture, spaced and compact, cut into parts of a few hundred bytes.
 TEST(CocoResultsReader, StreamedPathEqualsDomPathOnEveryFixture) {
   test::TempDir tmp;
   int taken[2] = {0, 0};
@@ -185,7 +204,6 @@ TEST(CocoResultsReader, StreamedPathEqualsDomPathOnEveryFixture) {
             Detections fast;
             ResultsReport r2;
             const bool accepted = detail::fast_stream_coco_results(file, gt, type, fast, r2, part);
-            if (type == IouType::segm) EXPECT_FALSE(accepted);
             if (!accepted) return;
             ++taken[type == IouType::segm];
             expect_same(fast, slow);
@@ -197,12 +215,21 @@ TEST(CocoResultsReader, StreamedPathEqualsDomPathOnEveryFixture) {
               std::vector<std::uint32_t> scratch;
               for (std::size_t i = 0; i < fast.size(); ++i)
                 EXPECT_EQ(fast.mask_box[i], rle_to_bbox(fast.masks.view(i, scratch))) << i;
+              // --area-from: areas and boxes chosen as the DOM reader chooses them.
+              for (AreaFrom from : {AreaFrom::bbox, AreaFrom::mask}) {
+                CocoReadOptions opt;
+                opt.area_from = from;
+                Detections chosen;
+                ASSERT_TRUE(detail::fast_stream_coco_results(file, gt, type, chosen, r2, part, from));
+                expect_same(chosen, detail::parse_results_dom(spaced, "dt.json", gt, type, nullptr, opt));
+              }
             }
           });
         }
     }
   });
   EXPECT_GE(taken[0], 60);  // the common shapes do take it
+  EXPECT_GE(taken[1], 30);
 }
 
 // What needs the whole text is declined (the reader then reads the file whole): results

@@ -766,13 +766,14 @@ TEST(RleStore, SharedStringsOutliveTheirBufferAndMixWithCopiedOnes) {
     store.push_back_shared(std::string_view(text.get(), sa.size()), 4, 3, shared);
     store.push_back(b);
     store.push_back_shared(std::string_view(text.get() + sa.size(), sb.size()), 4, 3, shared);
-    // A string in another text is copied in.
+    // A string in another text: that text is kept alive too (a reader shares several buffers).
     auto other = std::make_shared<char[]>(sb.size());
     std::copy(sb.begin(), sb.end(), other.get());
     store.push_back_shared(std::string_view(other.get(), sb.size()), 4, 3, std::shared_ptr<const char[]>(other));
-    std::fill(other.get(), other.get() + sb.size(), '?');  // the store's copy is unaffected
+    EXPECT_EQ(store.compressed(3).data(), other.get());  // shared, not copied
+    EXPECT_EQ(other.use_count(), 2);
     copy_of_store = store;
-  }  // the text and the original store are gone: the copy keeps the text alive
+  }  // the texts and the original store are gone: the copy keeps both texts alive
   ASSERT_EQ(copy_of_store.size(), 4u);
   std::vector<std::uint32_t> scratch;
   const std::vector<Rle> expect = {a, b, b, b};

@@ -27,13 +27,16 @@ bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType ty
                              AreaFrom area_from = AreaFrom::first_result, bool keep_unknown = false,
                              const CancelFlag* cancel = nullptr);
 
-/// A bbox results file read part by part (about `part_bytes` each, 0: the default) into
-/// per-thread buffers reused from part to part, instead of whole: the same detections as
-/// fast_parse_coco_results, with a few MB of fresh memory for a file of hundreds. Declines
-/// (false) files under two parts, other IoU types, and whatever needs the whole text
-/// (boxes taken from masks, a part that does not parse); the caller then reads it whole.
+/// A bbox or segm results file read part by part (about `part_bytes` each, 0: the default)
+/// into per-thread buffers reused from part to part, instead of whole: the same detections
+/// as fast_parse_coco_results, with a few MB of fresh memory for a file of hundreds (segm:
+/// plus its masks' strings, copied out of each part). Declines (false) files under two
+/// parts, other IoU types, and what bbox needs the whole text for (boxes taken from
+/// masks), a part that does not parse or a mask that does not check; the caller then
+/// reads the file whole.
 bool fast_stream_coco_results(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
-                              ResultsReport& report, std::size_t part_bytes = 0, bool keep_unknown = false,
+                              ResultsReport& report, std::size_t part_bytes = 0,
+                              AreaFrom area_from = AreaFrom::first_result, bool keep_unknown = false,
                               const CancelFlag* cancel = nullptr);
 
 /// Ground truth, for bbox and segm evaluations.

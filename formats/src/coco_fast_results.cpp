@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -196,6 +197,11 @@ struct Part {
   std::vector<Box> box;
   std::vector<std::uint8_t> has_box;
   std::vector<Seg> seg;  // counts empty: no compressed RLE
+  // The streamed segm path's checked masks: strings (unescaped, in `block`), areas, boxes.
+  std::vector<std::string_view> mask;
+  std::vector<double> mask_area;
+  std::vector<Box> mask_box;
+  std::shared_ptr<const char[]> block;
   std::size_t dropped = 0;
   std::vector<std::size_t> dropped_at;  // positions within the part
   bool any = false, first_has_box = false;  // the part's first element, dropped or not
@@ -497,11 +503,76 @@ bool find_cut(const FileReader& file, std::size_t from, std::size_t last, std::s
   return false;
 }
 
+// The masks' strings of the parts one thread reads, copied out of its reused text buffer
+// into large blocks that the masks' store keeps alive: fresh memory for the strings alone
+// (111 of the COCO-scale file's 177 MB), not for the whole file.
+class StringBlocks {
+ public:
+  /// Room for `n` bytes in one block (a new one when the current is short of it).
+  char* room(std::size_t n) {
+    if (size_ - used_ < n) {
+      size_ = std::max(kBlock, n);
+      block_ = std::shared_ptr<char[]>(new char[size_]);  // not zeroed: pages are touched as written
+      used_ = 0;
+    }
+    return block_.get() + used_;
+  }
+  void use(std::size_t n) { used_ += n; }
+  std::shared_ptr<const char[]> block() const { return block_; }
+
+ private:
+  static constexpr std::size_t kBlock = std::size_t{16} << 20;
+  std::shared_ptr<char[]> block_;
+  std::size_t size_ = 0, used_ = 0;
+};
+
+// A streamed part's masks, checked while its text is at hand (then overwritten by the
+// thread's next part) as check_masks checks them: present, of the image's size, valid.
+// Each string is copied (unescaped) into `blocks` and decoded once for its area and box;
+// which of them a detection takes depends on the file's first result (box mode), settled
+// after every part is read. False: the whole-text path decides.
+bool take_masks(Part& p, const GroundTruth& gt, StringBlocks& blocks, std::vector<std::uint32_t>& runs) {
+  const std::size_t n = p.seg.size();
+  std::size_t need = 0;
+  for (const Seg& g : p.seg) need += g.counts.size();
+  char* const start = blocks.room(need);
+  char* dst = start;
+  p.mask.resize(n);
+  p.mask_area.resize(n);
+  p.mask_box.resize(n);
+  std::string error;
+  for (std::size_t j = 0; j < n; ++j) {
+    const Seg& g = p.seg[j];
+    const Image& im = gt.images[p.image[j]];
+    if (!g.present || g.h != im.height || g.w != im.width || im.height <= 0 || im.width <= 0) return false;
+    std::string_view counts;
+    if (g.escaped) {
+      counts = unescape_into(g.counts, dst);
+    } else {
+      std::memcpy(dst, g.counts.data(), g.counts.size());
+      counts = {dst, g.counts.size()};
+    }
+    dst += counts.size();
+    const auto hh = static_cast<std::uint32_t>(im.height), ww = static_cast<std::uint32_t>(im.width);
+    if (runs.size() < counts.size()) runs.resize(counts.size());
+    const std::size_t nruns = rle_from_string_into(counts, hh, ww, runs.data(), runs.size(), error);
+    if (nruns == kBadRle) return false;
+    const RleView m{hh, ww, std::span<const std::uint32_t>(runs.data(), nruns)};
+    p.mask[j] = counts;
+    p.mask_area[j] = static_cast<double>(rle_area(m));
+    p.mask_box[j] = rle_to_bbox(m);
+  }
+  blocks.use(static_cast<std::size_t>(dst - start));
+  p.block = blocks.block();
+  p.seg = {};  // its views point into the thread's text buffer, about to be reused
+  return true;
+}
+
 bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
-                  ResultsReport& report, std::size_t part_bytes, bool keep_unknown, const CancelFlag* cancel) {
-  // segm keeps its masks' strings in the whole file's buffer (moved to its front): reading
-  // it part by part would need a buffer per part for them, which measured no faster.
-  if (type != IouType::bbox) return false;
+                  ResultsReport& report, std::size_t part_bytes, AreaFrom area_from, bool keep_unknown,
+                  const CancelFlag* cancel) {
+  if (type != IouType::bbox && type != IouType::segm) return false;
+  const bool segm = type == IouType::segm;
   const std::size_t n = file.size();
   if (part_bytes == 0) part_bytes = kStreamPart;
   const std::size_t nparts = n / part_bytes;
@@ -542,6 +613,8 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
   struct Scratch {
     std::vector<char> text;
     od::parser parser;
+    StringBlocks masks;               // segm
+    std::vector<std::uint32_t> runs;  // segm: one mask decoded
   };
   tbb::enumerable_thread_specific<Scratch> scratch;
   std::vector<Part> parts(ranges.size());
@@ -559,16 +632,37 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
       file.read_at(t + open_bracket, g.end - g.begin, g.begin);
       if (close_bracket) t[length - 1] = ']';
       std::memset(t + length, 0, simdjson::SIMDJSON_PADDING);
-      if (!parse_part(s.parser, t, length, s.text.size(), gt, keep_unknown, false, parts[i], cancel)) ok = false;
+      if (!parse_part(s.parser, t, length, s.text.size(), gt, keep_unknown, segm, parts[i], cancel) ||
+          (segm && !take_masks(parts[i], gt, s.masks, s.runs)))
+        ok = false;
     }
   });
   if (!ok) return false;  // a cut inside a value, or an unusual element: the whole-text path decides
 
-  // Boxes and areas from masks would need the masks' text, which is gone: every result
-  // evaluated must carry its box, and so must the file's first (pycocotools' box mode).
   Assembled a = assemble(parts, false);
+  if (segm) {
+    // check_masks' choices, from the parts' decoded masks.
+    const bool box_mode = area_from == AreaFrom::first_result ? a.box_mode : area_from == AreaFrom::bbox;
+    Detections& dt = a.dt;
+    dt.mask_box.resize(dt.size());
+    dt.masks.reserve(dt.size(), 0);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const Part& p = parts[i];
+      for (std::size_t j = 0, d = a.offset[i]; j < p.mask.size(); ++j, ++d) {
+        if (!box_mode || !a.has_box[d]) dt.area[d] = p.mask_area[j];
+        if (!a.has_box[d]) dt.box[d] = p.mask_box[j];
+        dt.mask_box[d] = p.mask_box[j];
+        const Image& im = gt.images[dt.image[d]];
+        dt.masks.push_back_shared(p.mask[j], static_cast<std::uint32_t>(im.height),
+                                  static_cast<std::uint32_t>(im.width), p.block);
+      }
+    }
+  } else if (!a.box_mode || std::find(a.has_box.begin(), a.has_box.end(), std::uint8_t{0}) != a.has_box.end()) {
+    // Boxes and areas from masks would need the masks' text, which is gone: every result
+    // evaluated must carry its box, and so must the file's first (pycocotools' box mode).
+    return false;
+  }
   parts.clear();
-  if (!a.box_mode || std::find(a.has_box.begin(), a.has_box.end(), std::uint8_t{0}) != a.has_box.end()) return false;
   report.dropped_unknown_category = a.dropped;
   report.dropped_positions = std::move(a.dropped_positions);
   report.boxes_from_masks = static_cast<std::size_t>(std::count(a.has_box.begin(), a.has_box.end(), std::uint8_t{0}));
@@ -585,9 +679,9 @@ bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType ty
 }
 
 bool fast_stream_coco_results(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
-                              ResultsReport& report, std::size_t part_bytes, bool keep_unknown,
+                              ResultsReport& report, std::size_t part_bytes, AreaFrom area_from, bool keep_unknown,
                               const CancelFlag* cancel) {
-  return stream_parse(file, gt, type, out, report, part_bytes, keep_unknown, cancel);
+  return stream_parse(file, gt, type, out, report, part_bytes, area_from, keep_unknown, cancel);
 }
 
 }  // namespace deteval::detail

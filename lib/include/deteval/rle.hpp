@@ -5,6 +5,7 @@
 // always starts with a (possibly empty) run of 0s. The counts sum to h * w.
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -35,8 +36,8 @@ struct Rle {
 /// (4 bytes each) or, from `push_back_compressed`, as COCO's compressed string (about
 /// one byte per run), which is decoded on use: 500,000 detection masks take ~110 MB
 /// instead of ~400 MB. Compressed strings are copied into the store, or, from
-/// `push_back_shared`, left where they are in a text the store keeps alive (a reader's
-/// file buffer: no copy at all).
+/// `push_back_shared`, left where they are in texts the store keeps alive (a reader's
+/// buffers: no copy at all).
 class RleStore {
  public:
   std::size_t size() const { return height_.size(); }
@@ -56,22 +57,24 @@ class RleStore {
     bytes_.insert(bytes_.end(), coco.begin(), coco.end());
   }
   /// Like `push_back_compressed` for a string lying inside `text`, which the store keeps
-  /// alive instead of copying the string. A store shares one text: a string in another
-  /// is copied.
+  /// alive (with any other text it shares) instead of copying the string.
   void push_back_shared(std::string_view coco, std::uint32_t height, std::uint32_t width,
                         const std::shared_ptr<const char[]>& text) {
-    if (!shared_) shared_ = text;
-    if (shared_ != text) return push_back_compressed(coco, height, width);
-    add(height, width, static_cast<std::size_t>(coco.data() - shared_.get()), coco.size(), kShared);
+    share(text);
+    add(height, width, reinterpret_cast<std::uintptr_t>(coco.data()), coco.size(), kShared);
   }
   /// Copies mask `i` of `other` in whatever form it is held.
   void append(const RleStore& other, std::size_t i) {
-    if (other.compressed_[i] == kShared)  // still shared, not copied
-      push_back_shared(other.compressed(i), other.height(i), other.width(i), other.shared_);
-    else if (other.is_compressed(i))
+    if (other.compressed_[i] == kShared) {  // still shared, not copied: other's texts kept alive
+      // Usually ours already begin with other's (taken at the first append): no search then.
+      if (texts_.size() < other.texts_.size() || !std::equal(other.texts_.begin(), other.texts_.end(), texts_.begin()))
+        for (const auto& text : other.texts_) share(text);
+      add(other.height(i), other.width(i), other.begin_[i], other.length_[i], kShared);
+    } else if (other.is_compressed(i)) {
       push_back_compressed(other.compressed(i), other.height(i), other.width(i));
-    else
+    } else {
       push_back(other[i]);
+    }
   }
   bool is_compressed(std::size_t i) const { return compressed_[i] != 0; }
   std::uint32_t height(std::size_t i) const { return height_[i]; }
@@ -85,12 +88,20 @@ class RleStore {
   RleView view(std::size_t i, std::vector<std::uint32_t>& scratch) const;
   /// The compressed string of a mask held compressed.
   std::string_view compressed(std::size_t i) const {
-    return {(compressed_[i] == kShared ? shared_.get() : bytes_.data()) + begin_[i], length_[i]};
+    const char* at = compressed_[i] == kShared ? reinterpret_cast<const char*>(begin_[i]) : bytes_.data() + begin_[i];
+    return {at, length_[i]};
   }
   void clear() { *this = RleStore(); }
 
  private:
   static constexpr std::uint8_t kRuns = 0, kOwn = 1, kShared = 2;  // where a mask is held
+  // Keeps `text` alive with the store. Readers add masks text by text, so the search from
+  // the back stops at once; a store shares a few texts (a reader's buffers), not thousands.
+  void share(const std::shared_ptr<const char[]>& text) {
+    for (auto it = texts_.rbegin(); it != texts_.rend(); ++it)
+      if (*it == text) return;
+    texts_.push_back(text);
+  }
   void add(std::uint32_t h, std::uint32_t w, std::size_t begin, std::size_t length, std::uint8_t compressed) {
     height_.push_back(h);
     width_.push_back(w);
@@ -99,11 +110,11 @@ class RleStore {
     compressed_.push_back(compressed);
   }
   std::vector<std::uint32_t> height_, width_, length_;
-  std::vector<std::uint64_t> begin_;
+  std::vector<std::uint64_t> begin_;  // kRuns: into counts_; kOwn: into bytes_; kShared: the address
   std::vector<std::uint8_t> compressed_;
   std::vector<std::uint32_t> counts_;
   std::vector<char> bytes_;
-  std::shared_ptr<const char[]> shared_;
+  std::vector<std::shared_ptr<const char[]>> texts_;  // what kShared masks point into
 };
 
 }  // namespace deteval
