@@ -2,6 +2,7 @@
 // exit 3 and nothing written); structural mistakes give an error with a hint; clean files
 // (every conformance fixture, every real-data file) give no warning at all.
 #include <gtest/gtest.h>
+#include <tbb/task_arena.h>
 
 #include <nlohmann/json.hpp>
 
@@ -164,6 +165,45 @@ TEST(Sanity, ShiftedCategoryIds) {
   });
   expect_warning(run_both(dt), "categories with detections cover objects of another category, not their own");
   expect_warning(run_both(dt), "the category ids look shifted");
+}
+
+// The pairwise pass runs in chunks of detections on several threads: a file of many
+// chunks gives the same finding (count, example, message) for any number of threads.
+TEST(Sanity, ShiftedCategoryIdsFoundAlikeOnAnyThreads) {
+  const GroundTruth gt = read_coco_gt((kCase / "gt.json").string(), IouType::bbox);
+  const Detections one = read_coco_results((kCase / "dt.json").string(), gt, IouType::bbox);
+  Detections dt;
+  const std::size_t K = gt.categories.size();
+  for (int copy = 0; copy < 20; ++copy)  // 20 x 1136 detections: three chunks of 8192
+    for (std::size_t j = 0; j < one.size(); ++j) {
+      dt.image.push_back(one.image[j]);
+      dt.category.push_back(static_cast<std::uint32_t>((one.category[j] + 1 + copy % 2) % K));
+      dt.score.push_back(one.score[j]);
+      dt.box.push_back(one.box[j]);
+      dt.area.push_back(one.area[j]);
+    }
+  const Params params(IouType::bbox);
+  std::vector<Finding> reference;
+  for (int threads : {1, 2, 5}) {
+    tbb::task_arena arena(threads);
+    std::vector<Finding> found;
+    arena.execute([&] { found = check_results(gt, dt, params); });
+    auto shifted = std::find_if(found.begin(), found.end(),
+                                [](const Finding& f) { return f.kind == FindingKind::shifted_categories; });
+    ASSERT_NE(shifted, found.end()) << threads;
+    EXPECT_GE(shifted->detection, 0);
+    EXPECT_NE(shifted->message.find("cover objects of another category"), std::string::npos);
+    if (reference.empty()) {
+      reference = found;
+      continue;
+    }
+    ASSERT_EQ(found.size(), reference.size());
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      EXPECT_EQ(found[i].count, reference[i].count) << threads;
+      EXPECT_EQ(found[i].detection, reference[i].detection) << threads;
+      EXPECT_EQ(found[i].message, reference[i].message) << threads;
+    }
+  }
 }
 
 TEST(Sanity, EqualScores) {

@@ -2,6 +2,8 @@
 // pairwise work is the box overlap of detections with the ground truth of their image.
 #include "deteval/sanity.hpp"
 
+#include <tbb/parallel_for.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -154,37 +156,73 @@ void presence_checks(const GroundTruth& gt, const Detections& dt, const Params& 
 
 // Shifted category ids: a category whose detections cover objects of other categories
 // (IoU >= 0.5) at least ten times as often as objects of their own, and often.
+// Per category: detections, those covering an object of their own category (IoU >= 0.5),
+// those covering only another's (and whose), and the first such detection.
+struct CategoryTally {
+  std::vector<std::uint64_t> total, own, other;
+  std::vector<std::map<std::uint32_t, std::uint64_t>> other_cat;
+  std::vector<std::int64_t> example;
+  explicit CategoryTally(std::size_t K) : total(K, 0), own(K, 0), other(K, 0), other_cat(K), example(K, -1) {}
+};
+
 void category_check(const GroundTruth& gt, const Detections& dt, const Params& p, std::vector<Finding>& out) {
   if (!p.use_cats || (p.iou_type != IouType::bbox && p.iou_type != IouType::segm) || dt.size() == 0) return;
   const std::size_t I = gt.images.size(), K = gt.categories.size();
-  std::vector<std::vector<std::uint32_t>> by_image(I);
-  for (std::size_t g = 0; g < gt.size(); ++g)
-    if (!gt.iscrowd[g]) by_image[gt.image[g]].push_back(static_cast<std::uint32_t>(g));
-  std::vector<std::uint64_t> total(K, 0), own(K, 0), other(K, 0);
-  std::vector<std::map<std::uint32_t, std::uint64_t>> other_cat(K);  // which category they cover
-  std::vector<std::int64_t> example(K, -1);
-  for (std::size_t j = 0; j < dt.size(); ++j) {
-    const std::uint32_t k = dt.category[j];
-    ++total[k];
-    double best_own = 0, best_other = 0;
-    std::uint32_t best_other_cat = 0;
-    for (std::uint32_t g : by_image[dt.image[j]]) {
-      const double v = box_iou(dt.box[j], gt.box[g], false);
-      if (gt.category[g] == k) {
-        best_own = std::max(best_own, v);
-      } else if (v > best_other) {
-        best_other = v;
-        best_other_cat = gt.category[g];
+  // Each image's non-crowd ground truth, in file order, as one flat list.
+  std::vector<std::uint32_t> off(I + 1, 0), objects;
+  for (std::size_t g = 0; g < gt.size(); ++g) off[gt.image[g] + 1] += !gt.iscrowd[g];
+  for (std::size_t i = 0; i < I; ++i) off[i + 1] += off[i];
+  objects.resize(off[I]);
+  {
+    std::vector<std::uint32_t> at(off.begin(), off.end() - 1);
+    for (std::size_t g = 0; g < gt.size(); ++g)
+      if (!gt.iscrowd[g]) objects[at[gt.image[g]]++] = static_cast<std::uint32_t>(g);
+  }
+  // The pairwise pass (every detection against its image's objects) in fixed chunks, in
+  // parallel, each tallied apart and added in chunk order: the same counts for any threads.
+  constexpr std::size_t kChunk = 8192;
+  const std::size_t chunks = (dt.size() + kChunk - 1) / kChunk;
+  std::vector<CategoryTally> part(chunks, CategoryTally(0));
+  tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
+    CategoryTally t(K);
+    for (std::size_t j = c * kChunk; j < std::min(dt.size(), (c + 1) * kChunk); ++j) {
+      const std::uint32_t k = dt.category[j];
+      ++t.total[k];
+      double best_own = 0, best_other = 0;
+      std::uint32_t best_other_cat = 0;
+      const std::uint32_t image = dt.image[j];
+      for (std::uint32_t q = off[image]; q < off[image + 1]; ++q) {
+        const std::uint32_t g = objects[q];
+        const double v = box_iou(dt.box[j], gt.box[g], false);
+        if (gt.category[g] == k) {
+          best_own = std::max(best_own, v);
+        } else if (v > best_other) {
+          best_other = v;
+          best_other_cat = gt.category[g];
+        }
+      }
+      if (best_own >= 0.5) {
+        ++t.own[k];
+      } else if (best_other >= 0.5) {
+        ++t.other[k];
+        ++t.other_cat[k][best_other_cat];
+        if (t.example[k] < 0) t.example[k] = static_cast<std::int64_t>(j);
       }
     }
-    if (best_own >= 0.5) {
-      ++own[k];
-    } else if (best_other >= 0.5) {
-      ++other[k];
-      ++other_cat[k][best_other_cat];
-      if (example[k] < 0) example[k] = static_cast<std::int64_t>(j);
+    part[c] = std::move(t);
+  });
+  CategoryTally all(K);
+  std::vector<std::uint64_t>&total = all.total, &own = all.own, &other = all.other;
+  std::vector<std::map<std::uint32_t, std::uint64_t>>& other_cat = all.other_cat;
+  std::vector<std::int64_t>& example = all.example;
+  for (const CategoryTally& t : part)
+    for (std::size_t k = 0; k < K; ++k) {
+      total[k] += t.total[k];
+      own[k] += t.own[k];
+      other[k] += t.other[k];
+      for (const auto& [cat, n] : t.other_cat[k]) other_cat[k][cat] += n;
+      if (example[k] < 0) example[k] = t.example[k];
     }
-  }
   std::uint64_t flagged = 0, with_dt = 0;
   std::int64_t first = -1;  // the flagged category with the most such detections: the example
   for (std::size_t k = 0; k < K; ++k) {
