@@ -146,7 +146,7 @@ void add_board_queue_commands(CLI::App* board);  // board_queue_command.cpp
 
 void add_board_command(CLI::App& app) {
   auto o = std::make_shared<BoardOptions>();
-  CLI::App* board = app.add_subcommand("board", "Competition scorer: tasks, submissions, leaderboards, grades");
+  CLI::App* board = app.add_subcommand("board", kBoardDescription);
   board->require_subcommand(1);
 
   CLI::App* init = board->add_subcommand("init", "Create a board (a database and its file store), or upgrade one");

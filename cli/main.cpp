@@ -7,6 +7,7 @@
 #include <iostream>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "commands.hpp"
 #include "interrupt.hpp"
@@ -67,8 +68,8 @@ int main(int argc, char** argv) {
   deteval::cli::add_coco_command(app);
   deteval::cli::add_convert_command(app);
   deteval::cli::add_info_command(app);
-#ifdef DETEVAL_HAVE_BOARD
-  deteval::cli::add_board_command(app);
+#if defined(DETEVAL_HAVE_BOARD) || defined(DETEVAL_BOARD_FORWARD)
+  deteval::cli::add_board_command(app);  // deteval: the hand-over to deteval-board (board_forward.cpp)
 #endif
   deteval::cli::add_voc_command(app);
   deteval::cli::add_dota_command(app);
@@ -76,6 +77,10 @@ int main(int argc, char** argv) {
   deteval::cli::add_semantic_command(app);
   deteval::cli::add_lvis_command(app);
   try {
+#ifdef DETEVAL_BOARD_FORWARD
+    if (argc > 1 && std::string(argv[1]) == "board")  // the arguments as they are, to the board's program
+      deteval::cli::run_board_program(std::vector<std::string>(argv, argv + argc));
+#endif
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int rc = app.exit(e);
