@@ -83,6 +83,31 @@ class BoardTest : public ::testing::Test {
 
 // --- refusals -----------------------------------------------------------------------------------
 
+// `deteval board ...` is run by deteval-board, the program beside deteval: its help and
+// exit codes come through; without it, deteval says what is missing (exit 4, I/O).
+TEST(BoardProgram, DetevalHandsBoardCommandsToTheProgramBesideIt) {
+  const RunResult help = run_cli("board --help");
+  EXPECT_EQ(help.exit_code, 0) << help.err;
+  EXPECT_NE(help.out.find("submit"), std::string::npos) << help.out;
+  const RunResult usage = run_cli("board init");
+  EXPECT_EQ(usage.exit_code, 2);
+  EXPECT_NE(usage.err.find("--db is required"), std::string::npos) << usage.err;
+  EXPECT_NE(run_cli("--help").out.find("Competition scorer"), std::string::npos);
+
+  test::TempDir alone;  // deteval copied without deteval-board
+  const std::filesystem::path copy = alone / "deteval";
+  std::filesystem::copy_file(DETEVAL_CLI, copy);
+  std::filesystem::permissions(copy, std::filesystem::perms::owner_all);
+  const std::string cmd = q(copy) + " board init --db " + q(alone / "b.db") + " 2>" + q(alone / "err");
+  const int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 4);
+  const std::string err = test::slurp(alone / "err");
+  EXPECT_NE(err.find("deteval-board, is not installed beside"), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(alone / "b.db"));
+  EXPECT_EQ(run_cli("coco --help").exit_code, 0);  // the other commands need nothing beside
+}
+
 TEST_F(BoardTest, ScoredSubmissionPrintsTheDocumentedObject) {
   const Data d = make_data(20, 3, 1);
   add_task("", d.gt);
