@@ -11,6 +11,8 @@
 //   without faulting fresh pages. glibc's defaults give memory back and map it anew.
 // - The mmap threshold is fixed at kLarge: requests the heap cannot serve are their own
 //   mappings (advised too), and glibc does not move the threshold after frees.
+// - One malloc arena for all threads, so that what one phase's threads free is reused by
+//   the next phase's, whichever thread allocates.
 //
 // Where THP is `never` or absent (non-Linux, old kernels, containers without sysfs) nothing
 // is advised and the allocator keeps glibc's defaults: same results, no message. The
@@ -78,6 +80,10 @@ void tune_memory(MemoryPolicy policy) {
     if (mallopt(M_MMAP_THRESHOLD, int(kLarge)) != 1) return;
     mallopt(M_TOP_PAD, kTopPad);
     mallopt(M_TRIM_THRESHOLD, kTrim);
+    // One arena for every thread: memory a phase's worker threads free (a reader's parts)
+    // serves the next phase's allocations on any thread instead of staying in their own
+    // arenas while the main one faults fresh pages (COCO-scale bbox: 2,800 faults, not 6,200).
+    mallopt(M_ARENA_MAX, 1);
   }
   g_advise = thp_available();
 #else
