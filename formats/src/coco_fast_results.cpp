@@ -9,6 +9,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -197,11 +198,13 @@ struct Part {
   std::vector<Box> box;
   std::vector<std::uint8_t> has_box;
   std::vector<Seg> seg;  // counts empty: no compressed RLE
-  // The streamed segm path's checked masks: strings (unescaped, in `block`), areas, boxes.
-  std::vector<std::string_view> mask;
-  std::vector<double> mask_area;
-  std::vector<Box> mask_box;
+  // The streamed segm path's checked masks: their strings' lengths (unescaped, one after
+  // another in `block` from `masks_at`), areas and boxes, in integers (the values are
+  // integers below 2^32, as rle_area and rle_to_bbox compute them): 24 bytes a mask.
+  std::vector<std::uint32_t> mask_length, mask_area;
+  std::vector<std::array<std::uint32_t, 4>> mask_box;
   std::shared_ptr<const char[]> block;
+  const char* masks_at = nullptr;
   std::size_t dropped = 0;
   std::vector<std::size_t> dropped_at;  // positions within the part
   bool any = false, first_has_box = false;  // the part's first element, dropped or not
@@ -537,7 +540,7 @@ bool take_masks(Part& p, const GroundTruth& gt, StringBlocks& blocks, std::vecto
   for (const Seg& g : p.seg) need += g.counts.size();
   char* const start = blocks.room(need);
   char* dst = start;
-  p.mask.resize(n);
+  p.mask_length.resize(n);
   p.mask_area.resize(n);
   p.mask_box.resize(n);
   std::string error;
@@ -558,12 +561,15 @@ bool take_masks(Part& p, const GroundTruth& gt, StringBlocks& blocks, std::vecto
     const std::size_t nruns = rle_from_string_into(counts, hh, ww, runs.data(), runs.size(), error);
     if (nruns == kBadRle) return false;
     const RleView m{hh, ww, std::span<const std::uint32_t>(runs.data(), nruns)};
-    p.mask[j] = counts;
-    p.mask_area[j] = static_cast<double>(rle_area(m));
-    p.mask_box[j] = rle_to_bbox(m);
+    const Box b = rle_to_bbox(m);
+    p.mask_length[j] = static_cast<std::uint32_t>(counts.size());
+    p.mask_area[j] = static_cast<std::uint32_t>(rle_area(m));  // <= h * w < 2^32 (checked by the decoder)
+    p.mask_box[j] = {static_cast<std::uint32_t>(b.x), static_cast<std::uint32_t>(b.y), static_cast<std::uint32_t>(b.w),
+                     static_cast<std::uint32_t>(b.h)};
   }
   blocks.use(static_cast<std::size_t>(dst - start));
   p.block = blocks.block();
+  p.masks_at = start;
   p.seg = {};  // its views point into the thread's text buffer, about to be reused
   return true;
 }
@@ -648,13 +654,17 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
     dt.masks.reserve(dt.size(), 0);
     for (std::size_t i = 0; i < parts.size(); ++i) {
       const Part& p = parts[i];
-      for (std::size_t j = 0, d = a.offset[i]; j < p.mask.size(); ++j, ++d) {
+      const char* at = p.masks_at;
+      for (std::size_t j = 0, d = a.offset[i]; j < p.mask_length.size(); ++j, ++d) {
+        const auto& mb = p.mask_box[j];
+        const Box b{double(mb[0]), double(mb[1]), double(mb[2]), double(mb[3])};
         if (!box_mode || !a.has_box[d]) dt.area[d] = p.mask_area[j];
-        if (!a.has_box[d]) dt.box[d] = p.mask_box[j];
-        dt.mask_box[d] = p.mask_box[j];
+        if (!a.has_box[d]) dt.box[d] = b;
+        dt.mask_box[d] = b;
         const Image& im = gt.images[dt.image[d]];
-        dt.masks.push_back_shared(p.mask[j], static_cast<std::uint32_t>(im.height),
+        dt.masks.push_back_shared(std::string_view(at, p.mask_length[j]), static_cast<std::uint32_t>(im.height),
                                   static_cast<std::uint32_t>(im.width), p.block);
+        at += p.mask_length[j];
       }
     }
   } else if (!a.box_mode || std::find(a.has_box.begin(), a.has_box.end(), std::uint8_t{0}) != a.has_box.end()) {

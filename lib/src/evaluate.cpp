@@ -55,9 +55,9 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   arena.execute([&] {
     EvalTimings& time = ev.timings;
-    const detail::Cells cells =
+    detail::Cells cells =
         timed(options, "cells", time.cells, [&] { return detail::make_cells(gt, dt, ev.params, ev.K, options.cancel); });
-    const detail::IouBlocks ious =
+    detail::IouBlocks ious =
         timed(options, "iou", time.iou, [&] { return detail::compute_iou_blocks(cells, iou, options.cancel); });
     ev.device = iou.device();  // after compute: with Device::auto_ the batch decides
     const auto [entries, outcome] = timed(options, "matching", time.matching, [&] {
@@ -65,6 +65,11 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
       auto out = detail::match_entries(gt, dt, cells, ious, en, ev, options.cancel);
       return std::pair(std::move(en), std::move(out));
     });
+    // Only the matching reads the cells and IoUs: freed now, their memory serves the
+    // accumulation's arrays instead of fresh pages (the first touch of a page is what
+    // costs on a VM: bench/RESULTS.md).
+    cells = {};
+    ious = {};
     timed(options, "accumulation", time.accumulation, [&] {
       detail::accumulate_entries(dt, entries, outcome, ev, options.cancel);
       return 0;
