@@ -181,7 +181,7 @@ class Accumulator {
 
 }  // namespace
 
-void accumulate_entries(const Detections& dt, const Entries& entries, const FlatVector<Outcome>& outcome,
+void accumulate_entries(const Detections& dt, const Entries& entries, FlatVector<Outcome>&& outcome,
                         Evaluation& ev, const CancelFlag* cancel) {
   const std::size_t T = ev.T, R = ev.R, K = ev.K, A = ev.A, M = ev.M;
   CategoryMajor major;
@@ -194,6 +194,8 @@ void accumulate_entries(const Detections& dt, const Entries& entries, const Flat
     check_cancel(cancel);
     acc.category(k, scratch.local());
   });
+  FlatVector<Outcome>().swap(outcome);  // read: its memory serves the arrays below
+  scratch.clear();
 
   ev.precision.resize(T * R * K * A * M);
   ev.scores.resize(T * R * K * A * M);

@@ -70,8 +70,9 @@ FlatVector<Outcome> match_entries(const GroundTruth& gt, const Detections& dt, c
                                   const IouBlocks& ious, const Entries& entries, Evaluation& ev,
                                   const CancelFlag* cancel = nullptr);
 
-/// (5) ev.precision, ev.recall, ev.scores from the entries' outcomes.
-void accumulate_entries(const Detections& dt, const Entries& entries, const FlatVector<Outcome>& outcome,
+/// (5) ev.precision, ev.recall, ev.scores from the entries' outcomes, which it frees once
+/// read (before the final arrays are allocated, which then reuse their memory).
+void accumulate_entries(const Detections& dt, const Entries& entries, FlatVector<Outcome>&& outcome,
                         Evaluation& ev, const CancelFlag* cancel = nullptr);
 
 }  // namespace deteval::detail

@@ -60,7 +60,7 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
     detail::IouBlocks ious =
         timed(options, "iou", time.iou, [&] { return detail::compute_iou_blocks(cells, iou, options.cancel); });
     ev.device = iou.device();  // after compute: with Device::auto_ the batch decides
-    const auto [entries, outcome] = timed(options, "matching", time.matching, [&] {
+    auto [entries, outcome] = timed(options, "matching", time.matching, [&] {
       detail::Entries en = detail::lay_out_entries(cells, gt.images.size(), ev, options.keep_matches);
       auto out = detail::match_entries(gt, dt, cells, ious, en, ev, options.cancel);
       return std::pair(std::move(en), std::move(out));
@@ -71,7 +71,7 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
     cells = {};
     ious = {};
     timed(options, "accumulation", time.accumulation, [&] {
-      detail::accumulate_entries(dt, entries, outcome, ev, options.cancel);
+      detail::accumulate_entries(dt, entries, std::move(outcome), ev, options.cancel);
       return 0;
     });
   });
