@@ -61,9 +61,7 @@ struct Scratch {
   // area's rule for detections. Area ranges with the same flags match identically.
   std::vector<std::uint8_t> flags, raw_dig;
   std::vector<std::int32_t> raw_match;
-  // One entry's matches when the evaluation does not keep them.
-  std::vector<std::uint8_t> dig;
-  std::vector<std::int32_t> match;
+  std::vector<std::uint8_t> outside;  // per detection: its area outside the entry's range
 };
 
 // One cell at a time, for all its area ranges: its IoU block is read from memory once.
@@ -101,46 +99,56 @@ class Matcher {
       order_ground_truth(e, cgt, ar, flags, s);
       std::copy(cdt, cdt + D, ev_.dt_index.begin() + static_cast<std::ptrdiff_t>(e.dt_begin));
 
-      std::int32_t* match;
-      std::uint8_t* dig;
-      if (keep_) {
-        match = ev_.dt_match.data() + e.match_begin;
-        dig = ev_.dt_ignore.data() + e.match_begin;
-      } else {
-        s.match.resize(T * D);
-        s.dig.resize(T * D);
-        match = s.match.data();
-        dig = s.dig.data();
-      }
-      std::fill_n(match, T * D, -1);
-      std::fill_n(dig, T * D, 0);
+      // The area range's matches before its rule for detections: computed by greedy_match
+      // into the cell's scratch (once per distinct set of gt flags: area ranges with the
+      // same flags match identically), or none when nothing can match.
+      const std::int32_t* raw_match = nullptr;
+      const std::uint8_t* raw_dig = nullptr;
       if (D > 0 && G > 0 && !no_matching_) {
         const double* block = ious_.values.data() + ious_.off[c];  // D x G, gt in cell order
         // A detection whose best IoU is below a threshold cannot match there: skip it.
         if (!have_row_max) {  // the same for every area range
           s.row_max.resize(D);
           for (std::size_t d = 0; d < D; ++d) s.row_max[d] = *std::max_element(block + d * G, block + d * G + G);
+          s.raw_match.resize(A * T * D);
+          s.raw_dig.resize(A * T * D);
           have_row_max = true;
         }
-        s.raw_match.resize(A * T * D);
-        s.raw_dig.resize(A * T * D);
         std::size_t same = ai;  // an earlier area range with the same flags, if any
         for (std::size_t q = 0; q < ai && same == ai; ++q)
           if (std::equal(flags, flags + G, s.flags.data() + q * G)) same = q;
-        if (same < ai) {
-          std::copy_n(s.raw_match.data() + same * T * D, T * D, match);
-          std::copy_n(s.raw_dig.data() + same * T * D, T * D, dig);
-        } else {
-          greedy_match(cgt, block, D, G, match, dig, s);
-          if (ai + 1 < A) {  // kept for a later area range with the same flags
-            std::copy_n(match, T * D, s.raw_match.data() + ai * T * D);
-            std::copy_n(dig, T * D, s.raw_dig.data() + ai * T * D);
-          }
+        std::int32_t* m = s.raw_match.data() + same * T * D;
+        std::uint8_t* g = s.raw_dig.data() + same * T * D;
+        if (same == ai) {
+          std::fill_n(m, T * D, -1);
+          std::fill_n(g, T * D, 0);
+          greedy_match(cgt, block, D, G, m, g, s);
+        }
+        raw_match = m;
+        raw_dig = g;
+      }
+      // Unmatched detections outside the area range are ignored.
+      s.outside.resize(D);
+      for (std::size_t d = 0; d < D; ++d) {
+        const double area = dt_.area[cdt[d]];
+        s.outside[d] = area < ar.lo || area > ar.hi;
+      }
+      Outcome* out = outcome_.data() + e.match_begin;
+      for (std::size_t t = 0; t < T; ++t)
+        for (std::size_t d = 0; d < D; ++d) {
+          const std::size_t i = t * D + d;
+          const bool matched = raw_match && raw_match[i] >= 0;
+          const bool ignored = matched ? raw_dig[i] != 0 : s.outside[d] != 0;
+          out[i] = ignored ? Outcome::ignored : matched ? Outcome::tp : Outcome::fp;
+        }
+      if (keep_) {  // COCOeval.evalImgs' dtMatches and dtIgnore, for the analyses
+        std::int32_t* match = ev_.dt_match.data() + e.match_begin;
+        std::uint8_t* dig = ev_.dt_ignore.data() + e.match_begin;
+        for (std::size_t i = 0; i < T * D; ++i) {
+          match[i] = raw_match ? raw_match[i] : -1;
+          dig[i] = out[i] == Outcome::ignored;
         }
       }
-      apply_area_rule(cdt, D, ar, match, dig);
-      Outcome* out = outcome_.data() + e.match_begin;
-      for (std::size_t i = 0; i < T * D; ++i) out[i] = dig[i] ? Outcome::ignored : match[i] >= 0 ? Outcome::tp : Outcome::fp;
     }
   }
 
@@ -197,17 +205,6 @@ class Matcher {
         match[t * D + d] = static_cast<std::int32_t>(cgt[s.order[m]]);
         s.matched[m] = 1;
       }
-    }
-  }
-
-  // Unmatched detections outside the area range are ignored.
-  void apply_area_rule(const std::uint32_t* cdt, std::size_t D, const AreaRange& ar, const std::int32_t* match,
-                       std::uint8_t* dig) const {
-    for (std::size_t d = 0; d < D; ++d) {
-      const double area = dt_.area[cdt[d]];
-      if (area < ar.lo || area > ar.hi)
-        for (std::size_t t = 0; t < ev_.T; ++t)
-          if (match[t * D + d] < 0) dig[t * D + d] = 1;
     }
   }
 

@@ -60,18 +60,21 @@ Evaluation evaluate(const GroundTruth& gt, const Detections& dt, const Params& p
     detail::IouBlocks ious =
         timed(options, "iou", time.iou, [&] { return detail::compute_iou_blocks(cells, iou, options.cancel); });
     ev.device = iou.device();  // after compute: with Device::auto_ the batch decides
-    auto [entries, outcome] = timed(options, "matching", time.matching, [&] {
+    // A pair, not a structured binding: lambdas below capture its parts (clang 14 cannot
+    // capture structured bindings).
+    auto matched = timed(options, "matching", time.matching, [&] {
       detail::Entries en = detail::lay_out_entries(cells, gt.images.size(), ev, options.keep_matches);
       auto out = detail::match_entries(gt, dt, cells, ious, en, ev, options.cancel);
       return std::pair(std::move(en), std::move(out));
     });
+    const detail::Entries& entries = matched.first;
     // Only the matching reads the cells and IoUs: freed now, their memory serves the
     // accumulation's arrays instead of fresh pages (the first touch of a page is what
     // costs on a VM: bench/RESULTS.md).
     cells = {};
     ious = {};
     timed(options, "accumulation", time.accumulation, [&] {
-      detail::accumulate_entries(dt, entries, std::move(outcome), ev, options.cancel);
+      detail::accumulate_entries(dt, entries, std::move(matched.second), ev, options.cancel);
       return 0;
     });
   });
