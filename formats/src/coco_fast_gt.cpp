@@ -241,16 +241,9 @@ bool read_annotation(od::value v, bool segm, Annotations& out, Segmentations& s)
       if (!read_int(fv, cat_id)) return false;
       seen_cat = true;
     } else if (key == "bbox") {
-      od::array b;
-      if (fv.get_array().get(b)) return false;
       double x[4];
       std::size_t n = 0;
-      for (auto e : b) {
-        od::value ev;
-        if (n == 4 || e.get(ev) || !json_finite(ev, x[n])) return false;
-        ++n;
-      }
-      if (n != 4) return false;
+      if (!json_box_numbers(fv, x, n) || n != 4) return false;
       box = Box{x[0], x[1], x[2], x[3]};
       seen_box = true;
     } else if (key == "area") {

@@ -39,6 +39,19 @@ inline bool json_finite(simdjson::ondemand::value v, double& out) {
   return v.get_double().get(out) == simdjson::SUCCESS && std::isfinite(out);
 }
 
+/// A box's numbers: false unless `v` is an array of at most 4 finite numbers; `n`: how many.
+inline bool json_box_numbers(simdjson::ondemand::value v, double (&x)[4], std::size_t& n) {
+  simdjson::ondemand::array a;
+  if (v.get_array().get(a)) return false;
+  n = 0;
+  for (auto e : a) {
+    simdjson::ondemand::value ev;
+    if (n == 4 || e.get(ev) || !json_finite(ev, x[n])) return false;
+    ++n;
+  }
+  return true;
+}
+
 /// true/false or the integers 0/1, as get_flag takes them.
 inline bool json_flag(simdjson::ondemand::value v, bool& out) {
   simdjson::ondemand::json_type t;
