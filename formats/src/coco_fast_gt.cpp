@@ -4,13 +4,15 @@
 // identically or explains the error.
 //
 // Why On-Demand and not simdjson's DOM: the program's time follows the memory it touches
-// first (on a VM each new page costs microseconds), and a DOM of the whole file (a tape of
-// 8 bytes per byte, its strings, its index) was most of the peak: ~100 MB for a 17 MB
-// COCO-scale file. On-Demand keeps only the structural index beside the text. The walk
-// is one pass in file order: annotations may come before images and categories, so ids
-// are resolved after it, and the segmentations' numbers and strings are gathered into flat
-// arrays (no value is kept as a reference into a parsed document). Values not used are
-// read in full (validate_json): On-Demand checks nothing it skips.
+// first (on a VM each new page costs microseconds), and the DOM of the whole file (a tape
+// of 8 bytes per byte, its strings, its index) was most of the read's peak: 90 MB for the
+// 17 MB COCO-scale bbox ground truth, 48 MB now. On-Demand keeps only the structural index
+// beside the text, and it is freed before the masks are made. The walk is one pass in
+// file order: annotations may come before images and categories, so ids are resolved
+// after it, and the segmentations' numbers and strings are gathered into flat arrays (no
+// value is kept as a reference into a parsed document). Values not used are read in full
+// (validate_json): On-Demand checks nothing it skips, and the DOM reader refuses a bad
+// number anywhere.
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
@@ -44,15 +46,15 @@ struct Seg {
 // Every annotation's segmentation, in file order.
 struct Segmentations {
   std::vector<Seg> seg;
-  std::vector<double> xy;                 // every polygon's coordinates
-  std::vector<std::size_t> poly_at{0};    // polygon p is xy[poly_at[p], poly_at[p + 1])
-  std::vector<std::uint64_t> runs;        // uncompressed RLEs' counts
-  std::string chars;                      // compressed RLEs' strings (the parser is gone by then)
+  std::vector<double> xy;               // every polygon's coordinates
+  std::vector<std::size_t> poly_at{0};  // polygon p is xy[poly_at[p], poly_at[p + 1])
+  std::vector<std::uint64_t> runs;      // uncompressed RLEs' counts
+  std::string chars;                    // compressed RLEs' strings (the parser is gone by then)
 
-  std::span<const double> polygon(std::size_t p) const {
-    return {xy.data() + poly_at[p], poly_at[p + 1] - poly_at[p]};
+  std::span<const double> polygon(std::size_t p) const { return {xy.data() + poly_at[p], poly_at[p + 1] - poly_at[p]}; }
+  std::string_view string(const Seg& seg) const {
+    return std::string_view(chars).substr(seg.begin, seg.end - seg.begin);
   }
-  std::string_view string(const Seg& seg) const { return std::string_view(chars).substr(seg.begin, seg.end - seg.begin); }
 };
 
 // Nesting levels (the root object is level 1): fields of the root are read at level 2,

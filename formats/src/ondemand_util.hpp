@@ -28,8 +28,10 @@ inline bool json_field(simdjson::simdjson_result<simdjson::ondemand::field>& r, 
   const char* raw = f.key().raw();
   const char* end = raw;
   while (*end != '"' && *end != '\\') ++end;
-  if (*end == '"') key = std::string_view(raw, static_cast<std::size_t>(end - raw));
-  else if (f.unescaped_key().get(key)) return false;
+  if (*end == '"')
+    key = std::string_view(raw, static_cast<std::size_t>(end - raw));
+  else if (f.unescaped_key().get(key))
+    return false;
   value = std::move(f.value());
   return true;
 }
