@@ -2,10 +2,12 @@
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
 
+#include <algorithm>
 #include <functional>
 #include <random>
 
 #include "coco_fast.hpp"
+#include "limits.hpp"
 #include "deteval/formats/coco.hpp"
 #include "deteval/formats/error.hpp"
 #include "deteval/mask.hpp"
@@ -292,6 +294,7 @@ void expect_same(const GroundTruth& a, const GroundTruth& b) {
   for (std::size_t i = 0; i < a.categories.size(); ++i) {
     EXPECT_EQ(a.categories[i].id, b.categories[i].id);
     EXPECT_EQ(a.categories[i].name, b.categories[i].name);
+    EXPECT_EQ(a.categories[i].supercategory, b.categories[i].supercategory);
   }
   EXPECT_EQ(a.ann_id, b.ann_id);
   EXPECT_EQ(a.image, b.image);
@@ -302,8 +305,11 @@ void expect_same(const GroundTruth& a, const GroundTruth& b) {
   ASSERT_EQ(a.masks.size(), b.masks.size());
   std::vector<std::uint32_t> sa, sb;
   for (std::size_t i = 0; i < a.masks.size(); ++i) {
+    EXPECT_EQ(a.masks.is_compressed(i), b.masks.is_compressed(i));
     const RleView x = a.masks.view(i, sa), y = b.masks.view(i, sb);
-    EXPECT_TRUE(std::equal(x.counts.begin(), x.counts.end(), y.counts.begin(), y.counts.end()));
+    EXPECT_EQ(x.height, y.height);
+    EXPECT_EQ(x.width, y.width);
+    EXPECT_TRUE(std::equal(x.counts.begin(), x.counts.end(), y.counts.begin(), y.counts.end())) << "mask " << i;
   }
 }
 
@@ -323,6 +329,248 @@ TEST(CocoGtReader, FastPathEqualsDomPathOnEveryFixture) {
     }
   }
   EXPECT_GE(fast_taken, 28);
+}
+
+// What the GT fast path did with `text`, checked against the DOM reader: a file it takes
+// must read the same there; the public reader must give the DOM reader's ground truth or
+// throw its error, whatever the fast path did.
+struct GtPaths {
+  bool taken = false;
+  std::string dom_error;  // empty: the DOM reader accepts the file
+};
+
+GtPaths gt_paths(const std::string& text, IouType type) {
+  GtPaths r;
+  GroundTruth fast, slow;
+  r.taken = detail::fast_parse_coco_gt(simdjson::padded_string(text), type, fast);
+  try {
+    slow = detail::parse_gt_dom(text, "gt.json", type, {});
+  } catch (const InputError& e) {
+    r.dom_error = e.what();
+  }
+  if (r.taken) {
+    EXPECT_EQ(r.dom_error, "") << "the fast path took what the DOM reader refuses";
+    expect_same(fast, slow);
+  }
+  try {
+    const GroundTruth read = parse_coco_gt(text, "gt.json", type);
+    EXPECT_EQ(r.dom_error, "");
+    expect_same(read, slow);
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), r.dom_error);
+  }
+  return r;
+}
+
+// A file the fast path must take (and read as the DOM reader does).
+void expect_taken(const std::string& text, IouType type) {
+  SCOPED_TRACE(text.substr(0, 300));
+  const GtPaths r = gt_paths(text, type);
+  EXPECT_TRUE(r.taken);
+  EXPECT_EQ(r.dom_error, "");
+}
+
+// A file the fast path must decline; `refused`: the DOM reader must refuse it too.
+void expect_declined(const std::string& text, IouType type, bool refused) {
+  SCOPED_TRACE(text.substr(0, 300));
+  const GtPaths r = gt_paths(text, type);
+  EXPECT_FALSE(r.taken);
+  EXPECT_EQ(r.dom_error.empty(), !refused) << r.dom_error;
+}
+
+// A small ground truth: images out of id order (one without a file name), a category with
+// a non-string supercategory (ignored), polygons (one part and several), a compressed RLE
+// with an escaped backslash, an uncompressed RLE, crowds as 0/1/true, boxes and areas
+// given or not.
+std::string gt_images() {
+  return R"("images":[{"id":2,"width":30,"height":20,"file_name":"b.jpg"},{"id":1,"width":10,"height":12}])";
+}
+std::string gt_categories() {
+  return R"("categories":[{"id":5,"name":"cat","supercategory":"animal"},{"id":3,"name":"dog","supercategory":7}])";
+}
+std::string escaped_rle_string() {
+  const std::string coco = rle_to_string(Rle{12, 10, {0, 44, 76}});  // 44 -> '\\'
+  std::string escaped;
+  for (char c : coco) escaped += c == '\\' ? std::string("\\\\") : std::string(1, c);
+  EXPECT_NE(escaped.find('\\'), std::string::npos);
+  return escaped;
+}
+std::string gt_annotations(bool boxes = true) {
+  const std::string box = boxes ? R"("bbox":[1,2,3,4.5],)" : "";
+  return R"("annotations":[)"
+         R"({"id":10,"image_id":1,"category_id":5,"bbox":[1,2,3,4],"area":7.5,"iscrowd":0,"segmentation":[[1,1,8,1,8,9,1,9]]},)"
+         R"({"id":11,"image_id":2,"category_id":3,)" + box +
+         R"("iscrowd":0,"segmentation":[[1,1,8,1,8,9],[20,10,25,10,25,15,20,15]]},)"
+         R"({"id":12,"image_id":1,"category_id":3,)" + box + R"("iscrowd":true,"segmentation":{"size":[12,10],"counts":")" +
+         escaped_rle_string() + R"("}},)"
+         R"({"id":9,"image_id":2,"category_id":5,)" + box + R"("area":3,"iscrowd":1,"segmentation":{"counts":[100,50,450],"size":[20,30]}})"
+         "]";
+}
+std::string gt_text(const std::vector<std::string>& fields) {
+  std::string text = "{";
+  for (std::size_t i = 0; i < fields.size(); ++i) text += (i ? ",\n" : "") + fields[i];
+  return text + "}";
+}
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const std::size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  if (at != std::string::npos) text.replace(at, from.size(), to);
+  return text;
+}
+
+// The walk is one pass in file order: annotations before images and categories included.
+TEST(CocoGtReader, FastPathTakesAnyOrderOfTheRootKeys) {
+  std::vector<std::string> fields{gt_annotations(), gt_categories(), gt_images()};
+  std::sort(fields.begin(), fields.end());
+  do {
+    for (IouType type : {IouType::bbox, IouType::segm}) expect_taken(gt_text(fields), type);
+  } while (std::next_permutation(fields.begin(), fields.end()));
+  // No annotations at all; boxes and areas from the masks (segm).
+  expect_taken(gt_text({gt_images(), gt_categories()}), IouType::bbox);
+  expect_taken(gt_text({gt_annotations(false), gt_images(), gt_categories()}), IouType::segm);
+  const GroundTruth gt = parse_coco_gt(gt_text({gt_annotations(false), gt_categories(), gt_images()}), "gt.json",
+                                       IouType::segm);
+  ASSERT_EQ(gt.masks.size(), 4u);
+  EXPECT_EQ(gt.area[2], 44.0);  // from the RLE string's mask
+  EXPECT_EQ(gt.area[3], 3.0);   // given
+}
+
+// Segmentations in every form the fast path reads, and those it leaves to the DOM reader.
+TEST(CocoGtReader, FastPathSegmentations) {
+  const std::string base = gt_text({gt_images(), gt_categories(), gt_annotations()});
+  expect_taken(base, IouType::segm);
+  expect_taken(base, IouType::bbox);
+  const std::string poly = "[[1,1,8,1,8,9,1,9]]", rle = R"({"counts":[100,50,450],"size":[20,30]})";
+  struct Case {
+    std::string from, to;
+    bool refused;
+    bool json_error = false;  // not JSON: refused for bbox too
+  };
+  const std::vector<Case> segm_cases = {
+      {poly, "[1,1,8,1,8,9,1,9]", false},                               // a flat polygon
+      {poly, "[[1,1,8,8],[2,2,3,3]]", false},                           // the box quirk
+      {poly, R"([{"size":[12,10],"counts":[120]}])", false},            // a list of RLEs
+      {poly, "[[1,1,8,1,8]]", true},                                    // odd coordinates
+      {poly, "[[]]", true},                                             // an empty polygon
+      {poly, "[]", true},                                               // no polygon
+      {poly, "[[1,1,8,1,8,9,1,1e999]]", true, true},                    // not finite
+      {poly, "[[1,1,8,1,8,9,1,\"9\"]]", true},                          // not a number
+      {rle, R"({"counts":[100,50,449],"size":[20,30]})", true},         // the wrong sum
+      {rle, R"({"counts":[-0,150,450],"size":[20,30]})", true},         // signed zero: not unsigned
+      {rle, R"({"counts":[100.0,50,450],"size":[20,30]})", true},       // a float
+      {rle, R"({"counts":[100,50,450],"size":[30,20]})", true},         // another size
+      {rle, R"({"counts":[100,50,450]})", true},                        // no size
+      {rle, R"({"counts":[100,50,450],"size":[20,30],"x":1})", false},  // another key
+      {rle, R"({"counts":"0","size":[20,30],"counts":[600]})", false},  // counts twice
+      {rle, R"({"counts":"~","size":[20,30]})", true},                  // not a compressed RLE
+      {rle, "null", true},
+  };
+  for (const Case& c : segm_cases) {
+    SCOPED_TRACE(c.to);
+    expect_declined(replaced(base, c.from, c.to), IouType::segm, c.refused);
+    // bbox reads no segmentation, but checks that it is JSON.
+    if (c.json_error) expect_declined(replaced(base, c.from, c.to), IouType::bbox, true);
+    else expect_taken(replaced(base, c.from, c.to), IouType::bbox);
+  }
+  // Missing segmentation or image size.
+  expect_declined(replaced(base, R"(,"segmentation":{"counts":[100)", R"(,"x":{"counts":[100)"), IouType::segm, true);
+  expect_declined(replaced(base, R"("width":10,)", ""), IouType::segm, true);
+  expect_declined(replaced(base, R"("width":10,)", R"("width":0,)"), IouType::segm, true);
+  expect_taken(replaced(base, R"("width":10,)", ""), IouType::bbox);
+  // The vertex limit and the raster limit: the DOM reader's messages.
+  std::string many = "[[";
+  for (std::size_t i = 0; i <= detail::kMaxPolygonVertices; ++i) many += (i ? ",1,2" : "1,2");
+  expect_declined(replaced(base, poly, many + "]]"), IouType::segm, true);
+  const std::string wide = gt_text({R"("images":[{"id":1,"width":1000000,"height":1}])", gt_categories(),
+                                    R"("annotations":[{"id":1,"image_id":1,"category_id":5,"segmentation":)"
+                                    R"([[0,0,1000000,0,0,1,1000000,1,0,0.5,1000000,0.5]]}])"});
+  expect_declined(wide, IouType::segm, true);
+  // A segmentation twice: the DOM reader keeps the last (the fast path leaves it to it).
+  expect_declined(replaced(base, poly, poly + R"(,"segmentation":{"size":[12,10],"counts":[120]})"), IouType::segm, false);
+}
+
+// Values the fast path does not use are still read in full: On-Demand would skip them
+// unchecked, and the DOM reader refuses a bad number or literal anywhere.
+TEST(CocoGtReader, FastPathChecksValuesItDoesNotUse) {
+  const std::string nested = R"({"a":[1,-2.5e3,{"b":null,"c":[true,false,"x\u00e9\n"]},[]],"":{}})";
+  const std::string base = gt_text({R"("info":)" + nested, R"("licenses":[{"id":1,"url":"http://x"}])", gt_images(),
+                                    gt_categories(), gt_annotations()});
+  for (IouType type : {IouType::bbox, IouType::segm}) expect_taken(base, type);
+  // Unused values in each place: the root, an image, a category, an annotation.
+  const std::vector<std::pair<std::string, std::string>> places = {
+      {R"("info":)" + nested, R"("info":)"},
+      {R"("file_name":"b.jpg")", R"("file_name":"b.jpg","license":)"},
+      {R"("supercategory":7)", R"("supercategory":)"},
+      {R"("area":7.5,)", R"("area":7.5,"keypoints":)"},
+  };
+  const std::vector<std::string> bad = {"1.2.3", "01", "-", "1e", "1.", ".5", "+1", "[1,2,]", "[1 2]", R"({"a":1,})",
+                                        R"({"a" 1})", "tru", "nul", "falsey", R"("\x")", R"({"\q":1})", R"(["\ud800"])",
+                                        "1e999", "NaN"};
+  for (const auto& [from, prefix] : places)
+    for (const std::string& b : bad)
+      for (IouType type : {IouType::bbox, IouType::segm}) {
+        SCOPED_TRACE(prefix + b);
+        expect_declined(replaced(base, from, prefix + b), type, true);
+      }
+  // A segmentation is unused for bbox.
+  for (const std::string& b : bad) {
+    SCOPED_TRACE(b);
+    expect_declined(replaced(base, "[[1,1,8,1,8,9,1,9]]", "[[1,1,8,1,8,9,1," + b + "]]"), IouType::bbox, true);
+  }
+  // Nothing may follow the root object; images and categories are required.
+  expect_declined(base + "{}", IouType::bbox, true);
+  expect_declined(base + "]", IouType::bbox, true);
+  expect_declined(gt_text({gt_images(), gt_annotations()}), IouType::bbox, true);
+  expect_declined(gt_text({gt_categories(), gt_annotations()}), IouType::bbox, true);
+}
+
+// Repeated keys: the DOM reader keeps the last. Objects read by key (root, images,
+// categories) are declined as before; an annotation's scalar fields take the last.
+TEST(CocoGtReader, FastPathRepeatedKeys) {
+  const std::string base = gt_text({gt_images(), gt_categories(), gt_annotations()});
+  for (IouType type : {IouType::bbox, IouType::segm}) {
+    expect_declined(gt_text({gt_images(), gt_categories(), gt_annotations(), gt_images()}), type, false);
+    expect_declined(gt_text({R"("info":1)", gt_images(), gt_categories(), R"("info":2)"}), type, false);
+    expect_declined(replaced(base, R"({"id":1,)", R"({"id":7,"id":1,)"), type, false);
+    expect_declined(replaced(base, R"("name":"dog")", R"("name":"dog","name":"wolf")"), type, false);
+    expect_taken(replaced(base, R"("area":7.5,)", R"("area":1,"area":7.5,)"), type);
+    expect_taken(replaced(base, R"("category_id":5,"bbox":[1,2,3,4])", R"("category_id":3,"bbox":[0,0,1,1],"category_id":5,"bbox":[1,2,3,4])"), type);
+  }
+}
+
+// Keys with escapes are read as the DOM reader reads them.
+TEST(CocoGtReader, FastPathEscapedKeys) {
+  std::string text = gt_text({gt_images(), gt_categories(), gt_annotations()});
+  text = replaced(text, R"("images")", R"("im\u0061ges")");
+  text = replaced(text, R"("width":10)", R"("w\u0069dth":10)");
+  text = replaced(text, R"("image_id":1)", R"("image\u005fid":1)");
+  text = replaced(text, R"("segmentation":[[1,1,8)", R"("segment\u0061tion":[[1,1,8)");
+  text = replaced(text, R"("supercategory":"animal")", R"("super\u0063ategory":"an\u0069mal")");
+  text = replaced(text, R"({"counts":[100)", R"({"c\u006funts":[100)");
+  for (IouType type : {IouType::bbox, IouType::segm}) expect_taken(text, type);
+  expect_declined(replaced(text, R"("im\u0061ges")", R"("im\u00zzges")"), IouType::bbox, true);
+  expect_declined(replaced(text, R"("image\u005fid":1)", R"("image\_id":1)"), IouType::bbox, true);
+}
+
+// Nesting beyond the readers' limit in a value the fast path does not use: refused by the
+// DOM reader, so declined; at the limit, read.
+TEST(CocoGtReader, FastPathNestingLimitInUnusedValues) {
+  const auto arrays = [](std::size_t n) { return std::string(n, '[') + std::string(n, ']'); };
+  const auto objects = [](std::size_t n) {
+    std::string s;
+    for (std::size_t i = 0; i < n; ++i) s += R"({"a":)";
+    return s + "1" + std::string(n, '}');
+  };
+  const std::size_t limit = detail::kMaxJsonDepth;
+  const std::string base = gt_text({gt_images(), gt_categories(), gt_annotations()});
+  for (const auto& deep : {std::function<std::string(std::size_t)>(arrays), std::function<std::string(std::size_t)>(objects)})
+    for (IouType type : {IouType::bbox, IouType::segm}) {
+      // The root is level 1: a root field's value at level 2, an annotation's at level 4.
+      expect_taken(gt_text({R"("info":)" + deep(limit - 1), gt_images(), gt_categories()}), type);
+      expect_declined(gt_text({R"("info":)" + deep(limit), gt_images(), gt_categories()}), type, true);
+      expect_taken(replaced(base, R"("area":7.5,)", R"("area":7.5,"x":)" + deep(limit - 3) + ","), type);
+      expect_declined(replaced(base, R"("area":7.5,)", R"("area":7.5,"x":)" + deep(limit - 2) + ","), type, true);
+    }
 }
 
 TEST(CocoResultsReader, FastPathDeclinesWhatItDoesNotHandle) {
