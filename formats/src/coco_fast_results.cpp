@@ -21,15 +21,12 @@
 #include "file_reader.hpp"
 #include "json_split.hpp"
 #include "limits.hpp"
+#include "ondemand_util.hpp"
 
 namespace deteval::detail {
 
 namespace {
 namespace od = simdjson::ondemand;
-
-// The DOM reader's nesting limit (limits.hpp): a container at level L (the root array is at
-// level 1) is validated with depth L - 1, so containers with depth >= kMaxDepth are too deep.
-constexpr int kMaxDepth = static_cast<int>(kMaxJsonDepth);
 
 struct Seg {
   std::string_view counts;  // compressed RLE: the string's body in the file, escapes and all
@@ -84,55 +81,6 @@ std::vector<std::size_t> pack_strings(char* base, const std::vector<Seg>& seg, c
     });
   }
   return at;
-}
-
-bool finite(od::value v, double& out) { return v.get_double().get(out) == simdjson::SUCCESS && std::isfinite(out); }
-
-// On-Demand checks only what is read, so values the evaluation does not use are
-// visited in full: the fast path accepts exactly the documents the DOM reader does.
-bool validate(od::value v, int depth) {
-  od::json_type t;
-  if (v.type().get(t)) return false;
-  switch (t) {
-    case od::json_type::object: {
-      if (depth >= kMaxDepth) return false;  // deeper than the DOM reader accepts: it explains
-      od::object o;
-      if (v.get_object().get(o)) return false;
-      for (auto f : o) {
-        std::string_view k;
-        od::value fv;
-        if (f.unescaped_key().get(k) || f.value().get(fv) || !validate(fv, depth + 1)) return false;
-      }
-      return true;
-    }
-    case od::json_type::array: {
-      if (depth >= kMaxDepth) return false;
-      od::array a;
-      if (v.get_array().get(a)) return false;
-      for (auto e : a) {
-        od::value ev;
-        if (e.get(ev) || !validate(ev, depth + 1)) return false;
-      }
-      return true;
-    }
-    case od::json_type::number: {
-      double d;
-      return v.get_double().get(d) == simdjson::SUCCESS;
-    }
-    case od::json_type::string: {
-      std::string_view s;
-      return v.get_string().get(s) == simdjson::SUCCESS;
-    }
-    case od::json_type::boolean: {
-      bool b;
-      return v.get_bool().get(b) == simdjson::SUCCESS;
-    }
-    case od::json_type::null: {
-      bool n = false;
-      return v.is_null().get(n) == simdjson::SUCCESS && n;
-    }
-  }
-  return false;
 }
 
 // The raw text of a string value without copying it (RLE strings are most of a
@@ -231,11 +179,9 @@ bool parse_part(od::parser& parser, const char* text, std::size_t length, std::s
     Box box;
     Seg seg;
     for (auto field : obj) {
-      // Unescaped, not raw: a key's escapes must be valid (the DOM reader refuses "s\o"), and
-      // "image\u005fid" is image_id, as the DOM reader reads it.
       std::string_view key;
       od::value v;
-      if (field.unescaped_key().get(key) || field.value().get(v)) return false;
+      if (!json_field(field, key, v)) return false;  // escapes checked and unescaped, as the DOM reader reads them
       if (key == "image_id") {
         if (v.get_int64().get(image_id)) return false;  // floats, huge: the DOM reader decides
         seen_image = true;
@@ -243,18 +189,12 @@ bool parse_part(od::parser& parser, const char* text, std::size_t length, std::s
         if (v.get_int64().get(cat_id)) return false;
         seen_cat = true;
       } else if (key == "score") {
-        if (!finite(v, score)) return false;
+        if (!json_finite(v, score)) return false;
         seen_score = true;
       } else if (key == "bbox") {
-        od::array b;
-        if (v.get_array().get(b)) return false;
         double x[4];
         std::size_t n = 0;
-        for (auto e : b) {
-          od::value ev;
-          if (n == 4 || e.get(ev) || !finite(ev, x[n])) return false;
-          ++n;
-        }
+        if (!json_box_numbers(v, x, n)) return false;
         if (n == 0) {  // `"bbox": []` counts as no box, as in pycocotools
           seen_box = false;  // also after an earlier "bbox" key: the last one wins, as in the DOM reader
           box = Box{};
@@ -266,7 +206,7 @@ bool parse_part(od::parser& parser, const char* text, std::size_t length, std::s
       } else if (key == "segmentation") {
         if (!compressed_rle(v, seg)) return false;  // polygons etc.: DOM reader
         seg.present = true;
-      } else if (!validate(v, 2)) {
+      } else if (!validate_json(v, 2)) {
         return false;
       }
     }
