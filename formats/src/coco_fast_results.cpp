@@ -446,39 +446,39 @@ bool find_cut(const FileReader& file, std::size_t from, std::size_t last, std::s
   return false;
 }
 
-// The masks' strings of the parts one thread reads, copied out of its reused text buffer
-// into large blocks that the masks' store keeps alive: fresh memory for the strings alone
-// (111 of the COCO-scale file's 177 MB), not for the whole file.
-class StringBlocks {
+// The masks' strings of every part, copied (unescaped) out of the thread's reused text
+// buffer into one buffer that the masks' store keeps alive: fresh memory for the strings
+// alone (111 of the COCO-scale file's 177 MB), not for the whole file. It is sized for the
+// whole file, which holds the strings, but only the part the strings fill is ever touched;
+// one allocation made before the parts' arrays, so that theirs, freed after assembly,
+// leave one free stretch for the evaluation's arrays instead of holes between blocks.
+class StringArena {
  public:
-  /// Room for `n` bytes in one block (a new one when the current is short of it).
-  char* room(std::size_t n) {
-    if (size_ - used_ < n) {
-      size_ = std::max(kBlock, n);
-      block_ = std::shared_ptr<char[]>(new char[size_]);  // not zeroed: pages are touched as written
-      used_ = 0;
-    }
-    return block_.get() + used_;
+  explicit StringArena(std::size_t capacity) : text_(new char[capacity]), capacity_(capacity) {}  // not zeroed
+  /// `n` bytes of its own for a part (parts take theirs concurrently); null past the end.
+  char* take(std::size_t n) {
+    const std::size_t at = used_.fetch_add(n);
+    return at + n <= capacity_ ? text_.get() + at : nullptr;
   }
-  void use(std::size_t n) { used_ += n; }
-  std::shared_ptr<const char[]> block() const { return block_; }
+  std::shared_ptr<const char[]> text() const { return text_; }
 
  private:
-  static constexpr std::size_t kBlock = std::size_t{16} << 20;
-  std::shared_ptr<char[]> block_;
-  std::size_t size_ = 0, used_ = 0;
+  std::shared_ptr<char[]> text_;
+  std::size_t capacity_;
+  std::atomic<std::size_t> used_{0};
 };
 
 // A streamed part's masks, checked while its text is at hand (then overwritten by the
 // thread's next part) as check_masks checks them: present, of the image's size, valid.
-// Each string is copied (unescaped) into `blocks` and decoded once for its area and box;
+// Each string is copied (unescaped) into `arena` and decoded once for its area and box;
 // which of them a detection takes depends on the file's first result (box mode), settled
 // after every part is read. False: the whole-text path decides.
-bool take_masks(Part& p, const GroundTruth& gt, StringBlocks& blocks, std::vector<std::uint32_t>& runs) {
+bool take_masks(Part& p, const GroundTruth& gt, StringArena& arena, std::vector<std::uint32_t>& runs) {
   const std::size_t n = p.seg.size();
   std::size_t need = 0;
   for (const Seg& g : p.seg) need += g.counts.size();
-  char* const start = blocks.room(need);
+  char* const start = arena.take(need);
+  if (start == nullptr) return false;  // cannot happen: the strings are in the file
   char* dst = start;
   p.mask_length.resize(n);
   p.mask_area.resize(n);
@@ -507,8 +507,7 @@ bool take_masks(Part& p, const GroundTruth& gt, StringBlocks& blocks, std::vecto
     p.mask_box[j] = {static_cast<std::uint32_t>(b.x), static_cast<std::uint32_t>(b.y), static_cast<std::uint32_t>(b.w),
                      static_cast<std::uint32_t>(b.h)};
   }
-  blocks.use(static_cast<std::size_t>(dst - start));
-  p.block = blocks.block();
+  p.block = arena.text();
   p.masks_at = start;
   p.seg = {};  // its views point into the thread's text buffer, about to be reused
   return true;
@@ -559,9 +558,10 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
   struct Scratch {
     std::vector<char> text;
     od::parser parser;
-    StringBlocks masks;               // segm
     std::vector<std::uint32_t> runs;  // segm: one mask decoded
   };
+  std::unique_ptr<StringArena> masks;  // segm
+  if (segm) masks = std::make_unique<StringArena>(n);
   tbb::enumerable_thread_specific<Scratch> scratch;
   std::vector<Part> parts(ranges.size());
   std::atomic<bool> ok{true};
@@ -579,7 +579,7 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
       if (close_bracket) t[length - 1] = ']';
       std::memset(t + length, 0, simdjson::SIMDJSON_PADDING);
       if (!parse_part(s.parser, t, length, s.text.size(), gt, keep_unknown, segm, parts[i], cancel) ||
-          (segm && !take_masks(parts[i], gt, s.masks, s.runs)))
+          (segm && !take_masks(parts[i], gt, *masks, s.runs)))
         ok = false;
     }
   });

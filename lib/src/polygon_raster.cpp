@@ -85,9 +85,27 @@ struct Edge {
   }
 };
 
+/// A thread's buffers for rasterising, reused from polygon to polygon: a COCO-scale ground
+/// truth rasterises ~36,000 polygons on every thread at once, and allocating them afresh
+/// serialised the threads on the allocator's lock (one malloc arena: runtime/memory.cpp).
+struct Scratch {
+  std::vector<int> x, y;                        // upsampled vertices
+  std::vector<std::uint32_t> at, column;        // toggle positions and their columns
+  std::vector<std::uint32_t> start, sorted, next;  // sort_toggles' counting sort
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
+
 class Crossings {
  public:
-  Crossings(std::uint32_t h, std::uint32_t w) : h_(h), w_(w) {}
+  Crossings(std::uint32_t h, std::uint32_t w, Scratch& s)
+      : h_(h), w_(w), at_(s.at), column_(s.column), start_(s.start), sorted_(s.sorted), next_(s.next) {
+    at_.clear();
+    column_.clear();
+  }
 
   /// maskApi's test on one pair of consecutive walk points (prev, cur), in integers.
   /// maskApi computes xd = (u + .5) / 5 - .5 and keeps the pair when xd is a whole
@@ -165,10 +183,12 @@ class Crossings {
       std::sort(at_.begin(), at_.end());
       return;
     }
-    std::vector<std::uint32_t> start(span + 1, 0), sorted(at_.size());
+    std::vector<std::uint32_t>&start = start_, &sorted = sorted_, &next = next_;
+    start.assign(span + 1, 0);
+    sorted.resize(at_.size());
     for (std::uint32_t x : column_) ++start[x - min_column_ + 1];
     for (std::size_t c = 0; c < span; ++c) start[c + 1] += start[c];
-    std::vector<std::uint32_t> next(start.begin(), start.end() - 1);
+    next.assign(start.begin(), start.end() - 1);
     for (std::size_t k = 0; k < at_.size(); ++k) sorted[next[column_[k] - min_column_]++] = at_[k];
     for (std::size_t c = 0; c < span; ++c) {
       std::uint32_t* first = sorted.data() + start[c];
@@ -184,7 +204,8 @@ class Crossings {
   }
 
   std::uint32_t h_, w_;
-  std::vector<std::uint32_t> at_, column_;  // toggle positions and their columns
+  std::vector<std::uint32_t>&at_, &column_;  // toggle positions and their columns
+  std::vector<std::uint32_t>&start_, &sorted_, &next_;
   std::uint32_t min_column_ = ~0u, max_column_ = 0;
 };
 
@@ -195,7 +216,10 @@ Rle rle_from_polygon(std::span<const double> xy, std::uint32_t height, std::uint
   if (pixels > 0xffffffffu) return {height, width, {}};  // beyond COCO RLE's 32-bit counts
   if (height == 0 || width == 0) return {height, width, {0}};
   const std::size_t k = xy.size() / 2;  // pycocotools: len(poly) / 2 points, an odd last value ignored
-  std::vector<int> x(k + 1), y(k + 1);
+  Scratch& scr = scratch();
+  std::vector<int>&x = scr.x, &y = scr.y;
+  x.resize(k + 1);
+  y.resize(k + 1);
   for (std::size_t j = 0; j < k; ++j) {
     double px = xy[2 * j], py = xy[2 * j + 1];
     if (std::isnan(px) || std::isnan(py)) return {height, width, {static_cast<std::uint32_t>(pixels)}};
@@ -204,7 +228,7 @@ Rle rle_from_polygon(std::span<const double> xy, std::uint32_t height, std::uint
     x[j] = to_int(kScale * px + .5);
     y[j] = to_int(kScale * py + .5);
   }
-  Crossings crossings(height, width);
+  Crossings crossings(height, width, scr);
   if (k > 0) {
     x[k] = x[0];
     y[k] = y[0];
