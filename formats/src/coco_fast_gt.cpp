@@ -25,6 +25,7 @@
 
 #include "coco_fast.hpp"
 #include "deteval/mask.hpp"
+#include "id_lookup.hpp"
 #include "limits.hpp"
 #include "ondemand_util.hpp"
 
@@ -422,8 +423,9 @@ bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, Groun
   const std::size_t n = anns.id.size();
   gt.image.resize(n);
   gt.category.resize(n);
+  const IdLookup image_of(gt.images), category_of(gt.categories);
   for (std::size_t j = 0; j < n; ++j) {
-    const std::int64_t image = gt.image_index(anns.image_id[j]), cat = gt.category_index(anns.category_id[j]);
+    const std::int64_t image = image_of(anns.image_id[j]), cat = category_of(anns.category_id[j]);
     if (image < 0 || cat < 0) return false;
     gt.image[j] = static_cast<std::uint32_t>(image);
     gt.category[j] = static_cast<std::uint32_t>(cat);

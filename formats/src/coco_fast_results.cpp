@@ -19,6 +19,7 @@
 
 #include "deteval/mask.hpp"
 #include "file_reader.hpp"
+#include "id_lookup.hpp"
 #include "json_split.hpp"
 #include "limits.hpp"
 #include "ondemand_util.hpp"
@@ -160,7 +161,13 @@ struct Part {
 
 // `keep_masks` false: the masks' strings are checked but not kept (their text is gone
 // after the part; the streamed path uses this only where no mask is needed).
-bool parse_part(od::parser& parser, const char* text, std::size_t length, std::size_t capacity, const GroundTruth& gt,
+/// The ground truth's image and category indices by id, for a reader's every element.
+struct GtIds {
+  IdLookup image, category;
+  explicit GtIds(const GroundTruth& gt) : image(gt.images), category(gt.categories) {}
+};
+
+bool parse_part(od::parser& parser, const char* text, std::size_t length, std::size_t capacity, const GtIds& gt,
                 bool keep_unknown, bool keep_masks, Part& out, const CancelFlag* cancel) {
   // On-Demand keeps no tape and copies no strings: the parser's memory is a small
   // index beside the text, instead of a DOM as large as the text.
@@ -213,9 +220,9 @@ bool parse_part(od::parser& parser, const char* text, std::size_t length, std::s
     if (!seen_image || !seen_cat || !seen_score) return false;
     if (!out.any) out.first_has_box = seen_box;
     out.any = true;
-    const std::int64_t image = gt.image_index(image_id);
+    const std::int64_t image = gt.image(image_id);
     if (image < 0) return false;
-    const std::int64_t cat = gt.category_index(cat_id);
+    const std::int64_t cat = gt.category(cat_id);
     if (cat < 0 && !keep_unknown) {
       out.dropped_at.push_back(out.image.size() + out.dropped);
       ++out.dropped;
@@ -242,8 +249,9 @@ std::size_t auto_parts(std::size_t size) {
 }
 
 /// The parts of `split` parsed in parallel, or on failure the text, restored, parsed whole.
-bool parse_parts(JsonBuffer& text, ArraySplit& split, const GroundTruth& gt, bool keep_unknown,
+bool parse_parts(JsonBuffer& text, ArraySplit& split, const GroundTruth& truth, bool keep_unknown,
                  std::vector<Part>& parts, const CancelFlag* cancel) {
+  const GtIds gt(truth);
   parts.assign(split.size(), Part{});
   std::atomic<bool> ok{true};
   tbb::parallel_for(std::size_t{0}, split.size(), [&](std::size_t i) {
@@ -563,6 +571,7 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
   std::unique_ptr<StringArena> masks;  // segm
   if (segm) masks = std::make_unique<StringArena>(n);
   tbb::enumerable_thread_specific<Scratch> scratch;
+  const GtIds ids(gt);
   std::vector<Part> parts(ranges.size());
   std::atomic<bool> ok{true};
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ranges.size(), 1), [&](const auto& r) {
@@ -578,7 +587,7 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
       file.read_at(t + open_bracket, g.end - g.begin, g.begin);
       if (close_bracket) t[length - 1] = ']';
       std::memset(t + length, 0, simdjson::SIMDJSON_PADDING);
-      if (!parse_part(s.parser, t, length, s.text.size(), gt, keep_unknown, segm, parts[i], cancel) ||
+      if (!parse_part(s.parser, t, length, s.text.size(), ids, keep_unknown, segm, parts[i], cancel) ||
           (segm && !take_masks(parts[i], gt, *masks, s.runs)))
         ok = false;
     }
