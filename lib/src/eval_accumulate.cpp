@@ -24,7 +24,8 @@ struct AccScratch {
   std::vector<Ranked> ranked;
   std::vector<std::uint32_t> flat;    // per entry: its first detection's number
   std::vector<Outcome> by_flat;  // per threshold and detection number
-  std::vector<std::vector<std::uint32_t>> kept, kept_flat;  // per maxDets: ranked positions, numbers
+  std::vector<Outcome> by_rank;  // per threshold and ranked position: by_flat in ranking order
+  std::vector<std::vector<std::uint32_t>> kept;  // per maxDets: the ranked positions within it
   std::vector<std::uint32_t> tp_pos, tp_fp;
   std::vector<double> tp_pr;
   std::vector<std::uint64_t> need;
@@ -53,9 +54,21 @@ class Accumulator {
         for (std::uint32_t g = 0; g < ents[j].num_gt; ++g) npig += ev_.gt_ignore[ents[j].gt_begin + g] == 0;
       if (npig == 0) continue;
       gather_outcomes(ents, nk, s);
+      rank_outcomes(s);
       recall_needs(npig, s);
-      for (std::size_t m = 0; m < ev_.M; ++m)
-        for (std::size_t t = 0; t < ev_.T; ++t) curve(k, a, m, t, npig, s);
+      for (std::size_t m = 0; m < ev_.M; ++m) {
+        // maxDets keep nested sets of detections (a rank below each): two that keep as
+        // many keep the same ones (maxDets 10 and 100 when no image has more than 10),
+        // and their curves are the same numbers.
+        std::size_t same = m;
+        for (std::size_t q = 0; q < m && same == m; ++q)
+          if (s.kept[q].size() == s.kept[m].size()) same = q;
+        for (std::size_t t = 0; t < ev_.T; ++t)
+          if (same < m)
+            copy_curve(k, a, same, m, t);
+          else
+            curve(k, a, m, t, npig, s);
+      }
     }
   }
 
@@ -81,16 +94,11 @@ class Accumulator {
     });
     const std::size_t nr = s.ranked.size();
     s.kept.resize(ev_.M);
-    s.kept_flat.resize(ev_.M);
     for (std::size_t m = 0; m < ev_.M; ++m) {  // a detection counts for maxDets m when its rank is below it
       const std::uint32_t max_det = static_cast<std::uint32_t>(p_.max_dets[m]);
       s.kept[m].clear();
-      s.kept_flat[m].clear();
       for (std::size_t j = 0; j < nr; ++j)
-        if (s.ranked[j].rank < max_det) {
-          s.kept[m].push_back(static_cast<std::uint32_t>(j));
-          s.kept_flat[m].push_back(s.ranked[j].flat);
-        }
+        if (s.ranked[j].rank < max_det) s.kept[m].push_back(static_cast<std::uint32_t>(j));
     }
   }
 
@@ -102,6 +110,18 @@ class Accumulator {
       const ImageEval& e = ents[j];
       for (std::size_t t = 0; t < ev_.T; ++t)
         std::copy_n(outcome_.data() + e.match_begin + t * e.num_dt, e.num_dt, s.by_flat.data() + t * nr + s.flat[j]);
+    }
+  }
+
+  // The outcomes in ranking order, once per threshold: every maxDets' curve then reads
+  // them in increasing positions instead of gathering them anew.
+  void rank_outcomes(AccScratch& s) const {
+    const std::size_t nr = s.ranked.size();
+    s.by_rank.resize(ev_.T * nr);
+    for (std::size_t t = 0; t < ev_.T; ++t) {
+      const Outcome* row = s.by_flat.data() + t * nr;
+      Outcome* out = s.by_rank.data() + t * nr;
+      for (std::size_t j = 0; j < nr; ++j) out[j] = row[s.ranked[j].flat];
     }
   }
 
@@ -129,24 +149,27 @@ class Accumulator {
   void curve(std::size_t k, std::size_t a, std::size_t m, std::size_t t, std::uint64_t npig, AccScratch& s) const {
     const std::size_t K = ev_.K, A = ev_.A, M = ev_.M, T = ev_.T, R = ev_.R;
     const std::vector<std::uint32_t>& kept = s.kept[m];
-    const std::vector<std::uint32_t>& kept_flat = s.kept_flat[m];
     const std::size_t nd = kept.size();
+    const bool all = nd == s.ranked.size();  // every detection within this maxDets: kept[i] == i
     s.tp_pr.resize(nd);
     s.tp_pos.resize(nd);
     s.tp_fp.resize(nd);
-    const Outcome* row = s.by_flat.data() + t * s.ranked.size();
+    const Outcome* row = s.by_rank.data() + t * s.ranked.size();
     // First the true positives' positions and false-positive counts (written at every
     // detection, kept at true positives: no branch to mispredict), then their precisions:
     // the same integers in the same expression as pycocotools.
     std::uint32_t fp = 0;
     std::size_t ntp = 0;
-    for (std::size_t i = 0; i < nd; ++i) {
-      const Outcome st = row[kept_flat[i]];
+    auto step = [&](std::size_t i, Outcome st) {
       fp += st == Outcome::fp;
       s.tp_pos[ntp] = static_cast<std::uint32_t>(i);
       s.tp_fp[ntp] = fp;
       ntp += st == Outcome::tp;
-    }
+    };
+    if (all)
+      for (std::size_t i = 0; i < nd; ++i) step(i, row[i]);
+    else
+      for (std::size_t i = 0; i < nd; ++i) step(i, row[kept[i]]);
     for (std::size_t c = 0; c < ntp; ++c) {
       const double tp = static_cast<double>(c + 1);
       s.tp_pr[c] = tp / (static_cast<double>(s.tp_fp[c]) + tp + std::numeric_limits<double>::epsilon());
@@ -169,6 +192,15 @@ class Accumulator {
         score[r] = s.ranked[kept[s.tp_pos[c - 1]]].score;
       }
     }
+  }
+
+  // maxDets `from`'s results for (k, a, t) written as maxDets `to`'s.
+  void copy_curve(std::size_t k, std::size_t a, std::size_t from, std::size_t to, std::size_t t) const {
+    const std::size_t K = ev_.K, A = ev_.A, M = ev_.M, T = ev_.T, R = ev_.R;
+    ev_.recall[((t * K + k) * A + a) * M + to] = ev_.recall[((t * K + k) * A + a) * M + from];
+    const std::size_t src = (((k * A + a) * M + from) * T + t) * R, dst = (((k * A + a) * M + to) * T + t) * R;
+    std::copy_n(out_.precision.data() + src, R, out_.precision.data() + dst);
+    std::copy_n(out_.scores.data() + src, R, out_.scores.data() + dst);
   }
 
   const Detections& dt_;
