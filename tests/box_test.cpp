@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+#include <vector>
+
 namespace deteval {
 
 TEST(BoxIou, OverlapDisjointAndCrowd) {
@@ -28,6 +32,39 @@ TEST(BoxIou, MatrixLayoutIsDetectionMajor) {
   EXPECT_EQ(out[1], 0.5);
   EXPECT_EQ(out[2], 0.0);
   EXPECT_EQ(out[5], 1.0);  // crowd: intersection / detection area
+}
+
+// maskApi.c bbIou written with C's fmin/fmax, as a reference for the special values
+// (NaN: the other operand; infinities; signed zeros) that box_iou must treat alike.
+double reference_iou(const Box& d, const Box& g, bool crowd) {
+  const double w = std::fmin(d.w + d.x, g.w + g.x) - std::fmax(d.x, g.x);
+  if (w <= 0) return 0;
+  const double h = std::fmin(d.h + d.y, g.h + g.y) - std::fmax(d.y, g.y);
+  if (h <= 0) return 0;
+  const double i = w * h;
+  return i / (crowd ? d.w * d.h : d.w * d.h + g.w * g.h - i);
+}
+
+TEST(BoxIou, SpecialValuesAsCsFminFmax) {
+  const double nan = std::nan(""), inf = std::numeric_limits<double>::infinity();
+  const double values[] = {0.0, -0.0, 1.0, -2.5, 3.0, 10.0, nan, inf, -inf};
+  std::vector<Box> boxes;
+  for (double a : values)
+    for (double b : values) {
+      boxes.push_back({a, 1, b, 2});
+      boxes.push_back({1, a, 2, b});
+      boxes.push_back({a, b, 3, 3});
+    }
+  for (const Box& d : boxes)
+    for (const Box& g : boxes)
+      for (bool crowd : {false, true}) {
+        const double got = box_iou(d, g, crowd), want = reference_iou(d, g, crowd);
+        if (std::isnan(want))
+          EXPECT_TRUE(std::isnan(got));
+        else
+          EXPECT_EQ(got, want) << d.x << " " << d.y << " " << d.w << " " << d.h << " / " << g.x << " " << g.y << " "
+                               << g.w << " " << g.h;
+      }
 }
 
 }  // namespace deteval
