@@ -165,7 +165,6 @@ void run_coco(const CocoOptions& o) {
   CocoReadOptions ro;
   ro.degrees = o.degrees;
   ro.cancel = stop_flag();
-  ro.map_masks = true;  // a short-lived process: segm masks' strings read in place, under a lease
   if (!o.area_from.empty()) {
     if (o.area_from == "bbox") ro.area_from = AreaFrom::bbox;
     else if (o.area_from == "mask") ro.area_from = AreaFrom::mask;

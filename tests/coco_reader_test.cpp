@@ -1,10 +1,8 @@
 // The two results readers (simdjson fast path, nlohmann DOM path) must agree exactly.
 #include <gtest/gtest.h>
 #include <tbb/task_arena.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
 #include <functional>
 #include <random>
 
@@ -132,61 +130,8 @@ TEST(CocoResultsReader, MasksPackedToTheBufferFrontInRoundsAreIntact) {
         std::vector<std::uint32_t> scratch;
         for (std::size_t i = 0; i < fast.size(); i += 97)
           EXPECT_EQ(fast.mask_box[i], rle_to_bbox(fast.masks.view(i, scratch))) << i;
-        // The file mapped: unescaped strings are read where they lie in it, escaped ones copied.
-        const std::shared_ptr<const char[]> mapped = file.map_leased();
-        if (!mapped) return;  // no leases on this file system (or leases disabled): nothing mapped to test
-        Detections in_place;
-        ASSERT_TRUE(detail::fast_stream_coco_results(file, gt, IouType::segm, in_place, rep, part,
-                                                     AreaFrom::first_result, false, nullptr, mapped));
-        expect_same(in_place, slow);
-        std::size_t in_file = 0;
-        for (std::size_t i = 0; i < in_place.size(); ++i) {
-          const char* at = in_place.masks.compressed(i).data();
-          in_file += at >= mapped.get() && at < mapped.get() + file.size();
-        }
-        EXPECT_EQ(in_file, static_cast<std::size_t>(12000 - escaped));
       });
     }
-}
-
-// read_coco_results with map_masks: a segm file read in parts keeps its masks' strings in
-// the mapped file, under a read lease held while the detections live (and no longer).
-TEST(CocoResultsReader, MappedMasksHoldALeaseWhileTheDetectionsLive) {
-  test::TempDir tmp;
-  const GroundTruth gt =
-      parse_coco_gt(R"({"images":[{"id":1,"width":300,"height":200}],"categories":[{"id":1}]})", "gt.json",
-                    IouType::segm);
-  std::mt19937 rng(7);
-  std::string text = "[";
-  for (int i = 0; text.size() < 3 * detail::kStreamPart; ++i) {
-    const Rle m = test::random_rle(rng, 200, 300, 1 + rng() % 400, false);
-    std::string counts;
-    for (char c : rle_to_string(m)) counts += c == '\\' ? std::string("\\\\") : std::string(1, c);
-    text += std::string(i ? "," : "") + R"({"image_id":1,"category_id":1,"score":0.5,"bbox":[1,2,3,4],)" +
-            R"("segmentation":{"size":[200,300],"counts":")" + counts + "\"}}";
-  }
-  text += "]";
-  test::spit(tmp / "dt.json", text);
-  const std::string path = (tmp / "dt.json").string();
-  auto leases = [] {  // this process's leases, from /proc/locks
-    std::ifstream locks("/proc/locks");
-    std::string line, pid = " " + std::to_string(::getpid()) + " ";
-    int n = 0;
-    while (std::getline(locks, line)) n += line.find("LEASE") != std::string::npos && line.find(pid) != std::string::npos;
-    return n;
-  };
-  ASSERT_EQ(leases(), 0);
-  if (!detail::FileReader(path).map_leased()) GTEST_SKIP() << "no read leases on this file system";
-  ASSERT_EQ(leases(), 0);
-  CocoReadOptions opt;
-  opt.map_masks = true;
-  {
-    const Detections mapped = read_coco_results(path, gt, IouType::segm, nullptr, opt);
-    EXPECT_EQ(leases(), 1);
-    expect_same(mapped, read_coco_results(path, gt, IouType::segm));  // copied: the same detections
-    EXPECT_EQ(leases(), 1);
-  }
-  EXPECT_EQ(leases(), 0);  // gone with the detections
 }
 
 // Calls f(folder, type) for every COCO fixture and each IoU type it has expected values for.

@@ -27,11 +27,6 @@ bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType ty
                              AreaFrom area_from = AreaFrom::first_result, bool keep_unknown = false,
                              const CancelFlag* cancel = nullptr);
 
-/// About this many bytes per streamed part (below): enough to keep both cores busy, small
-/// enough that each thread's reused buffer and parser index stay a few MB. Files under two
-/// parts are read whole.
-constexpr std::size_t kStreamPart = std::size_t{4} << 20;
-
 /// A bbox or segm results file read part by part (about `part_bytes` each, 0: the default)
 /// into per-thread buffers reused from part to part, instead of whole: the same detections
 /// as fast_parse_coco_results, with a few MB of fresh memory for a file of hundreds (segm:
@@ -39,13 +34,10 @@ constexpr std::size_t kStreamPart = std::size_t{4} << 20;
 /// parts, other IoU types, and what bbox needs the whole text for (boxes taken from
 /// masks), a part that does not parse or a mask that does not check; the caller then
 /// reads the file whole.
-/// `mapped`: the file mapped (FileReader::map_leased), or null: segm masks then keep their
-/// strings where they are in it (escaped ones are copied), parts are read from it.
 bool fast_stream_coco_results(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
                               ResultsReport& report, std::size_t part_bytes = 0,
                               AreaFrom area_from = AreaFrom::first_result, bool keep_unknown = false,
-                              const CancelFlag* cancel = nullptr,
-                              const std::shared_ptr<const char[]>& mapped = nullptr);
+                              const CancelFlag* cancel = nullptr);
 
 /// Ground truth, for bbox and segm evaluations.
 bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, GroundTruth& out,

@@ -147,12 +147,13 @@ struct Part {
   std::vector<Box> box;
   std::vector<std::uint8_t> has_box;
   std::vector<Seg> seg;  // counts empty: no compressed RLE
-  // The streamed segm path's checked masks: where their strings are (unescaped: in the
-  // mapped file or copied into the arena), their lengths, areas and boxes, in integers
-  // (the values are integers below 2^32, as rle_area and rle_to_bbox compute them).
-  std::vector<const char*> mask_at;
+  // The streamed segm path's checked masks: their strings' lengths (unescaped, one after
+  // another in `block` from `masks_at`), areas and boxes, in integers (the values are
+  // integers below 2^32, as rle_area and rle_to_bbox compute them): 24 bytes a mask.
   std::vector<std::uint32_t> mask_length, mask_area;
   std::vector<std::array<std::uint32_t, 4>> mask_box;
+  std::shared_ptr<const char[]> block;
+  const char* masks_at = nullptr;
   std::size_t dropped = 0;
   std::vector<std::size_t> dropped_at;  // positions within the part
   bool any = false, first_has_box = false;  // the part's first element, dropped or not
@@ -412,6 +413,10 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
 
 // ---- The streamed path: the file read part by part, never whole
 
+// About this many bytes per streamed part: enough to keep both cores busy, small enough
+// that each thread's reused buffer and parser index stay a few MB.
+constexpr std::size_t kStreamPart = std::size_t{4} << 20;
+
 bool json_space(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
 
 // The first boundary between two elements (`}` `,` `{`, whitespace around the comma) at
@@ -473,19 +478,16 @@ class StringArena {
 
 // A streamed part's masks, checked while its text is at hand (then overwritten by the
 // thread's next part) as check_masks checks them: present, of the image's size, valid.
-// Each string is decoded once for its area and box (which of them a detection takes
-// depends on the file's first result, box mode, settled after every part is read) and
-// kept: where it lies in the mapped file (`in_file`: the file's bytes under the part's
-// `text`, null when the file is not mapped), or copied (unescaped) into `arena`.
-// False: the whole-text path decides.
-bool take_masks(Part& p, const GroundTruth& gt, const char* text, const char* in_file, StringArena& arena,
-                std::vector<std::uint32_t>& runs) {
+// Each string is copied (unescaped) into `arena` and decoded once for its area and box;
+// which of them a detection takes depends on the file's first result (box mode), settled
+// after every part is read. False: the whole-text path decides.
+bool take_masks(Part& p, const GroundTruth& gt, StringArena& arena, std::vector<std::uint32_t>& runs) {
   const std::size_t n = p.seg.size();
   std::size_t need = 0;
-  for (const Seg& g : p.seg) need += in_file && !g.escaped ? 0 : g.counts.size();
-  char* dst = need ? arena.take(need) : nullptr;
-  if (need && dst == nullptr) return false;  // cannot happen: the strings are in the file
-  p.mask_at.resize(n);
+  for (const Seg& g : p.seg) need += g.counts.size();
+  char* const start = arena.take(need);
+  if (start == nullptr) return false;  // cannot happen: the strings are in the file
+  char* dst = start;
   p.mask_length.resize(n);
   p.mask_area.resize(n);
   p.mask_box.resize(n);
@@ -497,33 +499,31 @@ bool take_masks(Part& p, const GroundTruth& gt, const char* text, const char* in
     std::string_view counts;
     if (g.escaped) {
       counts = unescape_into(g.counts, dst);
-      dst += counts.size();
-    } else if (in_file) {
-      counts = {in_file + (g.counts.data() - text), g.counts.size()};
     } else {
       std::memcpy(dst, g.counts.data(), g.counts.size());
       counts = {dst, g.counts.size()};
-      dst += counts.size();
     }
+    dst += counts.size();
     const auto hh = static_cast<std::uint32_t>(im.height), ww = static_cast<std::uint32_t>(im.width);
     if (runs.size() < counts.size()) runs.resize(counts.size());
     const std::size_t nruns = rle_from_string_into(counts, hh, ww, runs.data(), runs.size(), error);
     if (nruns == kBadRle) return false;
     const RleView m{hh, ww, std::span<const std::uint32_t>(runs.data(), nruns)};
     const Box b = rle_to_bbox(m);
-    p.mask_at[j] = counts.data();
     p.mask_length[j] = static_cast<std::uint32_t>(counts.size());
     p.mask_area[j] = static_cast<std::uint32_t>(rle_area(m));  // <= h * w < 2^32 (checked by the decoder)
     p.mask_box[j] = {static_cast<std::uint32_t>(b.x), static_cast<std::uint32_t>(b.y), static_cast<std::uint32_t>(b.w),
                      static_cast<std::uint32_t>(b.h)};
   }
+  p.block = arena.text();
+  p.masks_at = start;
   p.seg = {};  // its views point into the thread's text buffer, about to be reused
   return true;
 }
 
-bool stream_parse(const FileReader& file, const std::shared_ptr<const char[]>& mapped, const GroundTruth& gt,
-                  IouType type, Detections& out, ResultsReport& report, std::size_t part_bytes, AreaFrom area_from,
-                  bool keep_unknown, const CancelFlag* cancel) {
+bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
+                  ResultsReport& report, std::size_t part_bytes, AreaFrom area_from, bool keep_unknown,
+                  const CancelFlag* cancel) {
   if (type != IouType::bbox && type != IouType::segm) return false;
   const bool segm = type == IouType::segm;
   const std::size_t n = file.size();
@@ -584,16 +584,11 @@ bool stream_parse(const FileReader& file, const std::shared_ptr<const char[]>& m
       if (s.text.size() < length + simdjson::SIMDJSON_PADDING) s.text.resize(length + simdjson::SIMDJSON_PADDING);
       char* t = s.text.data();
       if (open_bracket) t[0] = '[';
-      if (mapped)
-        std::memcpy(t + open_bracket, mapped.get() + g.begin, g.end - g.begin);
-      else
-        file.read_at(t + open_bracket, g.end - g.begin, g.begin);
+      file.read_at(t + open_bracket, g.end - g.begin, g.begin);
       if (close_bracket) t[length - 1] = ']';
       std::memset(t + length, 0, simdjson::SIMDJSON_PADDING);
-      // The file's bytes under the part's text (its `[` stands before them).
-      const char* in_file = mapped ? mapped.get() + g.begin - static_cast<std::size_t>(open_bracket) : nullptr;
       if (!parse_part(s.parser, t, length, s.text.size(), ids, keep_unknown, segm, parts[i], cancel) ||
-          (segm && !take_masks(parts[i], gt, t, in_file, *masks, s.runs)))
+          (segm && !take_masks(parts[i], gt, *masks, s.runs)))
         ok = false;
     }
   });
@@ -606,10 +601,9 @@ bool stream_parse(const FileReader& file, const std::shared_ptr<const char[]>& m
     Detections& dt = a.dt;
     dt.mask_box.resize(dt.size());
     dt.masks.reserve(dt.size(), 0);
-    const std::shared_ptr<const char[]> copied = masks->text();
-    const char* const file_end = mapped ? mapped.get() + file.size() : nullptr;
     for (std::size_t i = 0; i < parts.size(); ++i) {
       const Part& p = parts[i];
+      const char* at = p.masks_at;
       for (std::size_t j = 0, d = a.offset[i]; j < p.mask_length.size(); ++j, ++d) {
         const auto& mb = p.mask_box[j];
         const Box b{double(mb[0]), double(mb[1]), double(mb[2]), double(mb[3])};
@@ -617,10 +611,9 @@ bool stream_parse(const FileReader& file, const std::shared_ptr<const char[]>& m
         if (!a.has_box[d]) dt.box[d] = b;
         dt.mask_box[d] = b;
         const Image& im = gt.images[dt.image[d]];
-        const char* at = p.mask_at[j];
-        const bool in_file = mapped && at >= mapped.get() && at < file_end;
         dt.masks.push_back_shared(std::string_view(at, p.mask_length[j]), static_cast<std::uint32_t>(im.height),
-                                  static_cast<std::uint32_t>(im.width), in_file ? mapped : copied);
+                                  static_cast<std::uint32_t>(im.width), p.block);
+        at += p.mask_length[j];
       }
     }
   } else if (!a.box_mode || std::find(a.has_box.begin(), a.has_box.end(), std::uint8_t{0}) != a.has_box.end()) {
@@ -646,8 +639,8 @@ bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType ty
 
 bool fast_stream_coco_results(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
                               ResultsReport& report, std::size_t part_bytes, AreaFrom area_from, bool keep_unknown,
-                              const CancelFlag* cancel, const std::shared_ptr<const char[]>& mapped) {
-  return stream_parse(file, mapped, gt, type, out, report, part_bytes, area_from, keep_unknown, cancel);
+                              const CancelFlag* cancel) {
+  return stream_parse(file, gt, type, out, report, part_bytes, area_from, keep_unknown, cancel);
 }
 
 }  // namespace deteval::detail

@@ -167,12 +167,8 @@ Detections read_coco_results(const std::string& path, const GroundTruth& gt, Iou
   {
     Detections dt;
     ResultsReport local;
-    // segm with map_masks: the masks' strings stay in the file, mapped under a lease
-    // (only for files read part by part; smaller ones are read whole).
-    const bool map = opt.map_masks && type == IouType::segm && file.size() >= 2 * detail::kStreamPart;
-    const std::shared_ptr<const char[]> mapped = map ? file.map_leased() : std::shared_ptr<const char[]>();
     if (detail::fast_stream_coco_results(file, gt, type, dt, local, 0, opt.area_from, opt.keep_unknown_categories,
-                                         opt.cancel, mapped)) {
+                                         opt.cancel)) {
       if (report) *report = local;
       dt.iou_type = type;
       return dt;

@@ -1,8 +1,6 @@
 #include "deteval/formats/file.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,35 +113,6 @@ void FileReader::read_at(char* dst, std::size_t n, std::size_t offset) const {
     if (k <= 0) throw IoError::cannot_read(path_, k == 0 ? "file shrank while reading" : std::strerror(errno));
     got += static_cast<std::size_t>(k);
   }
-}
-
-std::shared_ptr<const char[]> FileReader::map_leased() const {
-#if defined(__linux__) && defined(F_SETLEASE)
-  if (size_ == 0) return nullptr;
-  const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);  // its own: the lease lives with it
-  if (fd < 0) return nullptr;
-  auto refuse = [fd]() -> std::shared_ptr<const char[]> {
-    ::close(fd);
-    return nullptr;
-  };
-  // A lease broken by a writer is announced by a signal: SIGURG, ignored unless handled,
-  // rather than the default SIGIO, which would end the process. The writer then waits.
-  if (::fcntl(fd, F_SETSIG, SIGURG) != 0 || ::fcntl(fd, F_SETLEASE, F_RDLCK) != 0) return refuse();
-  // Under the lease, still the file this reader opened, of the same size.
-  struct stat mine {}, leased {};
-  if (::fstat(fd_, &mine) != 0 || ::fstat(fd, &leased) != 0 || mine.st_dev != leased.st_dev ||
-      mine.st_ino != leased.st_ino || static_cast<std::size_t>(leased.st_size) != size_)
-    return refuse();
-  void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-  if (p == MAP_FAILED) return refuse();
-  const std::size_t n = size_;
-  return std::shared_ptr<const char[]>(static_cast<const char*>(p), [fd, n](const char* q) {
-    ::munmap(const_cast<char*>(q), n);
-    ::close(fd);  // and the lease with it
-  });
-#else
-  return nullptr;
-#endif
 }
 
 }  // namespace detail

@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstddef>
-#include <memory>
 #include <string>
 
 namespace deteval::detail {
@@ -22,10 +21,6 @@ class FileReader {
   const std::string& path() const { return path_; }
   /// Reads exactly `n` bytes at `offset` into `dst`; IoError if the file shrank or failed.
   void read_at(char* dst, std::size_t n, std::size_t offset) const;
-  /// The file mapped read-only under a read lease (CocoReadOptions::map_masks says what
-  /// that means), kept as long as the pointer; null where either is refused (files of
-  /// other users, a writer has it open, file systems without leases, not Linux).
-  std::shared_ptr<const char[]> map_leased() const;
 
  private:
   std::string path_;

@@ -33,14 +33,6 @@ struct CocoReadOptions {
   /// Set to stop reading: the reader throws Cancelled soon after (between parts of the
   /// file, every thousand or so elements; cancel.hpp). nullptr: reads to the end.
   const CancelFlag* cancel = nullptr;
-  /// segm results (Linux): keep the masks' strings where they are in the file, mapped
-  /// read-only, instead of copying them into fresh memory (111 of a 177 MB file's bytes at
-  /// COCO scale). Only under a read lease: while the detections live, a process opening
-  /// the file for writing or truncating it waits (up to /proc/sys/fs/lease-break-time,
-  /// 45 s; past that a truncation would end this process with a bus error). For short-
-  /// lived processes (the deteval command); where the lease is refused the strings are
-  /// copied as without it.
-  bool map_masks = false;
 };
 
 /// Reads ground truth for an evaluation of `type`: masks are built only for segm,
