@@ -3,6 +3,8 @@
 // summary text byte for byte.
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include <nlohmann/json.hpp>
 
 #include "deteval/analysis.hpp"
@@ -150,6 +152,55 @@ TEST(CocoDeterminism, OneThreadEqualsMany) {
   EXPECT_EQ(a.scores, b.scores);
   EXPECT_EQ(a.dt_match, b.dt_match);
   EXPECT_EQ(summarize(a).stats, summarize(b).stats);
+}
+
+// Each cell's detections in pycocotools' order: by descending score, ties in file order
+// (numpy's stable mergesort), for small cells (sorted in place) and large ones (sorted as
+// keyed pairs) alike, and with useCats off (a cell then pools its image's categories).
+TEST(CocoCells, DetectionsStablySortedByScoreInSmallAndLargeCells) {
+  GroundTruth gt;
+  for (std::int64_t id : {1, 2}) {
+    Image im;
+    im.id = id;
+    im.width = im.height = 100;
+    gt.images.push_back(im);
+  }
+  for (std::int64_t id : {1, 2}) gt.categories.push_back(Category{id, "c", ""});
+  Detections dt;
+  std::mt19937 rng(5);
+  const double levels[] = {0.25, 0.5, 0.75};
+  // image 0: 20 detections (a small cell per category); image 1: 90 (large cells)
+  for (std::uint32_t image : {0u, 1u})
+    for (int j = 0; j < (image == 0 ? 20 : 90); ++j) {
+      dt.image.push_back(image);
+      dt.category.push_back(static_cast<std::uint32_t>(rng() % 2));
+      dt.score.push_back(levels[rng() % 3]);  // many ties
+      dt.box.push_back(Box{1, 1, 5, 5});
+      dt.area.push_back(25);
+    }
+  for (bool use_cats : {true, false}) {
+    Params p;
+    p.use_cats = use_cats;
+    const Evaluation ev = evaluate(gt, dt, p);
+    std::size_t checked = 0;
+    for (const ImageEval& e : ev.image_evals) {
+      if (e.area != 0) continue;
+      std::vector<std::uint32_t> expect;  // the image's (and category's) detections
+      for (std::uint32_t d = 0; d < dt.size(); ++d)
+        if (dt.image[d] == e.image && (!use_cats || dt.category[d] == e.category)) expect.push_back(d);
+      if (!use_cats)  // pooled: category order, then file order
+        std::stable_sort(expect.begin(), expect.end(),
+                         [&](std::uint32_t x, std::uint32_t y) { return dt.category[x] < dt.category[y]; });
+      std::stable_sort(expect.begin(), expect.end(),
+                       [&](std::uint32_t x, std::uint32_t y) { return dt.score[x] > dt.score[y]; });
+      expect.resize(std::min<std::size_t>(expect.size(), 100));
+      ASSERT_EQ(e.num_dt, expect.size());
+      EXPECT_TRUE(std::equal(expect.begin(), expect.end(), ev.dt_index.begin() + static_cast<std::ptrdiff_t>(e.dt_begin)))
+          << "image " << e.image << " category " << e.category << (use_cats ? "" : " (useCats off)");
+      checked += expect.size() > 32;
+    }
+    EXPECT_GE(checked, 1u);  // a large cell was sorted too
+  }
 }
 
 // Without keep_matches the evaluation keeps no per-detection matches (100 MB at COCO

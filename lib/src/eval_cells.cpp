@@ -1,8 +1,12 @@
 // evaluate()'s cells and IoU blocks (eval_stages.hpp, stages 1-3).
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <numeric>
+#include <utility>
+#include <vector>
 
 #include "eval_stages.hpp"
 
@@ -22,6 +26,34 @@ std::vector<std::uint64_t> counting_sort(std::vector<std::uint32_t>& idx, std::s
   idx.swap(out);
   return off;
 }
+
+// One cell's detections stably sorted by descending score (numpy's mergesort of -score)
+// without an allocation per cell, which std::stable_sort makes (one malloc arena: the
+// threads would queue on its lock): insertion sort for the usual few, else (score,
+// position) pairs sorted in buffers reused from cell to cell.
+struct CellSort {
+  std::vector<std::pair<double, std::uint32_t>> keyed;
+  std::vector<std::uint32_t> copy;
+
+  void operator()(std::uint32_t* b, std::size_t n, const std::vector<double>& score) {
+    if (n <= 32) {
+      for (std::size_t i = 1; i < n; ++i) {
+        const std::uint32_t x = b[i];
+        std::size_t j = i;
+        for (; j > 0 && score[b[j - 1]] < score[x]; --j) b[j] = b[j - 1];  // strictly smaller only: stable
+        b[j] = x;
+      }
+      return;
+    }
+    keyed.resize(n);
+    for (std::size_t k = 0; k < n; ++k) keyed[k] = {score[b[k]], static_cast<std::uint32_t>(k)};
+    std::sort(keyed.begin(), keyed.end(), [](const auto& x, const auto& y) {
+      return x.first > y.first || (x.first == y.first && x.second < y.second);
+    });
+    copy.assign(b, b + n);
+    for (std::size_t k = 0; k < n; ++k) b[k] = copy[keyed[k].second];
+  }
+};
 
 }  // namespace
 
@@ -47,11 +79,15 @@ Cells make_cells(const GroundTruth& gt, const Detections& dt, const Params& p, s
   // Stable sort by descending score (numpy's mergesort of -score), then truncate.
   const std::size_t keep = static_cast<std::size_t>(p.max_dets.back());
   c.num_dt.assign(c.count, 0);
-  tbb::parallel_for(std::size_t{0}, c.count, [&](std::size_t cell) {
+  tbb::enumerable_thread_specific<CellSort> sorters;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, c.count), [&](const auto& r) {
     check_cancel(cancel);
-    auto b = c.dt.begin() + c.dt_off[cell], e = c.dt.begin() + c.dt_off[cell + 1];
-    std::stable_sort(b, e, [&](std::uint32_t x, std::uint32_t y) { return dt.score[x] > dt.score[y]; });
-    c.num_dt[cell] = static_cast<std::uint32_t>(std::min<std::size_t>(e - b, keep));
+    CellSort& sort = sorters.local();
+    for (std::size_t cell = r.begin(); cell != r.end(); ++cell) {
+      const std::size_t n = c.dt_off[cell + 1] - c.dt_off[cell];
+      sort(c.dt.data() + c.dt_off[cell], n, dt.score);
+      c.num_dt[cell] = static_cast<std::uint32_t>(std::min<std::size_t>(n, keep));
+    }
   });
   return c;
 }
