@@ -56,19 +56,8 @@ class Accumulator {
       gather_outcomes(ents, nk, s);
       rank_outcomes(s);
       recall_needs(npig, s);
-      for (std::size_t m = 0; m < ev_.M; ++m) {
-        // maxDets keep nested sets of detections (a rank below each): two that keep as
-        // many keep the same ones (maxDets 10 and 100 when no image has more than 10),
-        // and their curves are the same numbers.
-        std::size_t same = m;
-        for (std::size_t q = 0; q < m && same == m; ++q)
-          if (s.kept[q].size() == s.kept[m].size()) same = q;
-        for (std::size_t t = 0; t < ev_.T; ++t)
-          if (same < m)
-            copy_curve(k, a, same, m, t);
-          else
-            curve(k, a, m, t, npig, s);
-      }
+      for (std::size_t m = 0; m < ev_.M; ++m)
+        for (std::size_t t = 0; t < ev_.T; ++t) curve(k, a, m, t, npig, s);
     }
   }
 
@@ -192,15 +181,6 @@ class Accumulator {
         score[r] = s.ranked[kept[s.tp_pos[c - 1]]].score;
       }
     }
-  }
-
-  // maxDets `from`'s results for (k, a, t) written as maxDets `to`'s.
-  void copy_curve(std::size_t k, std::size_t a, std::size_t from, std::size_t to, std::size_t t) const {
-    const std::size_t K = ev_.K, A = ev_.A, M = ev_.M, T = ev_.T, R = ev_.R;
-    ev_.recall[((t * K + k) * A + a) * M + to] = ev_.recall[((t * K + k) * A + a) * M + from];
-    const std::size_t src = (((k * A + a) * M + from) * T + t) * R, dst = (((k * A + a) * M + to) * T + t) * R;
-    std::copy_n(out_.precision.data() + src, R, out_.precision.data() + dst);
-    std::copy_n(out_.scores.data() + src, R, out_.scores.data() + dst);
   }
 
   const Detections& dt_;
