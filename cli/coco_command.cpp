@@ -205,6 +205,7 @@ void run_coco(const CocoOptions& o) {
   // Whether images lack detections is a question about the images evaluated: with a
   // subset, it is asked of the subset.
   const char* kImages = "images-without-detections";
+  t0 = Clock::now();
   std::vector<std::string> warnings;
   for (auto& w : coco_results_warnings(gt, dt, params, report, o.dt, flag_of))
     if (subset.empty() || w.kind != kImages) warnings.push_back(std::move(w.message));
@@ -226,6 +227,7 @@ void run_coco(const CocoOptions& o) {
     dt = std::move(sub.dt);
   }
   report_warnings(warnings, o.strict);
+  const double t_checks = secs(t0);
 
   EvalOptions eo;
   eo.threads = o.threads;
@@ -290,9 +292,9 @@ void run_coco(const CocoOptions& o) {
   }
   if (o.timings)
     std::fprintf(stderr,
-                 "timings (s): read gt %.3f | read results %.3f | cells %.3f | iou %.3f (%s) | matching %.3f | "
+                 "timings (s): read gt %.3f | read results %.3f | checks %.3f | cells %.3f | iou %.3f (%s) | matching %.3f | "
                  "accumulation %.3f | summary %.3f | analyses %.3f\n",
-                 t_gt, t_dt, ev.timings.cells, ev.timings.iou, ev.device.c_str(), ev.timings.matching,
+                 t_gt, t_dt, t_checks, ev.timings.cells, ev.timings.iou, ev.device.c_str(), ev.timings.matching,
                  ev.timings.accumulation, t_sum, t_an);
   // Peak RSS, faults and system time show when the machine (paging), not the work, is the limit.
   if (o.timings) std::fprintf(stderr, "%s\n", runtime::format_resource_use(runtime::resource_use()).c_str());

@@ -395,5 +395,47 @@ TEST(SanityLib, FindingsAreValues) {
   EXPECT_NE(f[1].text("X").find("(e.g. X = 0.5)"), std::string::npos) << f[1].text("X");
 }
 
+// The crowded-cell finding (count, detections left out, the example: the most crowded
+// cell, the first by (category, image) on a tie) equals a plain count over a map, with
+// and without categories, for several limits.
+TEST(SanityLib, CrowdedCellsCountedAsAMapWould) {
+  const GroundTruth gt = read_coco_gt((kCase / "gt.json").string(), IouType::bbox);
+  const Detections dt = read_coco_results((kCase / "dt.json").string(), gt, IouType::bbox);
+  const std::size_t I = gt.images.size();
+  int found = 0;
+  for (bool use_cats : {true, false})
+    for (int limit : {1, 2, 3, 8}) {
+      Params p(IouType::bbox);
+      p.use_cats = use_cats;
+      p.max_dets = {1, limit};
+      std::map<std::uint64_t, std::uint64_t> cells;
+      for (std::size_t j = 0; j < dt.size(); ++j) ++cells[(use_cats ? dt.category[j] : 0) * I + dt.image[j]];
+      std::uint64_t crowded = 0, beyond = 0, worst = 0, worst_cell = 0;
+      for (auto [cell, n] : cells)
+        if (n > static_cast<std::uint64_t>(limit)) {
+          ++crowded;
+          beyond += n - limit;
+          if (n > worst) worst = n, worst_cell = cell;
+        }
+      const auto f = check_results(gt, dt, p);
+      const auto it = std::find_if(f.begin(), f.end(),
+                                   [](const Finding& x) { return x.kind == FindingKind::too_many_per_image; });
+      if (crowded == 0) {
+        EXPECT_EQ(it, f.end()) << use_cats << " " << limit;
+        continue;
+      }
+      ASSERT_NE(it, f.end()) << use_cats << " " << limit;
+      ++found;
+      EXPECT_EQ(it->count, crowded);
+      std::string example = "e.g. image id " + std::to_string(gt.images[worst_cell % I].id);
+      if (use_cats) example += ", category id " + std::to_string(gt.categories[worst_cell / I].id);
+      example += ": " + std::to_string(worst) + ")";
+      EXPECT_NE(it->message.find(example), std::string::npos) << it->message << " | " << example;
+      EXPECT_NE(it->message.find("(" + std::to_string(beyond) + " detections are left out)"), std::string::npos)
+          << it->message;
+    }
+  EXPECT_GE(found, 6);
+}
+
 }  // namespace
 }  // namespace deteval

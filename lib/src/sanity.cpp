@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 
+#include "box_iou_inline.hpp"
 #include "deteval/box.hpp"
 
 namespace deteval {
@@ -193,7 +194,7 @@ void category_check(const GroundTruth& gt, const Detections& dt, const Params& p
       const std::uint32_t image = dt.image[j];
       for (std::uint32_t q = off[image]; q < off[image + 1]; ++q) {
         const std::uint32_t g = objects[q];
-        const double v = box_iou(dt.box[j], gt.box[g], false);
+        const double v = detail::box_iou_inline(dt.box[j], gt.box[g], false);
         if (gt.category[g] == k) {
           best_own = std::max(best_own, v);
         } else if (v > best_other) {
@@ -256,21 +257,41 @@ void score_checks(const GroundTruth& gt, const Detections& dt, const Params& p, 
     out.push_back(f);
   }
   // pycocotools keeps the maxDets[-1] highest-scoring detections of each (image,
-  // category) cell (of each image with useCats 0).
+  // category) cell (of each image with useCats 0). A cell can only be crowded in a
+  // crowded image, so only those images' detections are grouped (a counting sort by
+  // image) and tallied by category: flat arrays, no map of 2 million entries when
+  // every image is crowded.
   const std::size_t I = gt.images.size();
   const std::uint64_t limit = static_cast<std::uint64_t>(p.max_dets.empty() ? 100 : p.max_dets.back());
-  std::map<std::uint64_t, std::uint64_t> cells;  // only the crowded ones are interesting
   std::vector<std::uint32_t> per_image(I, 0);
   for (std::size_t j = 0; j < dt.size(); ++j) ++per_image[dt.image[j]];
-  for (std::size_t j = 0; j < dt.size(); ++j)
-    if (per_image[dt.image[j]] > limit) ++cells[(p.use_cats ? dt.category[j] : 0) * I + dt.image[j]];
+  // The example is the most crowded cell, the first by (category, image) on a tie.
   std::uint64_t crowded = 0, beyond = 0, worst = 0, worst_cell = 0;
-  for (auto [cell, n] : cells)
-    if (n > limit) {
-      ++crowded;
-      beyond += n - limit;
-      if (n > worst) worst = n, worst_cell = cell;
+  const auto tally = [&](std::uint64_t cell, std::uint64_t n) {
+    if (n <= limit) return;
+    ++crowded;
+    beyond += n - limit;
+    if (n > worst || (n == worst && cell < worst_cell)) worst = n, worst_cell = cell;
+  };
+  if (!p.use_cats) {
+    for (std::size_t i = 0; i < I; ++i) tally(i, per_image[i]);
+  } else {
+    std::vector<std::size_t> next(I + 1, 0);  // start of each crowded image's run
+    for (std::size_t i = 0; i < I; ++i) next[i + 1] = next[i] + (per_image[i] > limit ? per_image[i] : 0);
+    std::vector<std::uint32_t> category(next[I]);
+    const std::vector<std::size_t> start = next;
+    for (std::size_t j = 0; j < dt.size(); ++j)
+      if (per_image[dt.image[j]] > limit) category[next[dt.image[j]]++] = dt.category[j];
+    std::vector<std::uint32_t> count(gt.categories.size(), 0);
+    for (std::size_t i = 0; i < I; ++i) {
+      for (std::size_t k = start[i]; k < start[i + 1]; ++k) ++count[category[k]];
+      for (std::size_t k = start[i]; k < start[i + 1]; ++k)
+        if (const std::uint32_t c = category[k]; count[c] != 0) {
+          tally(static_cast<std::uint64_t>(c) * I + i, count[c]);
+          count[c] = 0;
+        }
     }
+  }
   if (crowded == 0) return;
   Finding f{FindingKind::too_many_per_image, crowded, -1, -1, "", "", ""};
   const std::int64_t img = gt.images[worst_cell % I].id;
