@@ -6,6 +6,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <vector>
 
@@ -157,16 +159,27 @@ struct Part {
   std::size_t dropped = 0;
   std::vector<std::size_t> dropped_at;  // positions within the part
   bool any = false, first_has_box = false;  // the part's first element, dropped or not
+
+  /// Empty, keeping the arrays' memory for the next part.
+  void clear() {
+    image.clear(), category.clear(), score.clear(), box.clear(), has_box.clear(), seg.clear();
+    mask_length.clear(), mask_area.clear(), mask_box.clear();
+    block.reset();
+    masks_at = nullptr;
+    dropped = 0;
+    dropped_at.clear();
+    any = first_has_box = false;
+  }
 };
 
-// `keep_masks` false: the masks' strings are checked but not kept (their text is gone
-// after the part; the streamed path uses this only where no mask is needed).
 /// The ground truth's image and category indices by id, for a reader's every element.
 struct GtIds {
   IdLookup image, category;
   explicit GtIds(const GroundTruth& gt) : image(gt.images), category(gt.categories) {}
 };
 
+// `keep_masks` false: the masks' strings are checked but not kept (their text is gone
+// after the part; the streamed path uses this only where no mask is needed).
 bool parse_part(od::parser& parser, const char* text, std::size_t length, std::size_t capacity, const GtIds& gt,
                 bool keep_unknown, bool keep_masks, Part& out, const CancelFlag* cancel) {
   // On-Demand keeps no tape and copies no strings: the parser's memory is a small
@@ -278,13 +291,11 @@ struct Assembled {
   bool box_mode = false;
   std::size_t dropped = 0;
   std::vector<std::size_t> dropped_positions;
-  std::vector<std::size_t> offset;  // part i's detections are [offset[i], offset[i + 1])
 };
 
-Assembled assemble(const std::vector<Part>& parts, bool keep_masks) {
+Assembled assemble(const std::vector<Part>& parts) {
   Assembled a;
-  std::vector<std::size_t>& offset = a.offset;
-  offset.assign(parts.size() + 1, 0);
+  std::vector<std::size_t> offset(parts.size() + 1, 0);  // part i's detections are [offset[i], offset[i + 1])
   bool first = true;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     offset[i + 1] = offset[i] + parts[i].image.size();
@@ -303,7 +314,7 @@ Assembled assemble(const std::vector<Part>& parts, bool keep_masks) {
   dt.box.resize(n);
   dt.area.resize(n);
   a.has_box.resize(n);
-  if (keep_masks) a.seg.resize(n);
+  a.seg.resize(n);
   tbb::parallel_for(std::size_t{0}, parts.size(), [&](std::size_t i) {
     const Part& p = parts[i];
     const std::size_t o = offset[i];
@@ -312,7 +323,7 @@ Assembled assemble(const std::vector<Part>& parts, bool keep_masks) {
     std::copy(p.score.begin(), p.score.end(), dt.score.begin() + o);
     std::copy(p.box.begin(), p.box.end(), dt.box.begin() + o);
     std::copy(p.has_box.begin(), p.has_box.end(), a.has_box.begin() + o);
-    if (keep_masks) std::copy(p.seg.begin(), p.seg.end(), a.seg.begin() + o);
+    std::copy(p.seg.begin(), p.seg.end(), a.seg.begin() + o);
     for (std::size_t j = 0; j < p.box.size(); ++j) dt.area[o + j] = p.box[j].area();
   });
   return a;
@@ -378,7 +389,7 @@ bool parse(JsonBuffer& text, const GroundTruth& gt, IouType type, Detections& ou
   ArraySplit split(text, nparts == 0 ? auto_parts(text.size()) : nparts);
   std::vector<Part> parts;
   if (!parse_parts(text, split, gt, keep_unknown, parts, cancel)) return false;
-  Assembled a = assemble(parts, true);
+  Assembled a = assemble(parts);
   parts.clear();
   bool box_mode = a.box_mode;
   if (type == IouType::segm && area_from != AreaFrom::first_result) box_mode = area_from == AreaFrom::bbox;
@@ -517,7 +528,7 @@ bool take_masks(Part& p, const GroundTruth& gt, StringArena& arena, std::vector<
   }
   p.block = arena.text();
   p.masks_at = start;
-  p.seg = {};  // its views point into the thread's text buffer, about to be reused
+  p.seg.clear();  // its views point into the thread's text buffer, about to be reused
   return true;
 }
 
@@ -561,8 +572,11 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
   ranges.push_back({begin, n});
   if (ranges.size() < 2) return false;
 
-  // Each thread reads its parts into one buffer and parses them with one parser, both
-  // reused: the file costs a few MB of fresh memory, not its size.
+  // An in-order pipeline: parts are read and parsed in parallel (each thread reusing one
+  // text buffer and one parser), and each parsed part is appended to the detections in
+  // file order by one stage at a time. Only the few parts in flight exist at once, their
+  // arrays reused from part to part: the file costs fresh memory for the detections and
+  // the masks' strings alone, with no copy of all the parts' arrays into the result.
   struct Scratch {
     std::vector<char> text;
     od::parser parser;
@@ -572,60 +586,125 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
   if (segm) masks = std::make_unique<StringArena>(n);
   tbb::enumerable_thread_specific<Scratch> scratch;
   const GtIds ids(gt);
-  std::vector<Part> parts(ranges.size());
+  const std::size_t tokens = 2 * static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
+  std::vector<Part> pool(tokens);
+  std::vector<Part*> free_parts;
+  for (Part& p : pool) free_parts.push_back(&p);
+  std::mutex free_lock;
+  struct Token {
+    std::size_t index;
+    Part* part;
+  };
   std::atomic<bool> ok{true};
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, ranges.size(), 1), [&](const auto& r) {
-    for (std::size_t i = r.begin(); i != r.end() && ok; ++i) {
-      check_cancel(cancel);
-      Scratch& s = scratch.local();
-      const Range& g = ranges[i];
-      const bool open_bracket = i > 0, close_bracket = i + 1 < ranges.size();
-      const std::size_t length = g.end - g.begin + open_bracket + close_bracket;
-      if (s.text.size() < length + simdjson::SIMDJSON_PADDING) s.text.resize(length + simdjson::SIMDJSON_PADDING);
-      char* t = s.text.data();
-      if (open_bracket) t[0] = '[';
-      file.read_at(t + open_bracket, g.end - g.begin, g.begin);
-      if (close_bracket) t[length - 1] = ']';
-      std::memset(t + length, 0, simdjson::SIMDJSON_PADDING);
-      if (!parse_part(s.parser, t, length, s.text.size(), ids, keep_unknown, segm, parts[i], cancel) ||
-          (segm && !take_masks(parts[i], gt, *masks, s.runs)))
-        ok = false;
-    }
-  });
-  if (!ok) return false;  // a cut inside a value, or an unusual element: the whole-text path decides
 
-  Assembled a = assemble(parts, false);
-  if (segm) {
-    // check_masks' choices, from the parts' decoded masks.
-    const bool box_mode = area_from == AreaFrom::first_result ? a.box_mode : area_from == AreaFrom::bbox;
-    Detections& dt = a.dt;
-    dt.mask_box.resize(dt.size());
-    dt.masks.reserve(dt.size(), 0);
-    for (std::size_t i = 0; i < parts.size(); ++i) {
-      const Part& p = parts[i];
-      const char* at = p.masks_at;
-      for (std::size_t j = 0, d = a.offset[i]; j < p.mask_length.size(); ++j, ++d) {
-        const auto& mb = p.mask_box[j];
-        const Box b{double(mb[0]), double(mb[1]), double(mb[2]), double(mb[3])};
-        if (!box_mode || !a.has_box[d]) dt.area[d] = p.mask_area[j];
-        if (!a.has_box[d]) dt.box[d] = b;
-        dt.mask_box[d] = b;
-        const Image& im = gt.images[dt.image[d]];
-        dt.masks.push_back_shared(std::string_view(at, p.mask_length[j]), static_cast<std::uint32_t>(im.height),
-                                  static_cast<std::uint32_t>(im.width), p.block);
-        at += p.mask_length[j];
+  // What the appending stage has settled so far.
+  Detections dt;
+  std::size_t next = 0, dropped = 0, boxes_from_masks = 0;
+  std::vector<std::size_t> dropped_positions;
+  bool box_mode_known = false, file_box_mode = false, box_mode = false;
+  auto append = [&](const Range& g, Part& p) {
+    if (!box_mode_known && p.any) {
+      box_mode_known = true;
+      file_box_mode = p.first_has_box;
+      box_mode = area_from == AreaFrom::first_result ? file_box_mode : area_from == AreaFrom::bbox;
+    }
+    const std::size_t m = p.image.size(), o = dt.image.size();
+    if (!segm && box_mode_known && !file_box_mode) return false;  // boxes from masks: the whole-text path
+    if (dt.image.capacity() == 0) {
+      // Reserve about what the file holds, from this part's bytes per result: reserved
+      // pages are not touched (or counted) until filled, and growing by copies is what the
+      // pipeline is here to avoid.
+      const std::size_t per = std::max<std::size_t>(1, (g.end - g.begin) / std::max<std::size_t>(1, m + p.dropped));
+      const std::size_t guess = n / per + n / per / 4 + 1024;
+      dt.image.reserve(guess);
+      dt.category.reserve(guess);
+      dt.score.reserve(guess);
+      dt.box.reserve(guess);
+      dt.area.reserve(guess);
+      if (segm) {
+        dt.mask_box.reserve(guess);
+        dt.masks.reserve(guess, 0);
       }
     }
-  } else if (!a.box_mode || std::find(a.has_box.begin(), a.has_box.end(), std::uint8_t{0}) != a.has_box.end()) {
-    // Boxes and areas from masks would need the masks' text, which is gone: every result
-    // evaluated must carry its box, and so must the file's first (pycocotools' box mode).
-    return false;
-  }
-  parts.clear();
-  report.dropped_unknown_category = a.dropped;
-  report.dropped_positions = std::move(a.dropped_positions);
-  report.boxes_from_masks = static_cast<std::size_t>(std::count(a.has_box.begin(), a.has_box.end(), std::uint8_t{0}));
-  out = std::move(a.dt);
+    for (std::size_t at : p.dropped_at) dropped_positions.push_back(o + dropped + at);
+    dropped += p.dropped;
+    dt.image.insert(dt.image.end(), p.image.begin(), p.image.end());
+    dt.category.insert(dt.category.end(), p.category.begin(), p.category.end());
+    dt.score.insert(dt.score.end(), p.score.begin(), p.score.end());
+    for (std::size_t j = 0; j < m; ++j) {
+      if (!p.has_box[j]) {
+        if (!segm) return false;  // boxes from masks: the whole-text path
+        ++boxes_from_masks;
+      }
+      dt.area.push_back(p.box[j].area());
+    }
+    if (!segm) {
+      dt.box.insert(dt.box.end(), p.box.begin(), p.box.end());
+      return true;
+    }
+    // check_masks' choices, from the part's decoded masks.
+    const char* text = p.masks_at;
+    for (std::size_t j = 0; j < m; ++j) {
+      const auto& mb = p.mask_box[j];
+      const Box b{double(mb[0]), double(mb[1]), double(mb[2]), double(mb[3])};
+      if (!box_mode || !p.has_box[j]) dt.area[o + j] = p.mask_area[j];
+      dt.box.push_back(p.has_box[j] ? p.box[j] : b);
+      dt.mask_box.push_back(b);
+      const Image& im = gt.images[p.image[j]];
+      dt.masks.push_back_shared(std::string_view(text, p.mask_length[j]), static_cast<std::uint32_t>(im.height),
+                                static_cast<std::uint32_t>(im.width), p.block);
+      text += p.mask_length[j];
+    }
+    return true;
+  };
+
+  tbb::parallel_pipeline(
+      tokens,
+      tbb::make_filter<void, Token>(tbb::filter_mode::serial_in_order,
+                                    [&](tbb::flow_control& fc) -> Token {
+                                      if (next == ranges.size() || !ok) {
+                                        fc.stop();
+                                        return {};
+                                      }
+                                      std::lock_guard<std::mutex> hold(free_lock);
+                                      Part* p = free_parts.back();  // never empty: a Part per token
+                                      free_parts.pop_back();
+                                      return {next++, p};
+                                    }) &
+          tbb::make_filter<Token, Token>(
+              tbb::filter_mode::parallel,
+              [&](Token t) {
+                if (!ok) return t;
+                check_cancel(cancel);
+                Scratch& s = scratch.local();
+                const Range& g = ranges[t.index];
+                const bool open_bracket = t.index > 0, close_bracket = t.index + 1 < ranges.size();
+                const std::size_t length = g.end - g.begin + open_bracket + close_bracket;
+                if (s.text.size() < length + simdjson::SIMDJSON_PADDING) s.text.resize(length + simdjson::SIMDJSON_PADDING);
+                char* text = s.text.data();
+                if (open_bracket) text[0] = '[';
+                file.read_at(text + open_bracket, g.end - g.begin, g.begin);
+                if (close_bracket) text[length - 1] = ']';
+                std::memset(text + length, 0, simdjson::SIMDJSON_PADDING);
+                Part& p = *t.part;
+                p.clear();
+                if (!parse_part(s.parser, text, length, s.text.size(), ids, keep_unknown, segm, p, cancel) ||
+                    (segm && !take_masks(p, gt, *masks, s.runs)))
+                  ok = false;
+                return t;
+              }) &
+          tbb::make_filter<Token, void>(tbb::filter_mode::serial_in_order, [&](Token t) {
+            if (ok && !append(ranges[t.index], *t.part)) ok = false;
+            std::lock_guard<std::mutex> hold(free_lock);
+            free_parts.push_back(t.part);
+          }));
+  // A cut inside a value, an unusual element, or boxes to take from masks: the whole-text
+  // path decides.
+  if (!ok || (!segm && !file_box_mode)) return false;
+  report.dropped_unknown_category = dropped;
+  report.dropped_positions = std::move(dropped_positions);
+  report.boxes_from_masks = boxes_from_masks;
+  out = std::move(dt);
   return true;
 }
 
