@@ -188,6 +188,9 @@ void run_coco(const CocoOptions& o) {
     if (!found) throw UsageError("--analysis-iou: " + std::to_string(o.analysis_iou) + " is not one of the IoU thresholds");
   }
 
+  // Without the analyses, only the evaluation reads the masks: those it never reads (no
+  // ground truth in the detection's cell) need not be kept.
+  if (!analyses) ro.masks_kept = params.use_cats ? MasksKept::by_category : MasksKept::by_image;
   Progress progress({"reading ground truth", "reading results", "cells", "iou", "matching", "accumulation",
                      "summary"},
                     o.quiet);

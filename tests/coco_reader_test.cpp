@@ -10,6 +10,7 @@
 #include "limits.hpp"
 #include "deteval/formats/coco.hpp"
 #include "deteval/formats/error.hpp"
+#include "deteval/evaluate.hpp"
 #include "deteval/mask.hpp"
 #include "mask_gen.hpp"
 #include "test_util.hpp"
@@ -232,6 +233,55 @@ TEST(CocoResultsReader, StreamedPathEqualsDomPathOnEveryFixture) {
   });
   EXPECT_GE(taken[0], 60);  // the common shapes do take it
   EXPECT_GE(taken[1], 30);
+}
+
+// Masks that no evaluation reads (no ground truth in the detection's cell) may be left
+// out: the others are kept as they were, every area and box is the same, and the
+// evaluation with the matching useCats gives the same numbers as with every mask.
+TEST(CocoResultsReader, StreamedPathLeavesOutMasksNoEvaluationReads) {
+  test::TempDir tmp;
+  int left_out = 0, cases = 0;
+  for_each_fixture([&](const std::filesystem::path& dir, IouType type) {
+    if (type != IouType::segm) return;
+    const GroundTruth gt = read_coco_gt((dir / "gt.json").string(), type);
+    test::spit(tmp / "dt.json", test::slurp(dir / "dt.json"));
+    const detail::FileReader file((tmp / "dt.json").string());
+    Detections all;
+    ResultsReport r1;
+    if (!detail::fast_stream_coco_results(file, gt, type, all, r1, 500)) return;
+    all.iou_type = type;
+    for (const bool use_cats : {true, false}) {
+      SCOPED_TRACE(dir.filename().string() + (use_cats ? "" : " useCats 0"));
+      Detections some;
+      ResultsReport r2;
+      ASSERT_TRUE(detail::fast_stream_coco_results(file, gt, type, some, r2, 500, AreaFrom::first_result, false,
+                                                   nullptr, use_cats ? MasksKept::by_category : MasksKept::by_image));
+      some.iou_type = type;
+      ASSERT_EQ(some.size(), all.size());
+      EXPECT_EQ(some.area, all.area);
+      EXPECT_EQ(some.box, all.box);
+      EXPECT_EQ(some.mask_box, all.mask_box);
+      for (std::size_t d = 0; d < all.size(); ++d) {
+        bool cell_has_gt = false;
+        for (std::size_t g = 0; g < gt.size(); ++g)
+          cell_has_gt |= gt.image[g] == all.image[d] && (!use_cats || gt.category[g] == all.category[d]);
+        if (cell_has_gt) {
+          EXPECT_EQ(some.masks.compressed(d), all.masks.compressed(d)) << d;
+        } else {
+          EXPECT_TRUE(some.masks.compressed(d).empty()) << d;
+          left_out += !all.masks.compressed(d).empty();
+        }
+      }
+      Params p(type);
+      p.use_cats = use_cats;
+      const Evaluation a = evaluate(gt, all, p), b = evaluate(gt, some, p);
+      EXPECT_EQ(a.precision, b.precision);
+      EXPECT_EQ(a.recall, b.recall);
+      ++cases;
+    }
+  });
+  EXPECT_GE(cases, 20);
+  EXPECT_GT(left_out, 100);  // the fixtures do have detections in cells without ground truth
 }
 
 // What needs the whole text is declined (the reader then reads the file whole): results

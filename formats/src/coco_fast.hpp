@@ -33,11 +33,12 @@ bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType ty
 /// plus its masks' strings, copied out of each part). Declines (false) files under two
 /// parts, other IoU types, and what bbox needs the whole text for (boxes taken from
 /// masks), a part that does not parse or a mask that does not check; the caller then
-/// reads the file whole.
+/// reads the file whole. `masks_kept`: CocoReadOptions::masks_kept (the strings of masks
+/// left out are not copied).
 bool fast_stream_coco_results(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
                               ResultsReport& report, std::size_t part_bytes = 0,
                               AreaFrom area_from = AreaFrom::first_result, bool keep_unknown = false,
-                              const CancelFlag* cancel = nullptr);
+                              const CancelFlag* cancel = nullptr, MasksKept masks_kept = MasksKept::all);
 
 /// Ground truth, for bbox and segm evaluations.
 bool fast_parse_coco_gt(const simdjson::padded_string& text, IouType type, GroundTruth& out,

@@ -492,10 +492,40 @@ class StringArena {
 // Each string is copied (unescaped) into `arena` and decoded once for its area and box;
 // which of them a detection takes depends on the file's first result (box mode), settled
 // after every part is read. False: the whole-text path decides.
-bool take_masks(Part& p, const GroundTruth& gt, StringArena& arena, std::vector<std::uint32_t>& runs) {
+// Whether a detection's mask can be read by an evaluation (CocoReadOptions::masks_kept):
+// each image's ground-truth categories, sorted, in one flat list.
+class MaskNeed {
+ public:
+  MaskNeed(const GroundTruth& gt, MasksKept kept) : kept_(kept) {
+    if (kept == MasksKept::all) return;
+    const std::size_t I = gt.images.size();
+    start_.assign(I + 1, 0);
+    for (std::size_t g = 0; g < gt.size(); ++g) ++start_[gt.image[g] + 1];
+    for (std::size_t i = 0; i < I; ++i) start_[i + 1] += start_[i];
+    category_.resize(gt.size());
+    std::vector<std::size_t> at(start_.begin(), start_.end() - 1);
+    for (std::size_t g = 0; g < gt.size(); ++g) category_[at[gt.image[g]]++] = gt.category[g];
+    for (std::size_t i = 0; i < I; ++i) std::sort(category_.begin() + start_[i], category_.begin() + start_[i + 1]);
+  }
+  bool operator()(std::uint32_t image, std::uint32_t category) const {
+    if (kept_ == MasksKept::all) return true;
+    const auto first = category_.begin() + start_[image], last = category_.begin() + start_[image + 1];
+    if (kept_ == MasksKept::by_image) return first != last;
+    return std::binary_search(first, last, category);
+  }
+
+ private:
+  MasksKept kept_;
+  std::vector<std::size_t> start_;
+  std::vector<std::uint32_t> category_;
+};
+
+bool take_masks(Part& p, const GroundTruth& gt, const MaskNeed& needed, StringArena& arena,
+                std::vector<std::uint32_t>& runs, std::string& unescaped) {
   const std::size_t n = p.seg.size();
   std::size_t need = 0;
-  for (const Seg& g : p.seg) need += g.counts.size();
+  for (std::size_t j = 0; j < n; ++j)
+    if (needed(p.image[j], p.category[j])) need += p.seg[j].counts.size();
   char* const start = arena.take(need);
   if (start == nullptr) return false;  // cannot happen: the strings are in the file
   char* dst = start;
@@ -508,20 +538,24 @@ bool take_masks(Part& p, const GroundTruth& gt, StringArena& arena, std::vector<
     const Image& im = gt.images[p.image[j]];
     if (!g.present || g.h != im.height || g.w != im.width || im.height <= 0 || im.width <= 0) return false;
     std::string_view counts;
-    if (g.escaped) {
+    const bool kept = needed(p.image[j], p.category[j]);
+    if (!kept) {  // checked and measured in place, not copied
+      if (g.escaped && unescaped.size() < g.counts.size()) unescaped.resize(g.counts.size());
+      counts = g.escaped ? unescape_into(g.counts, unescaped.data()) : g.counts;
+    } else if (g.escaped) {
       counts = unescape_into(g.counts, dst);
     } else {
       std::memcpy(dst, g.counts.data(), g.counts.size());
       counts = {dst, g.counts.size()};
     }
-    dst += counts.size();
+    if (kept) dst += counts.size();
     const auto hh = static_cast<std::uint32_t>(im.height), ww = static_cast<std::uint32_t>(im.width);
     if (runs.size() < counts.size()) runs.resize(counts.size());
     const std::size_t nruns = rle_from_string_into(counts, hh, ww, runs.data(), runs.size(), error);
     if (nruns == kBadRle) return false;
     const RleView m{hh, ww, std::span<const std::uint32_t>(runs.data(), nruns)};
     const Box b = rle_to_bbox(m);
-    p.mask_length[j] = static_cast<std::uint32_t>(counts.size());
+    p.mask_length[j] = kept ? static_cast<std::uint32_t>(counts.size()) : 0;  // 0: held empty
     p.mask_area[j] = static_cast<std::uint32_t>(rle_area(m));  // <= h * w < 2^32 (checked by the decoder)
     p.mask_box[j] = {static_cast<std::uint32_t>(b.x), static_cast<std::uint32_t>(b.y), static_cast<std::uint32_t>(b.w),
                      static_cast<std::uint32_t>(b.h)};
@@ -534,7 +568,7 @@ bool take_masks(Part& p, const GroundTruth& gt, StringArena& arena, std::vector<
 
 bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
                   ResultsReport& report, std::size_t part_bytes, AreaFrom area_from, bool keep_unknown,
-                  const CancelFlag* cancel) {
+                  const CancelFlag* cancel, MasksKept masks_kept) {
   if (type != IouType::bbox && type != IouType::segm) return false;
   const bool segm = type == IouType::segm;
   const std::size_t n = file.size();
@@ -581,9 +615,11 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
     std::vector<char> text;
     od::parser parser;
     std::vector<std::uint32_t> runs;  // segm: one mask decoded
+    std::string unescaped;            // segm: a mask left out, unescaped
   };
   std::unique_ptr<StringArena> masks;  // segm
   if (segm) masks = std::make_unique<StringArena>(n);
+  const MaskNeed needed(gt, segm ? masks_kept : MasksKept::all);
   tbb::enumerable_thread_specific<Scratch> scratch;
   const GtIds ids(gt);
   const std::size_t tokens = 2 * static_cast<std::size_t>(std::max(1, tbb::this_task_arena::max_concurrency()));
@@ -689,7 +725,7 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
                 Part& p = *t.part;
                 p.clear();
                 if (!parse_part(s.parser, text, length, s.text.size(), ids, keep_unknown, segm, p, cancel) ||
-                    (segm && !take_masks(p, gt, *masks, s.runs)))
+                    (segm && !take_masks(p, gt, needed, *masks, s.runs, s.unescaped)))
                   ok = false;
                 return t;
               }) &
@@ -718,8 +754,8 @@ bool fast_parse_coco_results(JsonBuffer& text, const GroundTruth& gt, IouType ty
 
 bool fast_stream_coco_results(const FileReader& file, const GroundTruth& gt, IouType type, Detections& out,
                               ResultsReport& report, std::size_t part_bytes, AreaFrom area_from, bool keep_unknown,
-                              const CancelFlag* cancel) {
-  return stream_parse(file, gt, type, out, report, part_bytes, area_from, keep_unknown, cancel);
+                              const CancelFlag* cancel, MasksKept masks_kept) {
+  return stream_parse(file, gt, type, out, report, part_bytes, area_from, keep_unknown, cancel, masks_kept);
 }
 
 }  // namespace deteval::detail

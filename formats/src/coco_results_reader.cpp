@@ -168,7 +168,7 @@ Detections read_coco_results(const std::string& path, const GroundTruth& gt, Iou
     Detections dt;
     ResultsReport local;
     if (detail::fast_stream_coco_results(file, gt, type, dt, local, 0, opt.area_from, opt.keep_unknown_categories,
-                                         opt.cancel)) {
+                                         opt.cancel, opt.masks_kept)) {
       if (report) *report = local;
       dt.iou_type = type;
       return dt;

@@ -24,12 +24,23 @@ enum class AreaFrom {
 };
 
 /// How to read shapes.
+/// Which segm masks a results reader keeps (CocoReadOptions::masks_kept).
+enum class MasksKept { all, by_category, by_image };
+
 struct CocoReadOptions {
   bool degrees = false;  ///< `rbox` angles are in degrees (default: radians)
   AreaFrom area_from = AreaFrom::first_result;  ///< segm results only
   /// Results: keep detections of categories the GT lacks, with category kUnknownCategory,
   /// instead of dropping them (LVIS counts them against its per-image cap).
   bool keep_unknown_categories = false;
+  /// segm results: the masks kept. pycocotools computes a detection's IoUs only with the
+  /// ground truth of its cell, so an evaluation never reads the masks of detections in an
+  /// image without ground truth of their category (`by_category`, useCats 1) or without
+  /// any (`by_image`, useCats 0). With either, a reader may leave those masks out (checked,
+  /// their areas and boxes taken, then held empty), which saves their memory: only an
+  /// evaluation with the matching useCats may then read the results (not the analyses,
+  /// which compare a detection with every object of its image). Default: every mask kept.
+  MasksKept masks_kept = MasksKept::all;
   /// Set to stop reading: the reader throws Cancelled soon after (between parts of the
   /// file, every thousand or so elements; cancel.hpp). nullptr: reads to the end.
   const CancelFlag* cancel = nullptr;
