@@ -554,7 +554,9 @@ bool take_masks(Part& p, const GroundTruth& gt, const MaskNeed& needed, StringAr
     const std::size_t nruns = rle_from_string_into(counts, hh, ww, runs.data(), runs.size(), error);
     if (nruns == kBadRle) return false;
     const RleView m{hh, ww, std::span<const std::uint32_t>(runs.data(), nruns)};
-    const Box b = rle_to_bbox(m);
+    // A mask left out needs its box only as the result's box (a result without one); the
+    // mask held empty has the empty box.
+    const Box b = kept || !p.has_box[j] ? rle_to_bbox(m) : Box{};
     p.mask_length[j] = kept ? static_cast<std::uint32_t>(counts.size()) : 0;  // 0: held empty
     p.mask_area[j] = static_cast<std::uint32_t>(rle_area(m));  // <= h * w < 2^32 (checked by the decoder)
     p.mask_box[j] = {static_cast<std::uint32_t>(b.x), static_cast<std::uint32_t>(b.y), static_cast<std::uint32_t>(b.w),
@@ -685,7 +687,7 @@ bool stream_parse(const FileReader& file, const GroundTruth& gt, IouType type, D
       const Box b{double(mb[0]), double(mb[1]), double(mb[2]), double(mb[3])};
       if (!box_mode || !p.has_box[j]) dt.area[o + j] = p.mask_area[j];
       dt.box.push_back(p.has_box[j] ? p.box[j] : b);
-      dt.mask_box.push_back(b);
+      dt.mask_box.push_back(p.mask_length[j] > 0 ? b : Box{});  // a mask held empty has the empty box
       const Image& im = gt.images[p.image[j]];
       dt.masks.push_back_shared(std::string_view(text, p.mask_length[j]), static_cast<std::uint32_t>(im.height),
                                 static_cast<std::uint32_t>(im.width), p.block);
