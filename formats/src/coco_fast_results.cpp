@@ -16,9 +16,11 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <string_view>
 #include <vector>
 
+#include "deteval/detail/counting_sort.hpp"
 #include "deteval/mask.hpp"
 #include "file_reader.hpp"
 #include "id_lookup.hpp"
@@ -499,12 +501,11 @@ class MaskNeed {
   MaskNeed(const GroundTruth& gt, MasksKept kept) : kept_(kept) {
     if (kept == MasksKept::all) return;
     const std::size_t I = gt.images.size();
-    start_.assign(I + 1, 0);
-    for (std::size_t g = 0; g < gt.size(); ++g) ++start_[gt.image[g] + 1];
-    for (std::size_t i = 0; i < I; ++i) start_[i + 1] += start_[i];
+    std::vector<std::uint32_t> objects(gt.size());
+    std::iota(objects.begin(), objects.end(), 0u);
+    start_ = counting_sort(objects, I, [&](std::uint32_t g) { return gt.image[g]; });
     category_.resize(gt.size());
-    std::vector<std::size_t> at(start_.begin(), start_.end() - 1);
-    for (std::size_t g = 0; g < gt.size(); ++g) category_[at[gt.image[g]]++] = gt.category[g];
+    for (std::size_t q = 0; q < objects.size(); ++q) category_[q] = gt.category[objects[q]];
     for (std::size_t i = 0; i < I; ++i) std::sort(category_.begin() + start_[i], category_.begin() + start_[i + 1]);
   }
   bool operator()(std::uint32_t image, std::uint32_t category) const {
@@ -516,20 +517,24 @@ class MaskNeed {
 
  private:
   MasksKept kept_;
-  std::vector<std::size_t> start_;
+  std::vector<std::uint64_t> start_;
   std::vector<std::uint32_t> category_;
 };
 
 bool take_masks(Part& p, const GroundTruth& gt, const MaskNeed& needed, StringArena& arena,
                 std::vector<std::uint32_t>& runs, std::string& unescaped) {
   const std::size_t n = p.seg.size();
+  // Which masks are kept (mask_length 1 for now, the length once copied) and the room
+  // their strings take: one piece of the arena for the part.
+  p.mask_length.resize(n);
   std::size_t need = 0;
-  for (std::size_t j = 0; j < n; ++j)
-    if (needed(p.image[j], p.category[j])) need += p.seg[j].counts.size();
+  for (std::size_t j = 0; j < n; ++j) {
+    p.mask_length[j] = needed(p.image[j], p.category[j]);
+    if (p.mask_length[j]) need += p.seg[j].counts.size();
+  }
   char* const start = arena.take(need);
   if (start == nullptr) return false;  // cannot happen: the strings are in the file
   char* dst = start;
-  p.mask_length.resize(n);
   p.mask_area.resize(n);
   p.mask_box.resize(n);
   std::string error;
@@ -538,7 +543,7 @@ bool take_masks(Part& p, const GroundTruth& gt, const MaskNeed& needed, StringAr
     const Image& im = gt.images[p.image[j]];
     if (!g.present || g.h != im.height || g.w != im.width || im.height <= 0 || im.width <= 0) return false;
     std::string_view counts;
-    const bool kept = needed(p.image[j], p.category[j]);
+    const bool kept = p.mask_length[j] != 0;
     if (!kept) {  // checked and measured in place, not copied
       if (g.escaped && unescaped.size() < g.counts.size()) unescaped.resize(g.counts.size());
       counts = g.escaped ? unescape_into(g.counts, unescaped.data()) : g.counts;

@@ -8,24 +8,12 @@
 #include <utility>
 #include <vector>
 
+#include "deteval/detail/counting_sort.hpp"
 #include "eval_stages.hpp"
 
 namespace deteval::detail {
 
 namespace {
-
-// Stable counting sort of `idx` by key(idx[j]) in [0, nkeys); returns the key offsets.
-template <class Key>
-std::vector<std::uint64_t> counting_sort(std::vector<std::uint32_t>& idx, std::size_t nkeys, Key key) {
-  std::vector<std::uint64_t> off(nkeys + 1, 0);
-  for (std::uint32_t j : idx) ++off[key(j) + 1];
-  for (std::size_t k = 0; k < nkeys; ++k) off[k + 1] += off[k];
-  std::vector<std::uint32_t> out(idx.size());
-  std::vector<std::uint64_t> pos(off.begin(), off.end() - 1);
-  for (std::uint32_t j : idx) out[pos[key(j)]++] = j;
-  idx.swap(out);
-  return off;
-}
 
 // One cell's detections stably sorted by descending score (numpy's mergesort of -score)
 // without an allocation per cell, which std::stable_sort makes (one malloc arena: the

@@ -7,7 +7,6 @@
 
 #include "deteval/error.hpp"
 #include "deteval/geometry.hpp"
-#include "box_iou_inline.hpp"
 
 namespace deteval {
 
@@ -25,7 +24,7 @@ class BoxIouProvider final : public IouProvider {
       for (std::size_t d = 0; d < t.dt.size(); ++d) {
         const Box& db = dt_.box[t.dt[d]];
         for (std::size_t g = 0; g < G; ++g)
-          t.out[d * G + g] = detail::box_iou_inline(db, gt_.box[t.gt[g]], gt_.iscrowd[t.gt[g]] != 0);
+          t.out[d * G + g] = box_iou(db, gt_.box[t.gt[g]], gt_.iscrowd[t.gt[g]] != 0);
       }
     });
   }

@@ -9,7 +9,6 @@
 #include <mutex>
 #include <vector>
 
-#include "box_iou_inline.hpp"
 #include "deteval/detail/mask_intervals.hpp"
 #include "deteval/device.hpp"
 #include "deteval/flat_vector.hpp"
@@ -206,7 +205,7 @@ class MaskIouProvider final : public IouProvider {
         const std::uint32_t gi = t.gt[g];
         const bool crowd = gt_.iscrowd[gi] != 0;
         double* o = t.out + d * G + g;
-        if (!(detail::box_iou_inline(db, gt_box_[gi], crowd) > 0)) {
+        if (!(box_iou(db, gt_box_[gi], crowd) > 0)) {
           *o = 0;
           continue;
         }

@@ -9,8 +9,8 @@
 #include <map>
 #include <string>
 
-#include "box_iou_inline.hpp"
 #include "deteval/box.hpp"
+#include "deteval/detail/counting_sort.hpp"
 
 namespace deteval {
 
@@ -170,15 +170,11 @@ void category_check(const GroundTruth& gt, const Detections& dt, const Params& p
   if (!p.use_cats || (p.iou_type != IouType::bbox && p.iou_type != IouType::segm) || dt.size() == 0) return;
   const std::size_t I = gt.images.size(), K = gt.categories.size();
   // Each image's non-crowd ground truth, in file order, as one flat list.
-  std::vector<std::uint32_t> off(I + 1, 0), objects;
-  for (std::size_t g = 0; g < gt.size(); ++g) off[gt.image[g] + 1] += !gt.iscrowd[g];
-  for (std::size_t i = 0; i < I; ++i) off[i + 1] += off[i];
-  objects.resize(off[I]);
-  {
-    std::vector<std::uint32_t> at(off.begin(), off.end() - 1);
-    for (std::size_t g = 0; g < gt.size(); ++g)
-      if (!gt.iscrowd[g]) objects[at[gt.image[g]]++] = static_cast<std::uint32_t>(g);
-  }
+  std::vector<std::uint32_t> objects;
+  for (std::size_t g = 0; g < gt.size(); ++g)
+    if (!gt.iscrowd[g]) objects.push_back(static_cast<std::uint32_t>(g));
+  const std::vector<std::uint64_t> off =
+      detail::counting_sort(objects, I, [&](std::uint32_t g) { return gt.image[g]; });
   // The pairwise pass (every detection against its image's objects) in fixed chunks, in
   // parallel, each tallied apart and added in chunk order: the same counts for any threads.
   constexpr std::size_t kChunk = 8192;
@@ -192,9 +188,9 @@ void category_check(const GroundTruth& gt, const Detections& dt, const Params& p
       double best_own = 0, best_other = 0;
       std::uint32_t best_other_cat = 0;
       const std::uint32_t image = dt.image[j];
-      for (std::uint32_t q = off[image]; q < off[image + 1]; ++q) {
+      for (std::uint64_t q = off[image]; q < off[image + 1]; ++q) {
         const std::uint32_t g = objects[q];
-        const double v = detail::box_iou_inline(dt.box[j], gt.box[g], false);
+        const double v = box_iou(dt.box[j], gt.box[g], false);
         if (gt.category[g] == k) {
           best_own = std::max(best_own, v);
         } else if (v > best_other) {
@@ -276,17 +272,16 @@ void score_checks(const GroundTruth& gt, const Detections& dt, const Params& p, 
   if (!p.use_cats) {
     for (std::size_t i = 0; i < I; ++i) tally(i, per_image[i]);
   } else {
-    std::vector<std::size_t> next(I + 1, 0);  // start of each crowded image's run
-    for (std::size_t i = 0; i < I; ++i) next[i + 1] = next[i] + (per_image[i] > limit ? per_image[i] : 0);
-    std::vector<std::uint32_t> category(next[I]);
-    const std::vector<std::size_t> start = next;
+    std::vector<std::uint32_t> in_crowded;  // the crowded images' detections, grouped by image
     for (std::size_t j = 0; j < dt.size(); ++j)
-      if (per_image[dt.image[j]] > limit) category[next[dt.image[j]]++] = dt.category[j];
+      if (per_image[dt.image[j]] > limit) in_crowded.push_back(static_cast<std::uint32_t>(j));
+    const std::vector<std::uint64_t> start =
+        detail::counting_sort(in_crowded, I, [&](std::uint32_t j) { return dt.image[j]; });
     std::vector<std::uint32_t> count(gt.categories.size(), 0);
     for (std::size_t i = 0; i < I; ++i) {
-      for (std::size_t k = start[i]; k < start[i + 1]; ++k) ++count[category[k]];
+      for (std::size_t k = start[i]; k < start[i + 1]; ++k) ++count[dt.category[in_crowded[k]]];
       for (std::size_t k = start[i]; k < start[i + 1]; ++k)
-        if (const std::uint32_t c = category[k]; count[c] != 0) {
+        if (const std::uint32_t c = dt.category[in_crowded[k]]; count[c] != 0) {
           tally(static_cast<std::uint64_t>(c) * I + i, count[c]);
           count[c] = 0;
         }

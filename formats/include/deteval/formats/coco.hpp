@@ -23,10 +23,10 @@ enum class AreaFrom {
   mask,          ///< always the mask's pixel count (detectron2 drops `bbox` from segm results)
 };
 
-/// How to read shapes.
 /// Which segm masks a results reader keeps (CocoReadOptions::masks_kept).
 enum class MasksKept { all, by_category, by_image };
 
+/// How to read shapes.
 struct CocoReadOptions {
   bool degrees = false;  ///< `rbox` angles are in degrees (default: radians)
   AreaFrom area_from = AreaFrom::first_result;  ///< segm results only
@@ -37,7 +37,8 @@ struct CocoReadOptions {
   /// ground truth of its cell, so an evaluation never reads the masks of detections in an
   /// image without ground truth of their category (`by_category`, useCats 1) or without
   /// any (`by_image`, useCats 0). With either, a reader may leave those masks out (checked,
-  /// their areas and boxes taken, then held empty), which saves their memory: only an
+  /// their areas taken, and their boxes for results without a bbox; then held empty, with
+  /// the empty box as `mask_box`), which saves their memory: only an
   /// evaluation with the matching useCats may then read the results (not the analyses,
   /// which compare a detection with every object of its image). Default: every mask kept.
   MasksKept masks_kept = MasksKept::all;
